@@ -1,0 +1,403 @@
+"""The finding-code catalogue: every code sourcedoctor can report, as data.
+
+Codes are a public contract (JSON reports, docs and scripts depend on them); never rename one.
+Each entry says what the code means (``explanation`` doubles as the code's docstring in the generated
+``docs/codes.md``), who has to act (``audience``) and a generic fix. Checks fill in the concrete fix
+with the values they observed (``CodeInfo.fix_steps(**values)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+from .model import Evidence, Finding, Severity
+
+# Who must act on a finding. Shown next to each fix so a support engineer knows whom to ask.
+USER = "you (the person setting up the connection)"
+SERVER_ADMIN = "the SFTP server's administrator"
+NETWORK = "the network / firewall team"
+KEY_OWNER = "whoever generated the key"
+DATA_OWNER = "whoever produces the files"
+DNS_ADMIN = "whoever manages the DNS zone"
+SOURCEDOCTOR = "the sourcedoctor maintainers"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """Catalogue entry for one finding code."""
+
+    code: str
+    title: str
+    severity: Severity
+    explanation: str
+    fix: tuple[str, ...]
+    audience: str
+
+    @property
+    def layer(self) -> str:
+        return self.code.split(".", 1)[0]
+
+    def fix_steps(self, **values: Any) -> tuple[str, ...]:
+        """The fix template with ``{placeholders}`` filled; unknown ones are left readable."""
+        return tuple(_fill(step, values) for step in self.fix)
+
+
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    names = {name for _, name, _, _ in Formatter().parse(template) if name}
+    if not names:
+        return template
+    return template.format_map(_Keep(values))
+
+
+def _c(
+    code: str,
+    title: str,
+    severity: Severity,
+    explanation: str,
+    fix: Sequence[str],
+    audience: str,
+) -> CodeInfo:
+    return CodeInfo(code, title, severity, explanation, tuple(fix), audience)
+
+
+F, W, I, E = Severity.FAIL, Severity.WARN, Severity.INFO, Severity.ERROR  # noqa: E741
+
+_ENTRIES: tuple[CodeInfo, ...] = (
+    # --- settings -------------------------------------------------------------------------------
+    _c("config.invalid", "The connection settings are malformed", F,
+       "A setting is wrong before any network traffic: a host with a scheme, path or spaces in it, a port "
+       "outside 1-65535, an empty user name, an unreadable key file. Nothing was sent to the server.",
+       ["Correct the field named in the finding ({field}) and run the check again."], USER),
+    # --- dns ------------------------------------------------------------------------------------
+    _c("dns.nxdomain", "The host name does not exist", F,
+       "The resolver answered NXDOMAIN: no such name exists in DNS as that resolver sees it. Often a "
+       "typo, an internal-only name, or a record that was never published.",
+       ["Check the spelling of {host}.",
+        "If the name is internal, publish a public DNS record or use the server's public IP address.",
+        "Verify with: dig +short {host} @{resolver}"], DNS_ADMIN),
+    _c("dns.no_answer", "The host name has no address records", F,
+       "The name exists but has no A or AAAA record (it may only have MX/TXT records, or the CNAME "
+       "target has no address).",
+       ["Publish an A (IPv4) or AAAA (IPv6) record for {host}.",
+        "Verify with: dig {host} A; dig {host} AAAA"], DNS_ADMIN),
+    _c("dns.servfail", "The resolver failed to answer", F,
+       "The resolver returned SERVFAIL or REFUSED: the zone's authoritative servers are broken, DNSSEC "
+       "validation failed, or the resolver refuses to recurse for us.",
+       ["Ask the DNS administrator of {host} to check the zone and its DNSSEC signatures.",
+        "Try another resolver: sourcedoctor check ... --resolver 1.1.1.1"], DNS_ADMIN),
+    _c("dns.timeout", "No answer from the resolver in time", F,
+       "The resolver did not answer within the time budget: it is unreachable, overloaded, or the "
+       "network drops DNS traffic.",
+       ["Check that the resolver {resolver} is reachable (UDP and TCP port 53).",
+        "Try another resolver with --resolver IP."], NETWORK),
+    _c("dns.private_address", "The host resolves to an address a cloud platform cannot reach", W,
+       "The name resolves to a private, loopback, link-local or otherwise non-public address. That "
+       "works from inside the customer's network but an ingestion platform in the cloud cannot reach it.",
+       ["Publish the server on a public address (or through the platform's private connectivity option).",
+        "Use the public DNS name or IP in the connection settings."], NETWORK),
+    # --- tcp ------------------------------------------------------------------------------------
+    _c("tcp.refused", "Nothing listens on that port", F,
+       "The host answered the connection attempt with a reset (RST): it is reachable, but no service "
+       "listens on this port, or a firewall rejects actively.",
+       ["Check the port number (SFTP is usually 22).",
+        "On the server: ss -ltnp | grep ':{port}'  (is sshd listening, on which address?)"],
+       SERVER_ADMIN),
+    _c("tcp.timeout", "No answer to the connection attempt", F,
+       "The SYN got no answer in time: a firewall or allow-list silently drops the traffic, the host is "
+       "down, or the address is wrong. From outside this looks the same as a missing allow-list entry "
+       "for the platform's IP ranges.",
+       ["Allow inbound TCP {port} from the platform's published IP ranges on every firewall in the path.",
+        "Confirm the server is up and that {host} is the right address."], NETWORK),
+    _c("tcp.unreachable", "No route to the host", F,
+       "The network reported that the host or network is unreachable (ICMP unreachable, no route).",
+       ["Check routing and that the address {address} is correct and public."], NETWORK),
+    # --- ssh banner -----------------------------------------------------------------------------
+    _c("ssh.not_ssh", "Something other than SSH answers on the port", F,
+       "The service on this port did not send an SSH identification line. The evidence says what "
+       "answered (an FTP greeting, an HTTP or TLS server, other bytes): usually the wrong port, or "
+       "FTP/FTPS configured where SFTP was meant.",
+       ["Use the port where sshd listens (usually 22).",
+        "If the server only offers FTP/FTPS, use an FTP connector instead of SFTP."], USER),
+    _c("ssh.banner_timeout", "No SSH identification arrived in time", F,
+       "TCP connected, but the server sent nothing within the time budget. A proxy or tarpit may hold "
+       "the connection, or sshd is stuck (e.g. slow reverse DNS with UseDNS yes).",
+       ["On the server check sshd's logs and consider 'UseDNS no' in sshd_config.",
+        "Check for a load balancer or proxy in front of the port."], SERVER_ADMIN),
+    _c("ssh.closed_before_banner", "The server closed the connection before identifying itself", F,
+       "TCP connected, then the server closed or reset it before the SSH banner. Typical causes: sshd's "
+       "MaxStartups throttling, tcp wrappers (hosts.deny), fail2ban, or an allow-list in sshd.",
+       ["On the server check /var/log/auth.log (or journalctl -u ssh) for the refusal reason.",
+        "Allow the platform's IP ranges in hosts.allow / AllowUsers / fail2ban ignoreip.",
+        "If MaxStartups is low, raise it (e.g. 'MaxStartups 30:30:100')."], SERVER_ADMIN),
+    # --- ssh transport --------------------------------------------------------------------------
+    _c("ssh.no_common_algorithm", "No algorithm in common with the server", F,
+       "Key exchange failed because the server and the client share no key-exchange, host-key, "
+       "cipher or MAC algorithm. The evidence lists both offers.",
+       ["Enable a modern algorithm on the server, e.g. in sshd_config: "
+        "KexAlgorithms +curve25519-sha256 and HostKeyAlgorithms +ssh-ed25519,rsa-sha2-256"],
+       SERVER_ADMIN),
+    _c("ssh.kex_legacy", "The server only offers SHA-1-era key exchange", F,
+       "Every key-exchange method the server offers uses SHA-1 or 1024-bit groups "
+       "(diffie-hellman-group1-sha1, group14-sha1, group-exchange-sha1). Current OpenSSH clients and "
+       "ingestion platforms refuse these, even where this tool could still connect.",
+       ["Upgrade the SSH server or enable modern key exchange, e.g. in sshd_config: "
+        "KexAlgorithms curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group16-sha512"],
+       SERVER_ADMIN),
+    _c("ssh.hostkey_algorithm_legacy", "The server's host key needs SHA-1 signatures", F,
+       "The server only offers the ssh-rsa (SHA-1) or ssh-dss host-key algorithm. Modern clients "
+       "refuse SHA-1 signatures.",
+       ["Enable rsa-sha2-256/rsa-sha2-512 (any OpenSSH >= 7.2 supports them) or add an ed25519 host key: "
+        "ssh-keygen -t ed25519 -f /etc/ssh/ssh_host_ed25519_key -N ''"], SERVER_ADMIN),
+    _c("ssh.hostkey_mismatch", "The server's host key differs from the pinned one", F,
+       "The key the server presented is not the one recorded for it (known_hosts or the pinned "
+       "fingerprint). Either the server was rebuilt or re-keyed, or the connection is intercepted.",
+       ["Confirm the server's current fingerprint out of band with its administrator: "
+        "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+        "Only then replace the old entry: ssh-keygen -R '{known_hosts_name}'"], SERVER_ADMIN),
+    _c("ssh.hostkey_unknown", "No pinned host key yet", W,
+       "The server's host key is not in known_hosts and no fingerprint was pinned, so its identity "
+       "was not verified. The fingerprints are shown for confirmation out of band.",
+       ["Confirm the fingerprint with the server's administrator.",
+        "Then pin it: --host-key-fingerprint {fingerprint}  or add to known_hosts: {known_hosts_line}"],
+       USER),
+    # --- auth -----------------------------------------------------------------------------------
+    _c("auth.no_credentials", "Nothing to authenticate with", F,
+       "Neither a password nor a private key was given, so no login could be attempted. The evidence "
+       "lists the methods the server allows.",
+       ["Give a password (--password-env VAR or --password-stdin) or a key (--key FILE)."], USER),
+    _c("auth.method_not_offered", "The server does not allow the method we have", F,
+       "The credential given uses a method the server does not allow for this user (e.g. a password "
+       "where only publickey is allowed).",
+       ["Use a credential of an allowed method: {allowed}.",
+        "Or enable the method on the server (sshd_config: PasswordAuthentication yes / "
+        "PubkeyAuthentication yes) and reload sshd."], SERVER_ADMIN),
+    _c("auth.keyboard_interactive_only", "Password login only works through keyboard-interactive", F,
+       "The server accepts passwords only through the keyboard-interactive method. The target platform "
+       "uses the plain 'password' method, so its login will fail.",
+       ["In sshd_config set: KbdInteractiveAuthentication no  and  PasswordAuthentication yes",
+        "Reload sshd: systemctl reload ssh"], SERVER_ADMIN),
+    _c("auth.password_rejected", "The password was refused", F,
+       "The server allows the password method but refused this user/password. An unknown user, a "
+       "locked account, a user excluded by AllowUsers/DenyUsers or an expired password look the same.",
+       ["Verify the user name ({user}) and reset the password on the server.",
+        "Check sshd's log for the reason: journalctl -u ssh | grep {user}"], SERVER_ADMIN),
+    _c("auth.key_rejected", "The key was refused", F,
+       "The server allows publickey but did not accept this key for this user: the public key is not "
+       "in the user's authorized_keys, the file's permissions are too open, or the key type is not "
+       "accepted (PubkeyAcceptedAlgorithms).",
+       ["Append this line to ~{user}/.ssh/authorized_keys on the server: {authorized_keys_line}",
+        "Permissions: chmod 700 ~{user}/.ssh && chmod 600 ~{user}/.ssh/authorized_keys"], SERVER_ADMIN),
+    _c("auth.partial_success", "The server demands a second authentication step", F,
+       "The first method succeeded but the server requires another one too (AuthenticationMethods with "
+       "two methods). The target platform can only authenticate with one method.",
+       ["Require a single method for this user on the server, e.g. in a Match block: "
+        "AuthenticationMethods publickey  (or password)"], SERVER_ADMIN),
+    _c("auth.too_many_failures", "The server cut us off after too many attempts", F,
+       "The server disconnected with 'too many authentication failures' (MaxAuthTries), usually because "
+       "several keys were offered. Repeated attempts can also trigger fail2ban.",
+       ["Offer only the one key meant for this server.",
+        "On the server, MaxAuthTries can be raised (default 6)."], SERVER_ADMIN),
+    # --- keys -----------------------------------------------------------------------------------
+    _c("key.not_a_key", "This is not a private key", F,
+       "The key content is not a private key in any format (e.g. a certificate, a PGP block, random "
+       "text, or an empty file).",
+       ["Give the private key file (usually ~/.ssh/id_ed25519 or id_rsa, the one without .pub)."],
+       KEY_OWNER),
+    _c("key.public_not_private", "A public key was given where the private key belongs", F,
+       "The content is a public key (an OpenSSH .pub line, an authorized_keys line, an SSH2 public key "
+       "or a certificate). The private half is needed to log in; the public half goes on the server.",
+       ["Use the private key file (the same name without .pub).",
+        "Put this public key into the server user's ~/.ssh/authorized_keys instead."], KEY_OWNER),
+    _c("key.ppk_format", "PuTTY .ppk key", F,
+       "The key is in PuTTY's PPK format, which OpenSSH and the target platform do not read.",
+       ["Convert it: puttygen {key_path} -O private-openssh -o {key_path_stem}",
+        "or: sourcedoctor key inspect {key_path} --emit openssh"], KEY_OWNER),
+    _c("key.corrupt", "The key is damaged", F,
+       "The key looks like a private key but cannot be decoded: truncated, missing its END line, "
+       "broken base64, or altered by copy and paste.",
+       ["Copy the key file again without editing it (binary-safe transfer).",
+        "Check that it ends with the matching -----END ... PRIVATE KEY----- line."], KEY_OWNER),
+    _c("key.passphrase_required", "The key is encrypted and no passphrase was given", F,
+       "The private key is protected by a passphrase; without it the key cannot be used.",
+       ["Give the passphrase with --passphrase-env VAR (the platform's passPhrase field).",
+        "Or remove it: ssh-keygen -p -N '' -f {key_path}"], USER),
+    _c("key.passphrase_wrong", "The passphrase does not decrypt the key", F,
+       "A passphrase was given but it does not decrypt this key.",
+       ["Check the passphrase (case, keyboard layout, trailing spaces) and try again."], USER),
+    _c("key.unsupported_by_target", "The target platform does not accept this key", F,
+       "The key is valid, but its type or file format is not one the selected target platform "
+       "accepts (for aep: RSA or DSA in PEM, or rsa/dss/ed25519 in the OpenSSH format).",
+       ["Convert or regenerate the key as the finding says, e.g.: ssh-keygen -t rsa -b 4096 -m PEM"],
+       KEY_OWNER),
+    _c("key.weak", "The key is weak", W,
+       "RSA keys shorter than 2048 bits and DSA keys are considered weak and are refused by current "
+       "OpenSSH defaults.",
+       ["Generate a new key: ssh-keygen -t ed25519  (or ssh-keygen -t rsa -b 4096 -m PEM)"],
+       KEY_OWNER),
+    _c("key.normalized", "The key needed cleaning up to be read", I,
+       "The key content was read after normalising it (CRLF line endings, surrounding quotes or "
+       "spaces, literal \\n sequences, base64 wrapping). OpenSSH itself would fail on the original.",
+       ["Save the key in its clean form (sourcedoctor key inspect --emit openssh)."], USER),
+    # --- sftp -----------------------------------------------------------------------------------
+    _c("sftp.subsystem_unavailable", "The server refuses the SFTP subsystem", F,
+       "Login works, but the server refused to start the 'sftp' subsystem: no Subsystem line in "
+       "sshd_config, a ForceCommand, or a shell-only account.",
+       ["In sshd_config: Subsystem sftp internal-sftp  (and no ForceCommand for this user), "
+        "then reload sshd."], SERVER_ADMIN),
+    _c("sftp.shell_noise", "The login shell prints text into the SFTP stream", F,
+       "Something in the user's shell start-up files prints text for non-interactive shells. That text "
+       "arrives before the SFTP protocol and corrupts it; clients report 'message too long'. The "
+       "evidence shows the text.",
+       ["Remove the output from the user's ~/.bashrc (or /etc/bash.bashrc, ~/.profile), or guard it: "
+        "[ -z \"$PS1\" ] && return",
+        "Or use 'Subsystem sftp internal-sftp', which does not run the login shell."], SERVER_ADMIN),
+    _c("sftp.concurrency_limited", "The server refuses parallel connections", F,
+       "The target opens several connections at once to read files in chunks. The server dropped or "
+       "refused some of the parallel connections (MaxStartups, MaxSessions, per-user limits).",
+       ["Lower maxConcurrentConnections on the platform to {working} or less.",
+        "Or raise the server's limits (sshd_config: MaxStartups, MaxSessions)."], SERVER_ADMIN),
+    _c("sftp.range_read_unsupported", "Reads at an offset fail", F,
+       "Reading a file at an offset failed, so chunked parallel reads are impossible.",
+       ["Set disableChunking to true on the platform (zip files then cannot be decompressed)."], USER),
+    # --- path -----------------------------------------------------------------------------------
+    _c("path.not_found", "The folder does not exist", F,
+       "The folder path does not exist as seen by this user. With a chrooted account, paths start at "
+       "the chroot, so the server's real absolute path is not visible.",
+       ["Use the path as the SFTP user sees it (try: sftp {user}@{host} then 'pwd' and 'ls').",
+        "Use the suggested path from the evidence if one was found."], USER),
+    _c("path.not_a_directory", "The folder path names a file", F,
+       "The configured folder is a file. The connector needs the folder that contains the files.",
+       ["Set the folder to the parent directory ({parent}) and select the file there."], USER),
+    _c("path.permission_denied", "The folder cannot be listed", F,
+       "The folder exists but this user may not list it.",
+       ["On the server: chmod o+rx (or grant the SFTP user's group) on {folder} and every parent."],
+       SERVER_ADMIN),
+    _c("path.empty", "Nothing to ingest in the folder", F,
+       "The folder has no files (after filters), so the dataflow would ingest nothing.",
+       ["Put at least one file in the folder, or point the connection at the folder that has them."],
+       DATA_OWNER),
+    _c("path.naming_violation", "File or folder names break the target's rules", F,
+       "Some names contain characters or reserved names the target platform refuses.",
+       ["Rename the files listed in the evidence (no \" \\ : | < > * ? or control characters; no "
+        "reserved names like CON or NUL; each part <= 255 characters)."], DATA_OWNER),
+    _c("file.permission_denied", "A file cannot be opened for reading", F,
+       "A file in the folder exists but this user may not read it.",
+       ["On the server: chmod o+r (or grant the SFTP user's group) on the files listed."],
+       SERVER_ADMIN),
+    # --- data -----------------------------------------------------------------------------------
+    _c("data.empty_file", "Zero-byte file", F,
+       "The file is empty; the platform cannot ingest a zero-byte file.",
+       ["Remove empty files from the folder or make the producer skip writing them."], DATA_OWNER),
+    _c("data.format_unknown", "Not a supported file format", F,
+       "The bytes are not delimited text, JSON or Parquet (compressed or not). The evidence says what "
+       "they look like (binary, HTML, PDF, a PGP block...).",
+       ["Export the data as CSV, JSON lines or Parquet."], DATA_OWNER),
+    _c("data.encoding", "Text encoding the target cannot read", F,
+       "The file is not in an encoding the target accepts (e.g. UTF-16, or bytes that do not decode).",
+       ["Convert it: iconv -f {encoding} -t UTF-8 {file} > {file}.utf8"], DATA_OWNER),
+    _c("data.json_multiline", "JSON is not one object per line", F,
+       "The target reads JSON as one object per line; this file has objects spread over several lines "
+       "(pretty-printed) or a top-level array.",
+       ["Convert it: jq -c '.[]?  // .' {file} > {file}.jsonl"], DATA_OWNER),
+    _c("data.json_invalid", "JSON does not parse", F,
+       "The file is JSON (by name or look) but does not parse; the evidence gives line and column.",
+       ["Fix the producer; check with: jq . {file}"], DATA_OWNER),
+    _c("data.csv_ragged", "Rows with the wrong number of fields", F,
+       "Some rows have a different number of fields than the header; the evidence lists line numbers "
+       "and counts. Usually an unquoted delimiter inside a value.",
+       ["Quote values that contain the delimiter, or pick a delimiter that never occurs in the data."],
+       DATA_OWNER),
+    _c("data.header_missing", "No usable header row", F,
+       "The delimited file has no header row (or an empty or duplicate one); the platform needs "
+       "column names in the first row.",
+       ["Add a header row with unique, non-empty column names."], DATA_OWNER),
+    _c("data.compression_unsupported", "Compressed in a way the target cannot read", F,
+       "The file is compressed with a method the target cannot decompress (e.g. 7z, xz, rar, zstd), "
+       "or the archive is damaged or exceeds safe decompression limits.",
+       ["Recompress as gzip (gzip {file}) or zip, or ship the file uncompressed."], DATA_OWNER),
+    # --- the tool itself ------------------------------------------------------------------------
+    _c("check.timeout", "A check exceeded its time budget", F,
+       "The check did not finish within its time budget, so its layer could not be judged. "
+       "Something along the way is slow or hanging.",
+       ["Re-run with a larger --timeout to tell a slow server from a hanging one."], USER),
+    _c("check.internal_error", "A bug in sourcedoctor", E,
+       "The check crashed. This is a bug in sourcedoctor, not a problem with the source; the "
+       "traceback id links to the traceback kept in the report.",
+       ["Report it with the JSON report attached (traceback id {traceback_id})."], SOURCEDOCTOR),
+)
+
+CATALOGUE: dict[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
+
+
+def info(code: str) -> CodeInfo:
+    """The catalogue entry for ``code``; raises KeyError for an unknown code (a bug, not input)."""
+    return CATALOGUE[code]
+
+
+def make_finding(
+    code: str,
+    summary: str,
+    *,
+    evidence: Evidence | None = None,
+    fix: Sequence[str] | None = None,
+    severity: Severity | None = None,
+    detail: str | None = None,
+    **fix_values: Any,
+) -> Finding:
+    """Build a Finding for a catalogued code, filling the fix template from ``fix_values``.
+
+    ``fix`` replaces the template entirely when a check knows better (e.g. the exact command).
+    """
+    entry = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=entry.severity if severity is None else severity,
+        summary=summary,
+        detail=entry.explanation if detail is None else detail,
+        evidence=dict(evidence or {}),
+        fix=tuple(fix) if fix is not None else entry.fix_steps(**fix_values),
+        audience=entry.audience,
+    )
+
+
+def render_markdown() -> str:
+    """The ``docs/codes.md`` page, generated from the catalogue (a test keeps the file in sync)."""
+    lines = [
+        "# Finding codes",
+        "",
+        "<!-- generated by `python -m sourcedoctor.codes > docs/codes.md`; do not edit by hand -->",
+        "",
+        "Every non-passing finding carries one of these stable codes. Codes never change meaning; new "
+        "ones may be added. Severity is the default; a target profile may tighten it.",
+        "",
+    ]
+    layer = ""
+    for entry in _ENTRIES:
+        if entry.layer != layer:
+            layer = entry.layer
+            lines += [f"## {layer}", ""]
+        lines += [
+            f"### `{entry.code}` — {entry.title}",
+            "",
+            f"*Default severity:* {entry.severity.label} · *Who acts:* {entry.audience}",
+            "",
+            entry.explanation,
+            "",
+            "**Fix:**",
+            "",
+        ]
+        lines += [f"{n}. {step}" for n, step in enumerate(entry.fix, 1)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through the docs freshness test
+    print(render_markdown(), end="")

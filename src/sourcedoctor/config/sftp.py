@@ -1,0 +1,228 @@
+"""SFTP connection settings: the pydantic model, ``sftp://`` URL parsing, field validation.
+
+Field aliases are the platform's own names (``userName``, ``folderPath``...), so a profile copied
+from the platform's connection JSON validates as it is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+_HOST_OK = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+
+
+class SettingsError(ValueError):
+    """Invalid settings; ``field`` names the offending field, ``message`` says how to fix it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class SftpSettings(BaseModel):
+    """Everything needed to reach an SFTP source. Secrets are SecretStr and never echoed."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
+
+    host: str = Field(description="Server name or IP address, without scheme, user or path.")
+    port: int = Field(22, description="TCP port of the SSH server (1-65535).")
+    user: str = Field(alias="userName", description="Login user name on the SFTP server.")
+    password: SecretStr | None = Field(None, description="Password for the plain password method.")
+    key_path: str | None = Field(None, description="Path to the private key file.")
+    key_content: SecretStr | None = Field(
+        None,
+        alias="privateKeyContent",
+        description="Private key text, raw or base64-encoded on one line (as the platform wants it).",
+    )
+    passphrase: SecretStr | None = Field(
+        None, alias="passPhrase", description="Passphrase of an encrypted private key."
+    )
+    folder: str = Field(
+        "",
+        alias="folderPath",
+        description="Folder to read; relative to the login directory unless it starts with '/'.",
+    )
+    max_connections: int = Field(
+        3,
+        alias="maxConcurrentConnections",
+        description="Parallel connections the platform will open (the probe never opens more).",
+    )
+    known_hosts: str | None = Field(None, description="known_hosts file to verify the host key with.")
+    host_key_fingerprint: str | None = Field(
+        None, description="Pinned host key fingerprint, e.g. SHA256:abc..."
+    )
+    accept_new: bool = Field(False, description="Write an unknown host key to known_hosts.")
+    resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).")
+    max_entries: int = Field(10_000, description="Most folder entries ever listed.")
+    sample_files: int = Field(3, description="How many files to open and sample.")
+    head_bytes: int = Field(1 << 20, description="Bytes read from the head of each sampled file.")
+    file: str | None = Field(None, description="Sample this file (name inside the folder) only.")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("is empty; give the server's name or IP address")
+        if "://" in v:
+            raise ValueError("must not contain a scheme (use 'sftp.example.com', not 'sftp://...')")
+        if "/" in v:
+            raise ValueError("must not contain a path; put the folder in folderPath")
+        if "@" in v:
+            raise ValueError("must not contain the user; put it in userName")
+        if any(c.isspace() for c in v):
+            raise ValueError("must not contain spaces")
+        bare = v[1:-1] if v.startswith("[") and v.endswith("]") else v
+        try:
+            ipaddress.ip_address(bare)
+            return bare
+        except ValueError:
+            pass
+        if ":" in v:
+            raise ValueError("must not contain a port; put it in port")
+        if len(v) > 253 or not _HOST_OK.match(v) or ".." in v:
+            raise ValueError("is not a valid host name")
+        return v
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError("must be between 1 and 65535")
+        return v
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("is empty; give the SFTP login name")
+        if any(c.isspace() or ord(c) < 32 for c in v):
+            raise ValueError("must not contain spaces or control characters")
+        return v
+
+    @field_validator("max_connections")
+    @classmethod
+    def _maxconn(cls, v: int) -> int:
+        if not 1 <= v <= 16:
+            raise ValueError("must be between 1 and 16")
+        return v
+
+    @field_validator("max_entries", "sample_files", "head_bytes")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("must be at least 1")
+        return v
+
+    @field_validator("key_path")
+    @classmethod
+    def _key_path(cls, v: str | None) -> str | None:
+        if v is None or v == "-":
+            return v
+        p = Path(v).expanduser()
+        if not p.exists():
+            raise ValueError(f"file {v} does not exist")
+        return str(p)
+
+    @property
+    def is_ip_literal(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+            return True
+        except ValueError:
+            return False
+
+    @property
+    def has_key(self) -> bool:
+        return self.key_path is not None or self.key_content is not None
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings for reports: secrets replaced by whether they were given."""
+        out = self.model_dump(exclude={"password", "key_content", "passphrase"})
+        out["password"] = "set" if self.password else None
+        out["key_content"] = "set" if self.key_content else None
+        out["passphrase"] = "set" if self.passphrase else None
+        return out
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    """The first pydantic error as a SettingsError naming the field (by its CLI name)."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+    msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+    return SettingsError(field, msg)
+
+
+def build_settings(**values: Any) -> SftpSettings:
+    """Validate settings, turning pydantic's error into one SettingsError naming the field."""
+    try:
+        return SftpSettings(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+def parse_sftp_url(url: str) -> dict[str, Any]:
+    """Split ``sftp://USER[:PASS]@HOST[:PORT][/FOLDER]`` into settings values.
+
+    ``/inbound/daily`` after the host is relative to the login directory (``inbound/daily``);
+    ``//srv/in`` is the absolute ``/srv/in``. A password in the URL is returned under ``password``;
+    the caller warns about it and must never echo it.
+    """
+    text = url.strip()
+    if not re.match(r"^sftp://", text, re.I):
+        raise SettingsError("url", "must start with sftp:// (e.g. sftp://user@host/folder)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError("url", f"is malformed ({exc}); use sftp://user@host[:port]/folder") from None
+    if parts.query or parts.fragment:
+        raise SettingsError("url", "must not contain '?' or '#'; quote the folder if it has them")
+    values: dict[str, Any] = {}
+    host = parts.hostname or ""
+    if not host:
+        raise SettingsError("host", "is missing; use sftp://user@host")
+    values["host"] = host
+    if port is not None:
+        values["port"] = port
+    if parts.username:
+        values["user"] = unquote(parts.username)
+    if parts.password is not None:
+        values["password"] = unquote(parts.password)
+    path = unquote(parts.path)
+    if path.startswith("//"):
+        values["folder"] = "/" + path.lstrip("/")
+    elif path.startswith("/"):
+        values["folder"] = path[1:]
+    return values
+
+
+def redacted_url(settings: SftpSettings) -> str:
+    """The URL form of the settings, never with a password."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    port = "" if settings.port == 22 else f":{settings.port}"
+    folder = settings.folder
+    path = ("/" + folder) if folder.startswith("/") else (f"/{folder}" if folder else "")
+    return f"sftp://{settings.user}@{host}{port}{path}"
+
+
+def read_secret_file(path: str, field: str, limit: int = 1 << 20) -> SecretStr:
+    """Read a small secret file (e.g. a key) with a size cap; errors name the field."""
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise SettingsError(field, f"{path} is not a regular file")
+        with p.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise SettingsError(field, f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise SettingsError(field, f"{path} is larger than {limit} bytes; that is not a key")
+    return SecretStr(data.decode("utf-8", errors="replace"))

@@ -1,0 +1,69 @@
+"""The FileSource protocol and the plain data it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class SourceError(Exception):
+    """A read/list failure, classified. ``kind`` is one of: not_found, permission_denied,
+    not_a_directory, not_a_file, vanished, io (anything else); ``detail`` is the server's words."""
+
+    def __init__(self, kind: str, path: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {path}" + (f" ({detail})" if detail else ""))
+        self.kind = kind
+        self.path = path
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One entry of a listing. ``path`` is usable with the same source's ``read``/``stat``."""
+
+    path: str
+    name: str
+    size: int | None
+    mtime: float | None
+    kind: str  # "file" | "dir" | "symlink" | "other" (FIFO, device, socket)
+    permissions: int | None = None
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A bounded listing: ``truncated`` counts entries seen but not kept beyond the cap."""
+
+    folder: str
+    entries: tuple[FileEntry, ...]
+    truncated: int = 0
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def files(self) -> tuple[FileEntry, ...]:
+        return tuple(e for e in self.entries if e.is_file)
+
+
+class FileSource(Protocol):
+    """What sampling, preview and ingest need from any place that holds files."""
+
+    #: Short name for messages and reports ("sftp", "local", ...).
+    scheme: str
+
+    async def stat(self, path: str) -> FileEntry:
+        """Stat one path (following symlinks); raises SourceError."""
+        ...
+
+    async def list(
+        self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
+    ) -> Listing:
+        """List ``folder`` (recursing ``depth`` levels), never keeping more than ``limit`` entries,
+        sorted the way the platform takes files (by path)."""
+        ...
+
+    async def read(self, path: str, offset: int, length: int) -> bytes:
+        """Read up to ``length`` bytes at ``offset`` (short at end of file); raises SourceError."""
+        ...

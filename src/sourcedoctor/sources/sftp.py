@@ -1,0 +1,121 @@
+"""FileSource over an open asyncssh SFTP client (the connection the diagnosis already made)."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import stat as statmod
+
+import asyncssh
+
+from .base import FileEntry, Listing, SourceError
+
+#: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
+#: with millions of files must not make a listing unbounded in time.
+_COUNT_FACTOR = 10
+
+
+def _kind(mode: int | None, ftype: int | None = None) -> str:
+    if mode is not None:
+        if statmod.S_ISREG(mode):
+            return "file"
+        if statmod.S_ISDIR(mode):
+            return "dir"
+        if statmod.S_ISLNK(mode):
+            return "symlink"
+        return "other"
+    return {
+        asyncssh.FILEXFER_TYPE_REGULAR: "file",
+        asyncssh.FILEXFER_TYPE_DIRECTORY: "dir",
+        asyncssh.FILEXFER_TYPE_SYMLINK: "symlink",
+    }.get(ftype or 0, "other")
+
+
+def classify_sftp_error(exc: Exception, path: str) -> SourceError:
+    """Map asyncssh's SFTP errors onto SourceError kinds."""
+    if isinstance(exc, asyncssh.SFTPNoSuchFile | asyncssh.SFTPNoSuchPath):
+        return SourceError("not_found", path, exc.reason)
+    if isinstance(exc, asyncssh.SFTPPermissionDenied):
+        return SourceError("permission_denied", path, exc.reason)
+    if isinstance(exc, asyncssh.SFTPNotADirectory):
+        return SourceError("not_a_directory", path, exc.reason)
+    if isinstance(exc, asyncssh.SFTPFileIsADirectory):
+        return SourceError("not_a_file", path, exc.reason)
+    if isinstance(exc, asyncssh.SFTPError):
+        # Many servers (OpenSSH included) send a generic failure for loops and oddities.
+        return SourceError("io", path, exc.reason)
+    return SourceError("io", path, str(exc) or type(exc).__name__)
+
+
+def entry_from_attrs(path: str, attrs: asyncssh.SFTPAttrs) -> FileEntry:
+    return FileEntry(
+        path=path,
+        name=posixpath.basename(path.rstrip("/")) or path,
+        size=attrs.size,
+        mtime=float(attrs.mtime) if attrs.mtime is not None else None,
+        kind=_kind(attrs.permissions, attrs.type),
+        permissions=attrs.permissions,
+    )
+
+
+class SftpSource:
+    """Lists and reads through an asyncssh ``SFTPClient``; never writes."""
+
+    scheme = "sftp"
+
+    def __init__(self, sftp: asyncssh.SFTPClient) -> None:
+        self.sftp = sftp
+
+    async def stat(self, path: str) -> FileEntry:
+        try:
+            attrs = await self.sftp.stat(path)
+        except (asyncssh.SFTPError, OSError) as exc:
+            raise classify_sftp_error(exc, path) from None
+        return entry_from_attrs(path, attrs)
+
+    async def list(
+        self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
+    ) -> Listing:
+        kept: list[FileEntry] = []
+        truncated = 0
+        errors: list[str] = []
+        queue: list[tuple[str, int]] = [(folder, 0)]
+        budget = limit * _COUNT_FACTOR
+        seen = 0
+        while queue and seen < budget:
+            current, level = queue.pop(0)
+            try:
+                async for name in self.sftp.scandir(current or "."):
+                    fname = name.filename
+                    if isinstance(fname, bytes):
+                        fname = fname.decode("utf-8", errors="surrogateescape")
+                    if fname in (".", ".."):
+                        continue
+                    seen += 1
+                    full = posixpath.join(current, fname) if current else fname
+                    entry = entry_from_attrs(full, name.attrs)
+                    if entry.kind == "dir" and level < depth:
+                        queue.append((full, level + 1))
+                    if glob and entry.kind != "dir" and not fnmatch.fnmatch(fname, glob):
+                        continue
+                    if len(kept) < limit:
+                        kept.append(entry)
+                    else:
+                        truncated += 1
+                    if seen >= budget:
+                        break
+            except (asyncssh.SFTPError, OSError) as exc:
+                err = classify_sftp_error(exc, current)
+                if current == folder:
+                    raise err from None
+                errors.append(str(err))
+        kept.sort(key=lambda e: e.path)
+        return Listing(folder, tuple(kept), truncated, tuple(errors))
+
+    async def read(self, path: str, offset: int, length: int) -> bytes:
+        try:
+            async with self.sftp.open(path, "rb") as fh:
+                data = await fh.read(length, offset)
+        except (asyncssh.SFTPError, OSError) as exc:
+            raise classify_sftp_error(exc, path) from None
+        return data if isinstance(data, bytes) else data.encode()

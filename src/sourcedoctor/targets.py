@@ -1,0 +1,72 @@
+"""Target profiles: the rules of the platform that will really connect to the source.
+
+A target adds checks and tightens severities; it never changes what was observed. ``generic`` is what
+a modern OpenSSH client expects; ``aep`` is Adobe Experience Platform's SFTP/file source (see
+docs/targets.md for where each rule comes from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """The rule set of one ingestion platform."""
+
+    name: str
+    description: str
+    #: Can the platform log in with keyboard-interactive (it only knows the plain password method)?
+    keyboard_interactive: bool = True
+    #: Can the platform complete a login that needs two methods (AuthenticationMethods a,b)?
+    multi_step_auth: bool = True
+    #: Key types accepted (OpenSSH names without the "ssh-" prefix: rsa, dss, ed25519, ecdsa, sk).
+    key_types: frozenset[str] = frozenset({"rsa", "dss", "ed25519", "ecdsa", "sk-ed25519", "sk-ecdsa"})
+    #: Key file formats accepted (openssh, pem, pkcs8, ppk, ssh2).
+    key_formats: frozenset[str] = frozenset({"openssh", "pem", "pkcs8"})
+    #: Does the platform read files in parallel chunks (so the chunking probe matters)?
+    chunked_reads: bool = False
+    #: Enforce the platform's file-naming rules?
+    naming_rules: bool = False
+    #: JSON must be one object per line.
+    json_lines_only: bool = False
+    #: Encodings accepted for delimited files (None: anything Python can decode).
+    delimited_encodings: frozenset[str] | None = None
+    #: Encodings accepted for every other format (None: anything).
+    other_encodings: frozenset[str] | None = None
+    #: Compression formats the platform can read (None: anything we can read).
+    compressions: frozenset[str] | None = None
+    #: Column separators must be one character.
+    single_char_delimiter: bool = False
+
+
+GENERIC = TargetProfile(
+    name="generic",
+    description="Plain modern OpenSSH expectations; no platform-specific rules.",
+)
+
+AEP = TargetProfile(
+    name="aep",
+    description="Adobe Experience Platform SFTP/file sources.",
+    keyboard_interactive=False,
+    multi_step_auth=False,
+    key_types=frozenset({"rsa", "dss", "ed25519"}),
+    key_formats=frozenset({"openssh", "pem"}),
+    chunked_reads=True,
+    naming_rules=True,
+    json_lines_only=True,
+    delimited_encodings=frozenset({"utf-8", "iso-8859-1", "ascii"}),
+    other_encodings=frozenset({"utf-8", "ascii"}),
+    compressions=frozenset({"bzip2", "gzip", "deflate", "zip", "tar.gz", "tar"}),
+    single_char_delimiter=True,
+)
+
+TARGETS: dict[str, TargetProfile] = {t.name: t for t in (GENERIC, AEP)}
+
+
+def get_target(name: str) -> TargetProfile:
+    """Look a target up by name; raises ValueError naming the valid choices."""
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise ValueError(f"unknown target {name!r}; choose one of: {', '.join(TARGETS)}") from None
