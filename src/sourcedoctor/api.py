@@ -45,11 +45,14 @@ def sftp_settings(url: str | None = None, **values: Any) -> SftpSettings:
     return build_settings(**merged)
 
 
-def redactor_for(settings: SftpSettings) -> Redactor:
-    """A Redactor that knows every secret in these settings."""
-    red = Redactor()
+def redactor_for(settings: SftpSettings, *, redact_hosts: bool = False) -> Redactor:
+    """A Redactor that knows every secret in these settings (and, with ``redact_hosts``, the
+    host and user to pseudonymise)."""
+    red = Redactor(redact_hosts=redact_hosts)
     for secret in (settings.password, settings.key_content, settings.passphrase):
         red.add(secret)
+    red.add_identity("host", settings.host)
+    red.add_identity("user", settings.user)
     return red
 
 

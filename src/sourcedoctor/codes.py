@@ -246,6 +246,11 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The key content was read after normalising it (CRLF line endings, surrounding quotes or "
        "spaces, literal \\n sequences, base64 wrapping). OpenSSH itself would fail on the original.",
        ["Save the key in its clean form (sourcedoctor key inspect --emit openssh)."], USER),
+    _c("key.pem_fallback", "OpenSSH-format RSA key: PEM is the safer form for this target", I,
+       "The target accepts RSA keys, and its own sample uses the OpenSSH container, but its docs ask "
+       "for traditional PEM (-----BEGIN RSA PRIVATE KEY-----). If the platform refuses the key, a PEM "
+       "copy is the fallback.",
+       ["Convert a copy: ssh-keygen -p -m PEM -f {key_path}"], KEY_OWNER),
     # --- sftp -----------------------------------------------------------------------------------
     _c("sftp.subsystem_unavailable", "The server refuses the SFTP subsystem", F,
        "Login works, but the server refused to start the 'sftp' subsystem: no Subsystem line in "
@@ -323,6 +328,23 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The file is compressed with a method the target cannot decompress (e.g. 7z, xz, rar, zstd), "
        "or the archive is damaged or exceeds safe decompression limits.",
        ["Recompress as gzip (gzip {file}) or zip, or ship the file uncompressed."], DATA_OWNER),
+    # --- sample layer additions (preview) -------------------------------------------------------
+    _c("file.unreadable", "A file cannot be read", F,
+       "The file vanished or changed while it was read, is not a regular file (a FIFO, device or "
+       "socket, which would block a reader), is a dangling symbolic link or a link loop, or the read "
+       "failed with an I/O error.",
+       ["Make the producer write files under a temporary name and rename them when complete.",
+        "Remove FIFOs, devices and broken links from the folder: {files}"], DATA_OWNER),
+    _c("data.delimiter_multichar", "Columns separated by a multi-character delimiter", F,
+       "The target reads delimited files with a single-character column delimiter; this file uses "
+       "a delimiter of several characters (e.g. '||').",
+       ["Re-export the file with a one-character delimiter (comma, tab, semicolon or pipe)."],
+       DATA_OWNER),
+    _c("data.schema_mismatch", "Files in the folder differ in format or columns", F,
+       "The platform ingests a folder as one dataset, so every file must share one format and one "
+       "schema. The evidence names the files that differ from the first one and how.",
+       ["Move files with a different layout into their own folder (one dataflow each), or "
+        "re-export them with the same columns."], DATA_OWNER),
     # --- the tool itself ------------------------------------------------------------------------
     _c("check.timeout", "A check exceeded its time budget", F,
        "The check did not finish within its time budget, so its layer could not be judged. "

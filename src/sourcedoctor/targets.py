@@ -16,6 +16,8 @@ class TargetProfile:
 
     name: str
     description: str
+    #: Does the platform connect from the public internet (so private addresses are unreachable)?
+    cloud: bool = False
     #: Can the platform log in with keyboard-interactive (it only knows the plain password method)?
     keyboard_interactive: bool = True
     #: Can the platform complete a login that needs two methods (AuthenticationMethods a,b)?
@@ -48,6 +50,7 @@ GENERIC = TargetProfile(
 AEP = TargetProfile(
     name="aep",
     description="Adobe Experience Platform SFTP/file sources.",
+    cloud=True,
     keyboard_interactive=False,
     multi_step_auth=False,
     key_types=frozenset({"rsa", "dss", "ed25519"}),

@@ -1,9 +1,210 @@
-"""`sourcedoctor ingest` (being built)."""
+"""``sourcedoctor ingest (sftp://… | PATH) --dataset NAME``: land a bounded preview batch in the lake.
+
+Exit codes: 0 the batch landed (rejects included) or was already there; 1 the lake is busy or the
+diagnosis before the folder failed; 2 bad input (option, file, mapping); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
+from ..config.sftp import SettingsError
+from ..exitcodes import ExitCode
+from ..lake import DEFAULT_ROWS, BatchResult, Lake, LakeBusy, LakeError, Mapping, load_mapping
+from ..lake.remote import DEFAULT_MAX_BYTES
+from .options import read_secret_options, secret_options
+
+_MAX_LOCAL_FILES = 1000
+
+
+def parse_rows(value: str) -> int | None:
+    """``--rows``: a count, or 0 / ``all`` for no cap (None)."""
+    if value.strip().lower() in ("all", "0"):
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise click.BadParameter("give a number of rows, or 0/all for no cap") from None
+    if n < 0:
+        raise click.BadParameter("must be 0 (no cap) or more")
+    return n
+
+
+def local_files(path: Path) -> list[Path]:
+    """A file, or a folder's regular non-hidden files sorted by name (the platform's order)."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        if not files:
+            raise LakeError("path", f"{path} holds no files")
+        return files[:_MAX_LOCAL_FILES]
+    raise LakeError("path", f"{path} does not exist; give a file, a folder or an sftp:// URL")
+
+
+def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.USAGE) -> None:
+    console.print(f"error: {field}: {message}", markup=False)
+    sys.exit(code)
 
 
 @click.command("ingest")
-def command() -> None:
-    """(being built)"""
-    raise click.UsageError("not built yet")
+@click.argument("source")
+@click.option("--dataset", required=True, help="Dataset (table) to land the rows in; normalised.")
+@click.option("--rows", "rows_text", default=str(DEFAULT_ROWS), show_default=True,
+              help="Most records read across the selected files; 0 or 'all' for no cap.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mapping file (TOML or JSON): rename, cast, drop, constants, identity.")
+@click.option("--target", type=click.Choice(["generic", "aep"]), default="generic",
+              show_default=True, help="Rules of the platform that will connect.")
+@click.option("--lake", "lake_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Lake file (default: the user data directory's lake.duckdb).")
+@click.option("--force", is_flag=True, help="Ingest even if the same content is already there.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json prints the batch result on stdout.")
+@click.option("--file", "file_", help="Over SFTP: ingest this file of the folder only.")
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Over SFTP: most bytes copied from one file.")
+@click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file.")
+@click.option("--host-key-fingerprint", help="Pinned host key fingerprint, e.g. SHA256:….")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Budget of each network step, in seconds.")
+@secret_options
+def command(source: str, dataset: str, rows_text: str, map_file: Path | None, target: str,
+            lake_path: Path | None, force: bool, fmt: str, file_: str | None, max_bytes: int,
+            known_hosts: str | None, host_key_fingerprint: str | None, timeout: float,
+            **secret_opts: Any) -> None:
+    """Ingest a bounded sample of SOURCE (a local file/folder or sftp://USER@HOST/FOLDER) into the
+    local lake as one batch: all rows land with their batch record, or nothing does. The same
+    content again adds nothing unless --force."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        rows = parse_rows(rows_text)
+    except click.BadParameter as exc:
+        fail(err, "rows", exc.message)
+    lake = Lake(lake_path)
+    try:
+        mapping = load_mapping(map_file) if map_file else Mapping()
+        show_bar = fmt == "text" and err.is_terminal
+        with _progress(err, show_bar) as bar:
+            if source.lower().startswith("sftp://"):
+                result = asyncio.run(_ingest_sftp(
+                    lake, source, dataset, rows=rows, mapping=mapping, force=force, target=target,
+                    timeout=timeout, file_=file_, max_bytes=max_bytes, known_hosts=known_hosts,
+                    host_key_fingerprint=host_key_fingerprint, secret_opts=secret_opts,
+                    progress=bar, console=err))
+            else:
+                files = local_files(Path(source))
+                result = lake.ingest(files, dataset, rows=rows, mapping=mapping, force=force,
+                                     progress=bar, source_label=str(Path(source).resolve()))
+    except LakeBusy as exc:
+        fail(err, exc.field, exc.message, ExitCode.FAILED)
+    except (LakeError, SettingsError) as exc:
+        fail(err, exc.field, exc.message)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing from this batch was stored", markup=False)
+        sys.exit(ExitCode.INTERRUPTED)
+    reasons = Counter(r["reason"] for r in lake.rejects(result.batch_id)) \
+        if result.rows_rejected else Counter()
+    if fmt == "json":
+        click.echo(json.dumps({**result.as_dict(), "lake": str(lake.path),
+                               "rejects_by_reason": dict(reasons)}, indent=2))
+    else:
+        _summary(err, lake, result, reasons)
+    sys.exit(ExitCode.OK)
+
+
+class _Bar:
+    """progress(done, total) → a rich bar (bytes)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._p = progress
+        self._task = progress.add_task("ingest", total=None)
+
+    def __call__(self, done: int, total: int) -> None:
+        self._p.update(self._task, completed=done, total=total)
+
+
+def _progress(console: Console, enabled: bool) -> Any:
+    if not enabled:
+        return nullcontext(None)
+
+    class _Ctx:
+        def __enter__(self) -> _Bar:
+            self.p = Progress("[progress.description]{task.description}", BarColumn(),
+                              DownloadColumn(), TimeElapsedColumn(), console=console,
+                              transient=True)
+            self.p.__enter__()
+            return _Bar(self.p)
+
+        def __exit__(self, *exc: object) -> None:
+            self.p.__exit__(None, None, None)
+
+    return _Ctx()
+
+
+def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) -> None:
+    if r.skipped_duplicate:
+        err.print(f"already ingested: batch {r.duplicate_of} of dataset {r.dataset} had the same "
+                  f"content, mapping and dataset — added 0 rows (recorded as batch {r.batch_id}); "
+                  "use --force to ingest it again", markup=False)
+        return
+    err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False)
+    for f in r.files:
+        err.print(f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
+                  f"{'' if f['complete'] else ' (sample: file continues)'}, read "
+                  f"{f.get('rows_read', 0)}", markup=False)
+    err.print(f"  read {r.rows_read} · ingested {r.rows_ingested} · rejected {r.rows_rejected} "
+              f"({r.duration:.2f} s)", markup=False)
+    if reasons:
+        by = ", ".join(f"{k} {v}" for k, v in reasons.most_common())
+        err.print(f"  rejected by reason: {by} — see: sourcedoctor lake rejects {r.batch_id}"
+                  + (f" --lake {lake.path}" if lake.path != Lake().path else ""), markup=False)
+
+
+async def _ingest_sftp(lake: Lake, url: str, dataset: str, *, rows: int | None, mapping: Mapping,
+                       force: bool, target: str, timeout: float, file_: str | None,
+                       max_bytes: int, known_hosts: str | None, host_key_fingerprint: str | None,
+                       secret_opts: dict[str, Any], progress: Any, console: Console) -> BatchResult:
+    from .. import api
+    from ..config.sftp import redacted_url
+    from ..lake import ingest_from_source
+    from ..sources.base import SourceError
+
+    secrets = read_secret_options(url=url, **secret_opts)
+    for warning in secrets.warnings:
+        console.print(f"warning: {warning}", markup=False)
+    settings = api.sftp_settings(url, known_hosts=known_hosts,
+                                 host_key_fingerprint=host_key_fingerprint, file=file_,
+                                 **secrets.values)
+    label = redacted_url(settings)
+    try:
+        async with api.open_sftp_source(settings, target=target, timeout=timeout) as opened:
+            if file_:
+                folder = opened.folder.rstrip("/")
+                paths = [f"{folder}/{file_}" if folder else file_]
+            else:
+                listing = await opened.source.list(opened.folder, limit=_MAX_LOCAL_FILES)
+                paths = [e.path for e in listing.files if not e.name.startswith(".")]
+                if not paths:
+                    raise LakeError("folder", f"{label} holds no files to ingest")
+            return await ingest_from_source(lake, opened.source, paths, dataset, rows=rows,
+                                            mapping=mapping, force=force, progress=progress,
+                                            source_label=label, max_bytes=max_bytes)
+    except api.DiagnosisFailed as exc:
+        root = exc.report.root_cause
+        what = f"{root.code}: {root.summary}" if root else "the diagnosis did not pass"
+        console.print(f"error: source: {api.redactor_for(settings).text(what)}; "
+                      f"run: {api.reproduce_command(settings, target, timeout)}", markup=False)
+        sys.exit(ExitCode.FAILED)
+    except SourceError as exc:
+        raise LakeError("source", f"{exc.kind} reading {exc.path}") from None

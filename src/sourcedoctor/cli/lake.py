@@ -1,9 +1,133 @@
-"""`sourcedoctor lake` (being built)."""
+"""``sourcedoctor lake list | show | batches | rejects | export``: look into the local lake.
+
+Exit codes: 0 ok; 1 the lake is busy (another sourcedoctor is writing it); 2 bad input (unknown
+dataset, unwritable output…).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
+from rich.table import Table
+
+from ..exitcodes import ExitCode
+from ..lake import Lake, LakeBusy, LakeError
+
+_lake_option = click.option("--lake", "lake_path", type=click.Path(dir_okay=False, path_type=Path),
+                            help="Lake file (default: the user data directory's lake.duckdb).")
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                              default="text", show_default=True)
 
 
-@click.command("lake")
+@contextmanager
+def _errors() -> Iterator[Console]:
+    err = Console(stderr=True, highlight=False)
+    try:
+        yield err
+    except LakeBusy as exc:
+        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        sys.exit(ExitCode.FAILED)
+    except LakeError as exc:
+        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        sys.exit(ExitCode.USAGE)
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.isoformat(timespec="seconds")
+    return "" if v is None else str(v)
+
+
+def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str,
+          cell: Callable[[Any], str] = _cell) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=_cell))
+        return
+    table = Table(title=title, title_justify="left")
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*(cell(r.get(c)) for c in columns))
+    Console(highlight=False).print(table)
+
+
+@click.group("lake")
 def command() -> None:
-    """(being built)"""
-    raise click.UsageError("not built yet")
+    """Look into the local lake: datasets, batches, rejects; export a dataset."""
+
+
+@command.command("list")
+@_lake_option
+@_format_option
+def list_(lake_path: Path | None, fmt: str) -> None:
+    """Datasets with row counts, identity column and last batch."""
+    with _errors():
+        lake = Lake(lake_path)
+        _emit(lake.datasets(), fmt, ["name", "rows", "batches", "identity_column", "format",
+                                     "last_batch_at"], f"datasets in {lake.path}")
+
+
+@command.command("show")
+@click.argument("dataset")
+@click.option("--rows", type=click.IntRange(0), default=20, show_default=True)
+@_lake_option
+@_format_option
+def show(dataset: str, rows: int, lake_path: Path | None, fmt: str) -> None:
+    """The first rows of DATASET."""
+    with _errors():
+        names, data = Lake(lake_path).show(dataset, rows)
+        _emit([dict(zip(names, r, strict=True)) for r in data], fmt, names, dataset)
+
+
+@command.command("batches")
+@click.option("--dataset", help="Only this dataset's batches.")
+@_lake_option
+@_format_option
+def batches(dataset: str | None, lake_path: Path | None, fmt: str) -> None:
+    """Every batch: source, byte ranges, counts, status, content hash."""
+    with _errors():
+        rows = Lake(lake_path).batches(dataset)
+        if fmt == "text":
+            for r in rows:
+                r["files"] = "; ".join(f"{f['file']} [{f['offset']}–{f['offset'] + f['length']}]"
+                                       for f in r["files"])
+                r["content_hash"] = str(r["content_hash"])[:19]
+        _emit(rows, fmt, ["batch_id", "dataset", "status", "rows_read", "rows_ingested",
+                          "rows_rejected", "files", "finished_at", "content_hash"], "batches")
+
+
+@command.command("rejects")
+@click.argument("batch", type=int, required=False)
+@click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
+@_lake_option
+@_format_option
+def rejects(batch: int | None, limit: int, lake_path: Path | None, fmt: str) -> None:
+    """Rejected records (of BATCH, or all) with line/record number, reason and raw text."""
+    with _errors():
+        rows = Lake(lake_path).rejects(batch, limit=limit)
+        _emit(rows, fmt, ["batch_id", "file", "line", "record", "reason", "detail", "raw"],
+              "rejects")
+
+
+@command.command("export")
+@click.argument("dataset")
+@click.option("--parquet", "parquet", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "csv_", type=click.Path(dir_okay=False, path_type=Path))
+@_lake_option
+def export(dataset: str, parquet: Path | None, csv_: Path | None, lake_path: Path | None) -> None:
+    """Write DATASET to a Parquet or CSV file."""
+    with _errors() as err:
+        if (parquet is None) == (csv_ is None):
+            raise LakeError("export", "give exactly one of --parquet FILE or --csv FILE")
+        out, fmt = (parquet, "parquet") if parquet else (csv_, "csv")
+        assert out is not None
+        n = Lake(lake_path).export(dataset, out, fmt)
+        err.print(f"exported {n} rows of {dataset} to {out}", markup=False)

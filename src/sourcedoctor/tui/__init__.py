@@ -1,8 +1,23 @@
 """The Textual app. The only package that imports textual."""
 
+from __future__ import annotations
 
-def run_app(**kwargs: object) -> None:
-    """Open the interactive app."""
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config.sftp import SftpSettings
+
+
+def run_app(
+    *,
+    demo: bool = False,
+    fault: str | None = None,
+    settings: SftpSettings | None = None,
+    target: str = "generic",
+    timeout: float = 10.0,
+) -> None:
+    """Open the interactive app; ``demo=True`` starts the embedded demo server (with ``fault``)."""
     from .app import SourceDoctorApp
 
-    SourceDoctorApp(**kwargs).run()  # type: ignore[arg-type]
+    SourceDoctorApp(demo=demo, fault=fault, settings=settings, target=target,
+                    timeout=timeout).run()

@@ -24,6 +24,8 @@ class SftpState:
     #: The connected TCP socket the SSH session will run over (first address that answered).
     sock: socket.socket | None = None
     peer: tuple[str, int] | None = None
+    #: What the banner check read from the server (identification, maybe the start of KEXINIT).
+    preread: bytes = b""
     #: The SSH session driver (wire tap, asyncssh connection task, recorded callbacks).
     session: SshSession | None = None
     #: Loaded private key for the auth layer (set by the key layer; may be converted from PPK).

@@ -1,0 +1,117 @@
+"""Layer 9 — folder: resolve it as the SFTP user sees it (chroot-aware) and list it, bounded."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from ..codes import make_finding
+from ..config.sftp import SftpSettings
+from ..connectors.sftp.state import SftpState
+from ..model import Finding
+from ..preview import naming_findings
+from ..sources.base import Listing, SourceError
+from ..sources.sftp import SftpSource, classify_sftp_error
+from .base import Check, Context, Outcome
+
+#: The platform ingests a folder recursively; we look this many levels down for files.
+LIST_DEPTH = 2
+
+
+def ingestible(listing: Listing) -> list[Any]:
+    """Regular files the platform would take, in its order (hidden files are left out)."""
+    return [e for e in listing.files if not e.name.startswith(".")]
+
+
+class FolderCheck(Check[SftpSettings, SftpState]):
+    """``realpath`` the folder, tell a chroot from a typo, list it within the entry cap."""
+
+    id = "sftp.folder"
+    title = "Folder"
+    needs = ("sftp.session",)
+    timeout_steps = 2.0
+
+    async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
+        source = ctx.state.source
+        assert source is not None and ctx.state.sftp is not None
+        s = ctx.settings
+        home = await ctx.state.sftp.realpath(".")
+        wanted = s.folder or "."
+        facts: dict[str, Any] = {"login_directory": home, "configured": s.folder or "(login dir)"}
+        try:
+            resolved = await ctx.state.sftp.realpath(wanted)
+            entry = await source.stat(resolved)
+        except Exception as exc:  # asyncssh raises SFTPError subclasses; classify below
+            err = exc if isinstance(exc, SourceError) else classify_sftp_error(exc, wanted)
+            return Outcome.of([await self._missing(ctx, source, home, err)], **facts)
+        facts["resolved"] = resolved
+        if entry.kind != "dir":
+            parent = posixpath.dirname(resolved) or "/"
+            return Outcome.of([make_finding(
+                "path.not_a_directory", f"{resolved} is a file, not a folder",
+                evidence={**facts, "kind": entry.kind}, parent=parent)], **facts)
+        try:
+            listing = await source.list(resolved, limit=s.max_entries, depth=LIST_DEPTH)
+        except SourceError as err:
+            return Outcome.of([self._denied(err, resolved, facts)], **facts)
+        ctx.state.folder = resolved
+        files = ingestible(listing)
+        if s.file:
+            files = [e for e in files if e.name == s.file or e.path.endswith("/" + s.file)]
+        ctx.state.files = files
+        facts.update(entries=len(listing.entries), files=len(files),
+                     truncated=listing.truncated, first_files=[e.path for e in files[:10]])
+        if listing.errors:
+            facts["unlistable_subfolders"] = list(listing.errors[:20])
+        findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
+        if not files:
+            what = f"no file named {s.file}" if s.file else "no files (hidden files aside)"
+            findings.append(make_finding(
+                "path.empty", f"{resolved} has {what}; the dataflow would ingest nothing",
+                evidence={**facts, "entries_seen": [e.name for e in listing.entries[:20]]}))
+        return Outcome.of(findings, **facts)
+
+    @staticmethod
+    def _denied(err: SourceError, path: str, facts: dict[str, Any]) -> Finding:
+        return make_finding(
+            "path.permission_denied", f"{path} exists but cannot be listed ({err.detail or err.kind})",
+            evidence={**facts, "error": str(err)}, folder=path)
+
+    async def _missing(
+        self, ctx: Context[SftpSettings, SftpState], source: SftpSource, home: str, err: SourceError
+    ) -> Finding:
+        s = ctx.settings
+        folder = s.folder or "."
+        evidence: dict[str, Any] = {"configured": folder, "login_directory": home, "error": str(err)}
+        if err.kind == "permission_denied":
+            return self._denied(err, folder, evidence)
+        if err.kind == "not_a_directory":
+            return make_finding("path.not_a_directory", f"a part of {folder} is a file",
+                                evidence=evidence, parent=posixpath.dirname(folder))
+        # Chroot-aware: an absolute real path fails inside a chroot, where the same path relative
+        # to the login directory works; and the reverse for a relative path.
+        alternatives = []
+        if folder.startswith("/"):
+            alternatives.append(folder.lstrip("/"))
+            parts = folder.strip("/").split("/")
+            alternatives += ["/".join(parts[i:]) for i in range(1, len(parts))]
+        else:
+            alternatives.append("/" + folder)
+        found = None
+        for alt in alternatives:
+            try:
+                if (await source.stat(alt)).kind == "dir":
+                    found = alt
+                    break
+            except SourceError:
+                continue
+        hint = ""
+        if home == "/":
+            evidence["chroot_likely"] = True
+            hint = " The login directory is '/', so the account is probably chrooted: paths start there."
+        if found is not None:
+            evidence["suggested_folder"] = found
+            hint += f" The folder exists as '{found}' for this user."
+        return make_finding("path.not_found", f"{folder} does not exist for user {s.user}.{hint}",
+                            evidence=evidence, user=s.user, host=s.host)
+

@@ -1,0 +1,85 @@
+"""Layer 3 — TCP: connect to every resolved address and keep the first that answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+import time
+from typing import Any
+
+from ..codes import make_finding
+from ..config.sftp import SftpSettings
+from ..connectors.sftp.state import SftpState
+from .base import Check, Context, Outcome
+
+#: More addresses than this are not worth a connection each (and would load the server).
+MAX_ADDRESSES = 4
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EACCES, errno.EPERM,
+                errno.EADDRNOTAVAIL}
+
+
+async def connect_one(addr: str, port: int, timeout: float) -> tuple[socket.socket | None, dict[str, Any]]:
+    """Connect once; returns the socket (or None) and what happened."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    t0 = time.monotonic()
+    outcome: dict[str, Any] = {"address": addr}
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (addr, port)), timeout)
+    except TimeoutError:
+        outcome.update(result="timeout", after_ms=int(timeout * 1000))
+    except ConnectionRefusedError:
+        outcome.update(result="refused")
+    except OSError as exc:
+        kind = "unreachable" if exc.errno in _UNREACHABLE else "error"
+        outcome.update(result=kind, errno=errno.errorcode.get(exc.errno or 0, str(exc.errno)),
+                       message=exc.strerror or str(exc))
+    else:
+        outcome.update(result="connected", connect_ms=round((time.monotonic() - t0) * 1000, 1))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, outcome
+    sock.close()
+    return None, outcome
+
+
+class TcpCheck(Check[SftpSettings, SftpState]):
+    """Every resolved address, concurrently, with connect time; the first in DNS order wins."""
+
+    id = "tcp.connect"
+    title = "TCP connection"
+    needs = ("dns.resolve",)
+    timeout_steps = 1.2
+
+    async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
+        port = ctx.settings.port
+        addrs = ctx.state.addresses[:MAX_ADDRESSES]
+        results = await asyncio.gather(*(connect_one(a, port, ctx.step_timeout) for a in addrs))
+        chosen = next(((s, o) for s, o in results if s is not None), None)
+        for sock, _ in results:  # close the extra connections at once: one session is enough
+            if sock is not None and (chosen is None or sock is not chosen[0]):
+                with contextlib.suppress(OSError):
+                    sock.close()
+        attempts = [o for _, o in results]
+        for o in attempts:
+            ctx.transcript.add("tcp", f"{o['address']}:{port} → {o['result']}")
+        if chosen is not None:
+            sock, o = chosen
+            ctx.state.sock = sock
+            ctx.state.peer = (o["address"], port)
+            ctx.resources.callback(sock.close)
+            return Outcome.of(attempts=attempts, connected=f"{o['address']}:{port}")
+        first = attempts[0]
+        kind = first["result"] if first["result"] in ("refused", "timeout") else "unreachable"
+        summary = {
+            "refused": f"{first['address']}:{port} refused the connection (nothing listens there)",
+            "timeout": f"no answer from {first['address']}:{port} within {ctx.step_timeout:g} s "
+                       "(filtered: firewall, allow-list or wrong host)",
+            "unreachable": f"{first['address']} is unreachable ({first.get('message', 'no route')})",
+        }[kind]
+        finding = make_finding(f"tcp.{kind}", summary, evidence={"port": port, "attempts": attempts},
+                               host=ctx.settings.host, port=port, address=first["address"])
+        return Outcome.of([finding], attempts=attempts)

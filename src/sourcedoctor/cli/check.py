@@ -1,0 +1,107 @@
+"""``sourcedoctor check sftp://…``: the full layered diagnosis for scripts, CI and terminals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from .. import api
+from ..config.secrets import Redactor
+from ..config.sftp import SettingsError
+from ..exitcodes import ExitCode
+from ..model import Report
+from ..report import FORMATS, write_report
+from ..runner import Runner
+from .live import LiveChecklist, settings_failure_report
+from .options import read_secret_options, secret_options
+
+
+@click.command("check")
+@click.argument("url")
+@click.option("--folder", help="Folder to read (absolute with a leading '/'); overrides the URL's.")
+@click.option("--user", help="Login user name; overrides the URL's.")
+@secret_options
+@click.option("--known-hosts", type=click.Path(dir_okay=False),
+              help="known_hosts file to verify the host key (default: ~/.ssh/known_hosts).")
+@click.option("--host-key-fingerprint", help="Pinned host key fingerprint, e.g. SHA256:….")
+@click.option("--accept-new", is_flag=True, help="Write an unknown host key to known_hosts.")
+@click.option("--resolver", help="Ask this DNS server, IP[:PORT] (default: the system's).")
+@click.option("--target", type=click.Choice(["generic", "aep"]), default="generic",
+              show_default=True, help="Rules of the platform that will connect.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Budget of each network step, in seconds.")
+@click.option("--max-connections", type=click.IntRange(1, 16), default=3, show_default=True,
+              help="Parallel connections the platform opens (the probe never opens more).")
+@click.option("--file", "file_", help="Sample this file of the folder only.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here instead of stdout.")
+@click.option("--redact-hosts", is_flag=True,
+              help="Also replace host names, IPs and user names with pseudonyms.")
+def command(url: str, folder: str | None, user: str | None, known_hosts: str | None,
+            host_key_fingerprint: str | None, accept_new: bool, resolver: str | None,
+            target: str, timeout: float, max_connections: int, file_: str | None, fmt: str,
+            output: Path | None, redact_hosts: bool, **secret_opts: Any) -> None:
+    """Diagnose an SFTP source layer by layer: DNS → TCP → banner → key exchange → host key →
+    auth → SFTP → folder → files → sample → format. Stops at the first broken layer and says
+    what to change, and for whom.
+
+    URL is sftp://USER@HOST[:PORT][/FOLDER]; /in/daily is relative to the login directory,
+    //srv/in is absolute. Secrets come from --password-env/--password-stdin/a prompt, never argv.
+    """
+    err = Console(stderr=True, highlight=False)
+    try:
+        secrets = read_secret_options(url=url, **secret_opts)
+        settings = api.sftp_settings(
+            url, folder=folder, user=user, known_hosts=known_hosts,
+            host_key_fingerprint=host_key_fingerprint, accept_new=accept_new or None,
+            resolver=resolver, max_connections=max_connections, file=file_, **secrets.values,
+        )
+    except SettingsError as exc:
+        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        if fmt != "text":
+            _emit(settings_failure_report(exc), fmt, Redactor(), output)
+        sys.exit(ExitCode.USAGE)
+    for warning in secrets.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    redactor = api.redactor_for(settings, redact_hosts=redact_hosts)
+    runner = api.sftp_runner(settings, target=target, timeout=timeout)
+    report = asyncio.run(_drive(runner, err, show_live=True))
+    if fmt == "text" and output is None:
+        LiveChecklist.summary(report, err, redactor)
+    else:
+        _emit(report, fmt, redactor, output)
+        if output is not None:
+            err.print(f"report written to {output}", markup=False)
+    sys.exit(ExitCode.for_verdict(report.verdict, interrupted=report.interrupted))
+
+
+def _emit(report: Report, fmt: str, redactor: Redactor, output: Path | None) -> None:
+    try:
+        write_report(report, fmt, redactor, output)  # type: ignore[arg-type]
+    except OSError as exc:
+        Console(stderr=True).print(f"error: --output: cannot write {output}: {exc.strerror}",
+                                   markup=False)
+        sys.exit(ExitCode.USAGE)
+
+
+async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report:
+    """Run with a live checklist; Ctrl+C cancels the run and still yields a partial report."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, runner.cancel)
+        loop.add_signal_handler(signal.SIGTERM, runner.cancel)
+    live = LiveChecklist(console, enabled=show_live)
+    try:
+        return await live.follow(runner)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)

@@ -1,0 +1,87 @@
+"""Credential options shared by every command that connects (check, preview, ingest).
+
+Secrets never come from argv: a password comes from an environment variable, standard input or a
+prompt; a passphrase from an environment variable or a prompt. A password inside the URL is
+accepted with a warning (shell history and process lists show it) and never echoed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+from pydantic import SecretStr
+
+from ..config.sftp import SettingsError, parse_sftp_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def secret_options(func: F) -> F:
+    """Add --password-env, --password-stdin, --key, --passphrase-env, --no-prompt."""
+    options = [
+        click.option("--password-env", metavar="VAR", help="Read the password from this variable."),
+        click.option("--password-stdin", is_flag=True, help="Read the password from stdin."),
+        click.option("--key", "key_path", metavar="FILE",
+                     help="Private key file ('-' reads it from stdin)."),
+        click.option("--passphrase-env", metavar="VAR",
+                     help="Read the key's passphrase from this variable."),
+        click.option("--no-prompt", is_flag=True, help="Never prompt for a password."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class SecretValues:
+    values: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _env(var: str, fld: str) -> SecretStr:
+    value = os.environ.get(var)
+    if value is None:
+        raise SettingsError(fld, f"environment variable {var} is not set")
+    return SecretStr(value)
+
+
+def read_secret_options(
+    *, url: str | None, password_env: str | None, password_stdin: bool, key_path: str | None,
+    passphrase_env: str | None, no_prompt: bool,
+) -> SecretValues:
+    """Collect credentials from the environment, stdin or a prompt (never from argv)."""
+    out = SecretValues()
+    url_values = parse_sftp_url(url) if url and url.lower().startswith("sftp://") else {}
+    if "password" in url_values:
+        out.warnings.append("a password in the URL is visible in shell history and process lists; "
+                            "use --password-env VAR instead")
+    if password_env and password_stdin:
+        raise SettingsError("password", "give --password-env or --password-stdin, not both")
+    if key_path == "-" and password_stdin:
+        raise SettingsError("key", "stdin can carry the password or the key, not both")
+    if password_env:
+        out.values["password"] = _env(password_env, "password")
+    elif password_stdin:
+        line = sys.stdin.readline(4096).rstrip("\r\n")
+        out.values["password"] = SecretStr(line)
+    if key_path == "-":
+        data = sys.stdin.buffer.read(1 << 20 + 1)
+        if len(data) > 1 << 20:
+            raise SettingsError("key", "more than 1 MiB on stdin; that is not a key")
+        out.values["key_content"] = SecretStr(data.decode("utf-8", errors="replace"))
+    elif key_path:
+        out.values["key_path"] = key_path
+    if passphrase_env:
+        out.values["passphrase"] = _env(passphrase_env, "passphrase")
+    has_credential = "password" in out.values or "password" in url_values or key_path
+    if not has_credential and not no_prompt and sys.stdin.isatty() and sys.stderr.isatty():
+        pw = click.prompt("Password (leave empty to try without)", default="", hide_input=True,
+                          show_default=False, err=True)
+        if pw:
+            out.values["password"] = SecretStr(pw)
+    return out

@@ -1,0 +1,273 @@
+"""An embedded SFTP server (asyncssh, in-process, loopback only) with sample data and named faults.
+
+It serves ``sourcedoctor demo`` so a newcomer sees a real diagnosis without any external server, and
+the test suite uses the same class for fine-grained faults OpenSSH cannot produce on demand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+from pydantic import SecretStr
+
+from ..config.sftp import SftpSettings
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-sftp-pass"  # a demo credential; printed nowhere, like any other password
+DEMO_FOLDER = "inbound"
+
+#: Named faults a newcomer can switch on (name → what it shows).
+FAULTS: dict[str, str] = {
+    "wrong-password": "the password in the settings is not the server's (auth.password_rejected)",
+    "missing-folder": "the folder in the settings does not exist (path.not_found)",
+    "shell-noise": "the login shell prints a greeting into the SFTP stream (sftp.shell_noise)",
+    "utf16-file": "the data file is UTF-16, which the platform cannot read (data.encoding)",
+    "kbdint-only": "passwords only via keyboard-interactive (auth.keyboard_interactive_only, aep)",
+    "empty-folder": "the folder holds no files (path.empty)",
+    "legacy-kex": "the server only offers SHA-1 key exchange (ssh.kex_legacy)",
+    "no-sftp": "the server refuses the sftp subsystem (sftp.subsystem_unavailable)",
+}
+
+_CUSTOMERS = (
+    "id,email,first_name,last_name,country,signup_date,lifetime_value\n"
+    "1,ana.silva@example.com,Ana,Silva,PT,2024-01-15,1520.50\n"
+    "2,bob.jones@example.com,Bob,Jones,US,2024-02-03,310.00\n"
+    "3,chen.wei@example.com,Chen,Wei,CN,2024-02-28,2200.75\n"
+    "4,dana.k@example.com,Dana,Kowalski,PL,2024-03-09,0.00\n"
+    "5,emil.n@example.com,Emil,Nielsen,DK,2024-04-21,845.10\n"
+    "6,fatima.z@example.com,Fatima,Zahra,MA,2024-05-02,99.99\n"
+)
+_ORDERS = "".join(
+    f'{{"order_id": {n}, "customer_id": {n % 6 + 1}, "sku": "SKU-{n:04d}", "qty": {n % 3 + 1}}}\n'
+    for n in range(1, 21)
+)
+
+
+def demo_files(fault: str | None) -> dict[str, bytes]:
+    """The demo data set (path inside the server's root → content)."""
+    files: dict[str, bytes] = {
+        f"{DEMO_FOLDER}/customers.csv": _CUSTOMERS.encode(),
+        f"{DEMO_FOLDER}/orders.jsonl.gz": gzip.compress(_ORDERS.encode(), mtime=0),
+        "README.txt": b"sourcedoctor demo server\n",
+    }
+    if fault == "utf16-file":
+        files[f"{DEMO_FOLDER}/customers.csv"] = _CUSTOMERS.encode("utf-16")
+        del files[f"{DEMO_FOLDER}/orders.jsonl.gz"]
+    if fault == "empty-folder":
+        files = {"README.txt": files["README.txt"], f"{DEMO_FOLDER}/.keep": b""}
+    return files
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the embedded server behaves. Defaults: a healthy password + publickey server."""
+
+    users: Mapping[str, str] = field(default_factory=lambda: {DEMO_USER: DEMO_PASSWORD})
+    #: Auth methods offered: any of "password", "publickey", "keyboard-interactive".
+    auth_methods: tuple[str, ...] = ("publickey", "password")
+    #: OpenSSH public key lines accepted for every user.
+    authorized_keys: tuple[str, ...] = ()
+    #: Require a key and then a password (partial success after the key).
+    key_then_password: bool = False
+    files: Mapping[str, bytes] = field(default_factory=lambda: demo_files(None))
+    #: Extra empty directories to create (relative to the root).
+    dirs: tuple[str, ...] = ()
+    sftp: bool = True
+    #: Bytes the "login shell" prints before the SFTP stream starts.
+    shell_noise: bytes = b""
+    kex_algs: Sequence[str] = ()
+    host_key_algs: Sequence[str] = ()
+    host_key_type: str = "ssh-ed25519"
+    #: Callback on each finished auth attempt (method, user, ok) — lets tests count attempts.
+    on_auth: Callable[[str, str, bool], None] | None = None
+    #: Text sent as a pre-auth banner message.
+    auth_banner: str = ""
+
+
+def options_for_fault(fault: str | None) -> ServerOptions:
+    """Server options for one of the named demo faults."""
+    if fault is not None and fault not in FAULTS:
+        raise ValueError(f"unknown fault {fault!r}; choose one of: {', '.join(FAULTS)}")
+    base = ServerOptions(files=demo_files(fault))
+    if fault == "shell-noise":
+        return replace(base, shell_noise=b"Welcome to ACME Corp SFTP! Unauthorised access prohibited.\n")
+    if fault == "kbdint-only":
+        return replace(base, auth_methods=("publickey", "keyboard-interactive"))
+    if fault == "legacy-kex":
+        return replace(base, kex_algs=("diffie-hellman-group14-sha1",))
+    if fault == "no-sftp":
+        return replace(base, sftp=False)
+    return base
+
+
+class _DemoSSHServer(asyncssh.SSHServer):
+    def __init__(self, options: ServerOptions) -> None:
+        self.opts = options
+        self._key_ok: set[str] = set()
+        self._authorized = [asyncssh.import_public_key(line) for line in options.authorized_keys]
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        if self.opts.auth_banner:
+            conn.send_auth_banner(self.opts.auth_banner)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def _report(self, method: str, user: str, ok: bool) -> None:
+        if self.opts.on_auth:
+            self.opts.on_auth(method, user, ok)
+
+    def password_auth_supported(self) -> bool:
+        if self.opts.key_then_password:
+            return True
+        return "password" in self.opts.auth_methods
+
+    def validate_password(self, username: str, password: str) -> bool:
+        if self.opts.key_then_password and username not in self._key_ok:
+            self._report("password", username, False)
+            return False
+        ok = self.opts.users.get(username) == password
+        self._report("password", username, ok)
+        return ok
+
+    def public_key_auth_supported(self) -> bool:
+        if self._key_ok:  # key step done: only the password remains, as OpenSSH lists it
+            return False
+        return "publickey" in self.opts.auth_methods or self.opts.key_then_password
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        ok = username in self.opts.users and any(
+            key.public_data == k.public_data for k in self._authorized
+        )
+        self._report("publickey", username, ok)
+        if ok and self.opts.key_then_password:
+            self._key_ok.add(username)
+            # asyncssh's server cannot send partial success; refusing the key while dropping
+            # publickey from the offered methods gives the client the same list change.
+            return False
+        return ok
+
+    def kbdint_auth_supported(self) -> bool:
+        return "keyboard-interactive" in self.opts.auth_methods
+
+    def get_kbdint_challenge(
+        self, username: str, lang: str, submethods: str
+    ) -> tuple[str, str, str, list[tuple[str, bool]]]:
+        return "", "", "", [("Password: ", False)]
+
+    def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> bool:
+        ok = bool(responses) and self.opts.users.get(username) == responses[0]
+        self._report("keyboard-interactive", username, ok)
+        return ok
+
+
+class DemoServer:
+    """An asyncssh SFTP server on 127.0.0.1 (free port) serving a temporary folder.
+
+    ``async with DemoServer(fault="wrong-password") as demo: settings = demo.settings()``
+    """
+
+    def __init__(self, fault: str | None = None, *, options: ServerOptions | None = None,
+                 host: str = "127.0.0.1") -> None:
+        self.fault = fault
+        self.options = options or options_for_fault(fault)
+        self.host = host
+        self.port = 0
+        self.user = DEMO_USER
+        self.password = DEMO_PASSWORD
+        self.folder = DEMO_FOLDER
+        self._server: Any = None
+        self._tmp: Path | None = None
+        self.host_key = asyncssh.generate_private_key(self.options.host_key_type)
+
+    @property
+    def root(self) -> Path:
+        assert self._tmp is not None, "server not started"
+        return self._tmp
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA256 fingerprint of the host key (what --host-key-fingerprint pins)."""
+        return str(self.host_key.get_fingerprint("sha256"))
+
+    @property
+    def known_hosts_line(self) -> str:
+        pub = self.host_key.export_public_key().decode().strip()
+        return f"[{self.host}]:{self.port} {pub}"
+
+    def settings(self, **overrides: Any) -> SftpSettings:
+        """Settings that reach this server (the named fault applied on the client side too)."""
+        values: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": SecretStr(self.password),
+            "folder": self.folder,
+            "host_key_fingerprint": self.fingerprint,
+        }
+        if self.fault == "wrong-password":
+            values["password"] = SecretStr("not-the-password")
+        if self.fault == "missing-folder":
+            values["folder"] = "incoming"
+        values.update(overrides)
+        return SftpSettings(**values)
+
+    async def start(self) -> DemoServer:
+        self._tmp = Path(tempfile.mkdtemp(prefix="sourcedoctor-demo-"))
+        for rel, data in self.options.files.items():
+            path = self._tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for rel in self.options.dirs:
+            (self._tmp / rel).mkdir(parents=True, exist_ok=True)
+        opts = self.options
+        root = str(self._tmp)
+
+        def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
+            if opts.shell_noise:
+                chan.write(opts.shell_noise)
+            return asyncssh.SFTPServer(chan, chroot=root.encode())
+
+        kwargs: dict[str, Any] = {}
+        if opts.kex_algs:
+            kwargs["kex_algs"] = list(opts.kex_algs)
+        if opts.host_key_algs:
+            kwargs["server_host_key_algs"] = list(opts.host_key_algs)
+        self._server = await asyncssh.create_server(
+            lambda: _DemoSSHServer(opts),
+            self.host,
+            0,
+            server_host_keys=[self.host_key],
+            sftp_factory=sftp_factory if opts.sftp else None,
+            allow_scp=False,
+            login_timeout=30,
+            **kwargs,
+        )
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+            self._server = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    async def __aenter__(self) -> DemoServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

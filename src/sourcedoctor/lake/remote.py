@@ -1,0 +1,139 @@
+"""Ingest from a FileSource (SFTP…): copy only the bounded sample with range reads, then ingest.
+
+Bytes are fetched in chunks and cut at the row cap (whole records) or the byte cap, so a huge remote
+file costs only what the batch needs. Compressed files, Parquet and JSON arrays cannot be cut by
+bytes; they are copied whole, up to the byte cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import posixpath
+import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .bounded import PreparedFile, cutter_for, prepare_file
+from .errors import LakeError
+from .mapping import Mapping
+from .plan import plan_for_path
+
+if TYPE_CHECKING:
+    from ..sources.base import FileSource
+    from .store import BatchResult, Lake, Progress
+
+#: Most bytes copied from one remote file for one batch (override with ``max_bytes``).
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_CHUNK = 256 * 1024
+
+
+def _temp(suffix: str, workdir: str | None) -> str:
+    fd, name = tempfile.mkstemp(prefix="sd-fetch-", suffix=suffix, dir=workdir)
+    os.close(fd)
+    return name
+
+
+async def _fetch_one(source: FileSource, path: str, origin: str, limit: int | None,
+                     max_bytes: int, workdir: str | None) -> PreparedFile:
+    head = await source.read(path, 0, _CHUNK)
+    suffix = posixpath.splitext(path)[1] or ".dat"
+    head_path = _temp(suffix, workdir)
+    try:
+        with open(head_path, "wb") as fh:
+            fh.write(head)
+        plan = await asyncio.to_thread(plan_for_path, head_path, origin=origin)
+        if plan.compression or plan.format in ("parquet", "json_array"):
+            # Cannot be cut by bytes: copy it whole (bounded by max_bytes), then cut locally.
+            offset = len(head)
+            with open(head_path, "ab") as fh:
+                while True:
+                    chunk = await source.read(path, offset, _CHUNK)
+                    if not chunk:
+                        break
+                    offset += len(chunk)
+                    if offset > max_bytes:
+                        raise LakeError("file", f"{origin} is larger than {max_bytes} bytes and "
+                                        f"{plan.compression or plan.format} cannot be sampled by "
+                                        "range; raise --max-bytes or sample a smaller file")
+                    fh.write(chunk)
+            prep = await asyncio.to_thread(prepare_file, plan, limit, workdir=workdir)
+            if prep.temp:
+                os.unlink(head_path)
+            return PreparedFile(prep.plan, 0, offset if prep.temp else prep.length, prep.records,
+                                prep.digest, prep.complete, True)
+        cutter = cutter_for(plan, limit, max_bytes)
+        out_path = _temp(suffix, workdir)
+        h = hashlib.sha256()
+        offset = 0
+        with open(out_path, "wb") as out:
+            chunk = head
+            while chunk:
+                offset += len(chunk)
+                keep = cutter.feed(chunk)
+                h.update(keep)
+                out.write(keep)
+                if cutter.done:
+                    break
+                chunk = await source.read(path, offset, _CHUNK)
+            if not cutter.done:
+                tail = cutter.finish()
+                h.update(tail)
+                out.write(tail)
+        os.unlink(head_path)
+        return PreparedFile(plan.with_path(out_path, compression=None), 0, cutter.kept,
+                            cutter.records, h.hexdigest(), not cutter.truncated, True)
+    except BaseException:
+        if os.path.exists(head_path):
+            os.unlink(head_path)
+        raise
+
+
+async def fetch_sample(
+    source: FileSource,
+    paths: Sequence[str],
+    *,
+    rows: int | None,
+    origin_prefix: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workdir: str | None = None,
+) -> list[PreparedFile]:
+    """Copy the bounded sample of ``paths`` (in order, ``rows`` records across them) to temp files."""
+    preps: list[PreparedFile] = []
+    remaining = rows if rows else None
+    try:
+        for path in paths:
+            if remaining is not None and remaining <= 0:
+                break
+            prep = await _fetch_one(source, path, origin_prefix + path, remaining, max_bytes, workdir)
+            preps.append(prep)
+            if remaining is not None and prep.records is not None:
+                remaining -= prep.records
+    except BaseException:
+        for p in preps:
+            p.discard()
+        raise
+    return preps
+
+
+async def ingest_from_source(
+    lake: Lake,
+    source: FileSource,
+    paths: Sequence[str],
+    dataset: str,
+    *,
+    rows: int | None = 10_000,
+    mapping: Mapping | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    source_label: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> BatchResult:
+    """Fetch the bounded sample from ``source`` and ingest it as one batch (DuckDB work runs in a
+    thread, so an event loop — the TUI's — stays responsive)."""
+    prefix = (source_label.rstrip("/") + "/") if source_label else f"{source.scheme}:"
+    preps = await fetch_sample(source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes)
+    return await asyncio.to_thread(
+        lake.ingest, preps, dataset, rows=rows, mapping=mapping, force=force, progress=progress,
+        source_label=source_label or prefix)

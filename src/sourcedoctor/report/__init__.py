@@ -1,0 +1,78 @@
+"""Reports for the ticket: JSON (versioned, with a JSON Schema), Markdown, HTML, terminal text, the
+support bundle, reading saved reports back, and comparing two runs.
+
+Every writer renders the redacted view of the report (:mod:`.redaction`): secrets never appear, and
+with ``Redactor(redact_hosts=True)`` host names, IPs and user names become stable pseudonyms.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from ..config.secrets import Redactor
+from ..model import Report
+from .bundle import write_bundle
+from .diff import ReportDiff, diff_reports
+from .html import to_html
+from .json_report import report_schema, schema_errors, to_json
+from .load import ReportLoadError, load_report
+from .markdown import to_markdown
+from .redaction import redacted_view
+from .text import render_text, to_text
+
+Format = Literal["json", "md", "html", "bundle", "text"]
+FORMATS: tuple[str, ...] = ("text", "json", "md", "html", "bundle")
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "ReportDiff",
+    "ReportLoadError",
+    "diff_reports",
+    "load_report",
+    "redacted_view",
+    "render_text",
+    "report_schema",
+    "schema_errors",
+    "to_html",
+    "to_json",
+    "to_markdown",
+    "to_text",
+    "write_bundle",
+    "write_report",
+]
+
+
+def render(report: Report, fmt: str, redactor: Redactor) -> str:
+    """The report as text in one of the text formats (json, md, html, text)."""
+    if fmt == "json":
+        return to_json(report, redactor)
+    if fmt == "md":
+        return to_markdown(report, redactor)
+    if fmt == "html":
+        return to_html(report, redactor)
+    if fmt == "text":
+        return to_text(report, redactor)
+    raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def write_report(report: Report, fmt: Format | str, redactor: Redactor,
+                 output: Path | None = None) -> None:
+    """Write the report in ``fmt`` to ``output`` (stdout when None; ``bundle`` needs a path).
+
+    Raises ValueError (``format: ...`` / ``output: ...``) for an unknown format or a bundle without
+    an output path.
+    """
+    if fmt == "bundle":
+        if output is None:
+            raise ValueError("output: a bundle is a .zip file; give --output FILE.zip")
+        write_bundle(report, redactor, Path(output))
+        return
+    text = render(report, fmt, redactor)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(output).write_text(text, encoding="utf-8")

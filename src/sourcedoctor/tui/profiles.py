@@ -1,0 +1,133 @@
+"""Saved connection profiles: non-secret fields in a JSON file, secrets only in the system keyring.
+
+When no real keyring backend exists (a server without a desktop session, a container), secrets are
+not saved at all and the caller tells the user so; they are never written to the JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ..config.sftp import SftpSettings
+
+SECRET_FIELDS = ("password", "key_content", "passphrase")
+KEYRING_SERVICE = "sourcedoctor"
+_NAME_OK = re.compile(r"^[\w .@-]{1,64}$")
+
+
+def default_profiles_path() -> Path:
+    """``profiles.json`` under the user's config directory."""
+    return Path(platformdirs.user_config_dir("sourcedoctor")) / "profiles.json"
+
+
+def real_keyring() -> Any | None:
+    """The keyring backend when it really stores secrets safely, else None.
+
+    The fail/null backends and the plain-text ones from keyrings.alt do not count: a secret
+    "saved" there is either lost or readable by anyone who can read the file.
+    """
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken backend configuration is "no keyring", not a crash
+        return None
+    module = type(backend).__module__
+    if isinstance(backend, fail.Keyring) or "null" in module or module.startswith("keyrings.alt"):
+        return None
+    if module.startswith("keyring.backends.chainer") and not getattr(backend, "backends", None):
+        return None
+    return backend
+
+
+@dataclass(frozen=True)
+class SavedProfile:
+    """What saving did: where the fields went and whether the secrets went to the keyring."""
+
+    name: str
+    path: Path
+    secrets_in_keyring: tuple[str, ...]
+    secrets_dropped: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """One line for the user saying exactly what happened to the secrets."""
+        where = f"Saved profile {self.name!r} to {self.path}"
+        if self.secrets_in_keyring:
+            return f"{where}; {', '.join(self.secrets_in_keyring)} stored in the system keyring."
+        if self.secrets_dropped:
+            return (f"{where}; no system keyring is available, so "
+                    f"{', '.join(self.secrets_dropped)} were NOT saved (type them again next time).")
+        return f"{where}."
+
+
+class ProfileStore:
+    """Reads and writes profiles in one JSON file (``{"profiles": {name: {...}}}``)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_profiles_path()
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        profiles = data.get("profiles") if isinstance(data, dict) else None
+        return profiles if isinstance(profiles, dict) else {}
+
+    def names(self) -> list[str]:
+        """Profile names, most recently saved first."""
+        profiles = self._load()
+        return sorted(profiles, key=lambda n: profiles[n].get("saved_at", 0), reverse=True)
+
+    def save(self, name: str, settings: SftpSettings, target: str, saved_at: float) -> SavedProfile:
+        """Save ``settings`` under ``name``; raises ValueError for a bad name."""
+        if not _NAME_OK.match(name):
+            raise ValueError("profile name: use 1-64 letters, digits, spaces, '.', '@', '-' or '_'")
+        fields = settings.model_dump(exclude=set(SECRET_FIELDS), exclude_defaults=True)
+        fields["host"], fields["user"] = settings.host, settings.user
+        backend = real_keyring()
+        stored: list[str] = []
+        dropped: list[str] = []
+        for secret_name in SECRET_FIELDS:
+            value = getattr(settings, secret_name)
+            if value is None:
+                continue
+            if backend is not None:
+                backend.set_password(KEYRING_SERVICE, f"{name}:{secret_name}",
+                                     value.get_secret_value())
+                stored.append(secret_name)
+            else:
+                dropped.append(secret_name)
+        profiles = self._load()
+        profiles[name] = {"fields": fields, "target": target, "saved_at": saved_at,
+                          "secrets": stored}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"profiles": profiles}, indent=2), encoding="utf-8")
+        tmp.replace(self.path)
+        return SavedProfile(name, self.path, tuple(stored), tuple(dropped))
+
+    def load(self, name: str) -> tuple[dict[str, Any], str]:
+        """The profile's field values (secrets from the keyring when stored there) and target."""
+        entry = self._load().get(name)
+        if entry is None:
+            raise KeyError(name)
+        values: dict[str, Any] = dict(entry.get("fields", {}))
+        backend = real_keyring()
+        for secret_name in entry.get("secrets", []):
+            if backend is None:
+                continue
+            secret = backend.get_password(KEYRING_SERVICE, f"{name}:{secret_name}")
+            if secret is not None:
+                values[secret_name] = secret
+        return values, str(entry.get("target", "generic"))

@@ -1,0 +1,217 @@
+"""Browse: the diagnosed folder as a lazy tree with bounded listings; Enter on a file previews it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from ...config.sftp import redacted_url
+from ...model import Finding
+from ...sources.base import FileEntry, Listing, SourceError
+from ..engine_parts import PartMissing, engine_part
+from ..messages import ConnectionTarget, FolderListed, SourceFailed, SourceOpened
+
+#: Most entries shown per folder; the listing says how many more there were.
+LISTING_LIMIT = 500
+
+
+def human_size(size: int | None) -> str:
+    """``812 B``, ``12.3 kB``, ``4.0 MB``."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"  # pragma: no cover
+
+
+def when(mtime: float | None) -> str:
+    """Modification time in UTC (the server's clock; no local-zone guessing)."""
+    return "?" if mtime is None else time.strftime("%Y-%m-%d %H:%M", time.gmtime(mtime))
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def flagged_names(entries: tuple[FileEntry, ...], findings: Iterable[Finding]) -> dict[str, str]:
+    """{entry path: why} for every entry a naming finding mentions (by name or path)."""
+    flagged: dict[str, str] = {}
+    for finding in findings:
+        mentioned = set(_strings(dict(finding.evidence)))
+        for entry in entries:
+            if entry.path in mentioned or entry.name in mentioned:
+                flagged.setdefault(entry.path, finding.summary)
+    return flagged
+
+
+def entry_label(entry: FileEntry, problem: str | None) -> str:
+    """One tree row: a marker word for naming problems, the name, and for files size and date."""
+    mark = "! naming  " if problem else ""
+    if entry.kind == "dir":
+        return f"{mark}{entry.name}/"
+    return f"{mark}{entry.name}  {human_size(entry.size)}  {when(entry.mtime)}"
+
+
+class BrowseScreen(Screen[None]):
+    """Keeps one diagnosed connection open while it (and the preview/ingest above it) is shown."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("p", "preview", "Preview file"),
+    ]
+
+    def __init__(self, conn: ConnectionTarget) -> None:
+        super().__init__()
+        self.conn = conn
+        self.opened: Any | None = None
+        self._loaded: set[str] = set()
+        self._flags: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Browse · {redacted_url(self.conn.settings)}", id="title")
+        with Horizontal(id="browse-body"):
+            tree: Tree[FileEntry | None] = Tree("connecting…", id="tree")
+            tree.show_root = True
+            yield tree
+            yield Static("Opening the folder…", id="entry-info")
+        yield Static("Connecting and checking the layers up to the folder…", id="browse-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tree).focus()
+        self._hold_source()
+
+    @work(exclusive=True, group="source")
+    async def _hold_source(self) -> None:
+        # The connection lives as long as this worker: cancelled (and closed) when the screen goes.
+        from ...api import DiagnosisFailed, open_sftp_source
+
+        try:
+            async with open_sftp_source(self.conn.settings, target=self.conn.target,
+                                        timeout=self.conn.timeout) as opened:
+                self.post_message(SourceOpened(opened))
+                await asyncio.Event().wait()
+        except DiagnosisFailed as exc:
+            self.post_message(SourceFailed(str(exc), exc.report))
+        except Exception as exc:  # a network error after the diagnosis: one line, no traceback
+            self.post_message(SourceFailed(f"{type(exc).__name__}: {exc}"))
+
+    def on_source_opened(self, message: SourceOpened) -> None:
+        self.opened = message.opened
+        tree = self.query_one(Tree)
+        folder = message.opened.folder
+        tree.root.set_label(f"{folder or '.'}/")
+        tree.root.data = None
+        self.query_one("#browse-status", Static).update(
+            "Enter: open a folder or preview a file · Esc back")
+        self._list(tree.root, folder)
+
+    def on_source_failed(self, message: SourceFailed) -> None:
+        self.query_one("#browse-status", Static).update(f"✗ Cannot browse: {message.reason}")
+        self.query_one("#entry-info", Static).update("Go back (Esc) and re-run the diagnosis.")
+
+    @work(group="listing")
+    async def _list(self, node: TreeNode[FileEntry | None], folder: str) -> None:
+        assert self.opened is not None
+        try:
+            listing: Listing = await asyncio.wait_for(
+                self.opened.source.list(folder, limit=LISTING_LIMIT), self.conn.timeout)
+        except (SourceError, TimeoutError) as exc:
+            reason = str(exc) or f"no answer in {self.conn.timeout:g} s"
+            self.post_message(FolderListed(node, None, {"": reason}))
+            return
+        try:
+            naming = engine_part("preview", "naming_findings", "Naming checks")
+            flagged = flagged_names(listing.entries, naming(listing.entries, self.conn.target))
+        except PartMissing:
+            flagged = {}
+        self.post_message(FolderListed(node, listing, flagged))
+
+    def on_folder_listed(self, message: FolderListed) -> None:
+        node: TreeNode[FileEntry | None] = message.node
+        listing: Listing | None = message.listing
+        if listing is None:
+            node.add_leaf(f"✗ cannot list: {message.flagged.get('', '?')}")
+            node.expand()
+            return
+        self._flags.update(message.flagged)
+        for entry in listing.entries:
+            label = entry_label(entry, message.flagged.get(entry.path))
+            if entry.kind == "dir":
+                node.add(label, data=entry, allow_expand=True)
+            else:
+                node.add_leaf(label, data=entry)
+        if listing.truncated:
+            node.add_leaf(f"… {listing.truncated} more not listed (limit {LISTING_LIMIT})")
+        if not listing.entries:
+            node.add_leaf("(empty folder)")
+        node.expand()
+        shown = len(listing.entries)
+        self.query_one("#browse-status", Static).update(
+            f"{shown} entries in {listing.folder or '.'}"
+            + (f", {len(message.flagged)} with naming problems (marked !)" if message.flagged else "")
+            + " · Enter: preview a file · Esc back")
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[FileEntry | None]) -> None:
+        entry = event.node.data
+        if entry is not None and entry.kind == "dir" and entry.path not in self._loaded:
+            self._loaded.add(entry.path)
+            self._list(event.node, entry.path)
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[FileEntry | None]) -> None:
+        entry = event.node.data
+        info = self.query_one("#entry-info", Static)
+        if entry is None:
+            info.update(str(event.node.label))
+            return
+        lines = [entry.path, f"kind: {entry.kind}", f"size: {human_size(entry.size)}",
+                 f"modified: {when(entry.mtime)} UTC"]
+        if entry.permissions is not None:
+            lines.append(f"mode: {entry.permissions & 0o7777:04o}")
+        problem = self._flags.get(entry.path)
+        if problem:
+            lines.append(f"! naming: {problem}")
+        if entry.is_file:
+            lines.append("Enter: preview this file")
+        info.update("\n".join(lines))
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[FileEntry | None]) -> None:
+        entry = event.node.data
+        if entry is not None and entry.is_file:
+            self._open_preview(entry)
+
+    def action_preview(self) -> None:
+        """Preview the highlighted file."""
+        node = self.query_one(Tree).cursor_node
+        if node is not None and node.data is not None and node.data.is_file:
+            self._open_preview(node.data)
+
+    def _open_preview(self, entry: FileEntry) -> None:
+        if self.opened is None:
+            return
+        from .preview import PreviewScreen
+
+        self.app.push_screen(PreviewScreen(self.opened.source, entry, self.conn))

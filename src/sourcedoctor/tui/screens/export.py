@@ -1,0 +1,155 @@
+"""Export: pick a format and a path, see exactly what will be written (redacted), write it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Select, Static
+
+from ...config.secrets import Redactor
+from ...config.sftp import SftpSettings
+from ...model import Report
+from ..engine_parts import PartMissing, engine_part
+
+#: format → (renderer name in sourcedoctor.report, its module as a fallback, file extension)
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "json": ("to_json", "report.json_report", "json"),
+    "markdown": ("to_markdown", "report.markdown", "md"),
+    "html": ("to_html", "report.html", "html"),
+}
+PREVIEW_LINES = 200
+
+Renderer = Callable[[Report, Redactor], str]
+
+
+def renderer(fmt: str) -> Renderer | None:
+    """The report writer for ``fmt``, or None when this build has none."""
+    name, module, _ = FORMATS[fmt]
+    for where in ("report", module):
+        try:
+            found: Renderer = engine_part(where, name, f"{fmt} reports")
+            return found
+        except PartMissing:
+            continue
+    return None
+
+
+def available_formats() -> list[str]:
+    """Formats this build can write."""
+    return [fmt for fmt in FORMATS if renderer(fmt) is not None]
+
+
+def redactor_for_settings(settings: SftpSettings | None) -> Redactor:
+    """The engine's redactor for these settings (an opened report is already redacted)."""
+    if settings is None:
+        return Redactor()
+    from ...api import redactor_for
+
+    return redactor_for(settings)
+
+
+class ExportScreen(Screen[None]):
+    """Writes the report; the preview shows the redacted text that will land in the file."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+w", "write", "Write file", priority=True),
+    ]
+
+    def __init__(self, report: Report, settings: SftpSettings | None,
+                 directory: Path | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.redactor = redactor_for_settings(settings)
+        self.directory = directory or Path.cwd()
+        self.formats = available_formats()
+        self.written: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Export the report · secrets are replaced by «redacted»", id="title")
+        if not self.formats:
+            yield Static("✗ Report export is not available yet in this build.", id="export-status")
+            yield Footer()
+            return
+        with Horizontal(classes="field-line"):
+            yield Static("Format", classes="field-label")
+            yield Select([(f, f) for f in self.formats], value=self.formats[0],
+                         allow_blank=False, id="format", compact=True)
+        with Horizontal(classes="field-line"):
+            yield Static("Write to", classes="field-label")
+            yield Input(str(self._default_path(self.formats[0])), id="path", compact=True)
+        with Horizontal(id="export-buttons"):
+            yield Button("Write  ^W", id="write", variant="primary")
+        yield Static("Redaction preview (exactly what the file will contain):", classes="section")
+        with VerticalScroll(id="export-preview"):
+            yield Static("", id="preview-text")
+        yield Static("", id="export-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.formats:
+            self._render_preview()
+            self.query_one("#write", Button).focus()
+
+    def _default_path(self, fmt: str) -> Path:
+        return self.directory / f"sourcedoctor-report.{FORMATS[fmt][2]}"
+
+    @property
+    def fmt(self) -> str:
+        value = self.query_one("#format", Select).value
+        return str(value) if isinstance(value, str) else self.formats[0]
+
+    def rendered(self) -> str:
+        """The redacted report text in the chosen format."""
+        render = renderer(self.fmt)
+        assert render is not None
+        return render(self.report, self.redactor)
+
+    def _render_preview(self) -> None:
+        lines = self.rendered().splitlines()
+        shown = "\n".join(lines[:PREVIEW_LINES])
+        if len(lines) > PREVIEW_LINES:
+            shown += f"\n… {len(lines) - PREVIEW_LINES} more lines"
+        from rich.text import Text
+
+        self.query_one("#preview-text", Static).update(Text(shown))
+
+    @on(Select.Changed, "#format")
+    def _format_changed(self) -> None:
+        path_input = self.query_one("#path", Input)
+        current = Path(path_input.value)
+        if current.stem == "sourcedoctor-report":
+            path_input.value = str(current.with_suffix("." + FORMATS[self.fmt][2]))
+        self._render_preview()
+
+    @on(Button.Pressed, "#write")
+    def _write_pressed(self) -> None:
+        self.action_write()
+
+    @on(Input.Submitted, "#path")
+    def _path_submitted(self) -> None:
+        self.action_write()
+
+    def action_write(self) -> None:
+        """Write the redacted report to the path."""
+        status = self.query_one("#export-status", Static)
+        raw = self.query_one("#path", Input).value.strip()
+        if not raw:
+            status.update("✗ path: give a file name to write to")
+            return
+        path = Path(raw).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.rendered(), encoding="utf-8")
+        except OSError as exc:
+            status.update(f"✗ path: cannot write {path}: {exc.strerror}")
+            return
+        self.written = path
+        status.update(f"✓ Wrote {self.fmt} report to {path}")
+        self.notify(f"Wrote {path}")

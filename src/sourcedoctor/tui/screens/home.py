@@ -1,0 +1,90 @@
+"""Home: start a new connection, reopen a saved profile or a report, or try the demo server."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+NO_FAULT = "none"
+
+
+class HomeScreen(Screen[None]):
+    """The first screen. ``faults`` (name → description) fills the demo fault picker."""
+
+    BINDINGS = [
+        Binding("n", "app.new_connection", "New connection"),
+        Binding("o", "app.open_report", "Open report"),
+        Binding("d", "start_demo", "Demo"),
+    ]
+
+    def __init__(self, profiles: list[str], faults: dict[str, str] | None,
+                 fault: str | None = None) -> None:
+        super().__init__()
+        self.profiles = profiles
+        self.faults = faults
+        self.fault = fault
+
+    def compose(self) -> ComposeResult:
+        yield Static("sourcedoctor · why can't the platform read this source, and what do we "
+                     "change?", id="title")
+        with Horizontal(id="home-body"):
+            with Vertical(id="home-start"):
+                yield Static("Start", classes="section")
+                yield OptionList(
+                    Option("New connection (SFTP)", id="new"),
+                    Option("Open a report (JSON)…", id="open"),
+                    Option("Try the demo server", id="demo"),
+                    id="start",
+                )
+                yield Static("Demo fault (what the demo server gets wrong)", classes="section")
+                if self.faults is None:
+                    yield Static("The demo server is not available yet in this build.",
+                                 id="fault-missing", classes="field-help")
+                else:
+                    options = [("none — a healthy server", NO_FAULT)]
+                    options += [(f"{name} — {desc}", name) for name, desc in self.faults.items()]
+                    yield Select(options, value=self.fault or NO_FAULT, allow_blank=False,
+                                 id="fault")
+            with Vertical(id="home-profiles"):
+                yield Static("Recent profiles", classes="section")
+                if self.profiles:
+                    yield OptionList(*[Option(n, id=f"profile:{n}") for n in self.profiles],
+                                     id="profiles")
+                else:
+                    yield Static("No saved profiles yet. Save one from the setup form (^S).",
+                                 classes="field-help")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#start", OptionList).focus()
+
+    def chosen_fault(self) -> str | None:
+        """The fault picked for the demo server, None for a healthy one."""
+        selects = self.query("#fault")
+        if not selects:
+            return None
+        value = selects.first(Select).value
+        return None if value in (NO_FAULT, Select.BLANK) else str(value)
+
+    def action_start_demo(self) -> None:
+        """Start the demo server with the chosen fault."""
+        self.app.run_action(f"start_demo({self.chosen_fault()!r})")
+
+    @on(OptionList.OptionSelected, "#start")
+    def _start(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "new":
+            self.app.run_action("new_connection")
+        elif event.option.id == "open":
+            self.app.run_action("open_report")
+        elif event.option.id == "demo":
+            self.action_start_demo()
+
+    @on(OptionList.OptionSelected, "#profiles")
+    def _profile(self, event: OptionList.OptionSelected) -> None:
+        name = (event.option.id or "").removeprefix("profile:")
+        self.app.run_action(f"open_profile({name!r})")

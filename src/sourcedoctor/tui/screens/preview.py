@@ -1,0 +1,172 @@
+"""Preview: what the sniffer found (format, encoding, dialect, confidence), the first rows, the schema."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...preview.model import SampleResult
+from ...sources.base import FileEntry
+from ..engine_parts import PartMissing, engine_part
+from ..messages import ConnectionTarget, SampleReady
+
+CELL_WIDTH = 24  # characters of one cell; the report keeps full values
+
+
+def sniff_text(sample: SampleResult) -> Text:
+    """Two lines: format/encoding/dialect with confidences, then size and what was read."""
+    conf = sample.confidence
+
+    def pct(key: str) -> str:
+        return f" ({conf[key]:.0%})" if key in conf else ""
+
+    text = Text()
+    text.append(f"Format {sample.format}{pct('format')}", style="bold")
+    if sample.compression:
+        text.append(f" · {sample.compression}")
+    text.append(f" · encoding {sample.encoding or '?'}{pct('encoding')}")
+    if sample.bom:
+        text.append(" (BOM)")
+    if sample.dialect is not None:
+        d = sample.dialect
+        text.append(f" · delimiter {d.delimiter!r}{pct('dialect')} · header "
+                    f"{'yes' if d.header else 'no'}{pct('header')}")
+    text.append(f"\n{len(sample.rows)} rows shown · {sample.bytes_read} bytes read"
+                + (" (head only)" if sample.truncated else ""), style="dim")
+    return text
+
+
+def first_data_line(sample: SampleResult) -> int:
+    """File line of the first row (after skipped lines and the header)."""
+    d = sample.dialect
+    return 1 + (d.skip_rows if d else 0) + (1 if d is not None and d.header else 0)
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+
+def schema_text(sample: SampleResult) -> Text:
+    """Column name, type, nullability and an example, one block per column."""
+    text = Text("Schema\n", style="bold underline")
+    if not sample.columns:
+        text.append("no columns inferred\n", style="dim")
+    for col in sample.columns:
+        text.append(f"{col.name}", style="bold")
+        text.append(f"  {col.type}{'' if col.nullable else ' not null'}\n")
+        if col.examples:
+            text.append(f"  e.g. {_cell(col.examples[0])}\n", style="dim")
+    return text
+
+
+def problems_text(sample: SampleResult) -> Text:
+    """Findings and row problems (``✗ line 7: …``), or a line saying there are none."""
+    text = Text()
+    for f in sample.findings:
+        symbol = "✗" if f.severity.label in ("fail", "error") else "!"
+        text.append(f"{symbol} {f.code}: {f.summary}\n")
+    for p in sample.problems[:50]:
+        text.append(f"✗ line {p.line}: {p.reason}\n")
+    if len(sample.problems) > 50:
+        text.append(f"… {len(sample.problems) - 50} more problems\n")
+    if not text.plain:
+        text.append("✓ No problems in the sample.")
+    return text
+
+
+class PreviewScreen(Screen[None]):
+    """Samples one file (in a worker) and shows it; ``sample`` given shows it without sampling."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("i", "ingest", "Ingest batch"),
+    ]
+
+    def __init__(self, source: Any, entry: FileEntry, conn: ConnectionTarget | None,
+                 sample: SampleResult | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.entry = entry
+        self.conn = conn
+        self.sample = sample
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Preview · {self.entry.path}", id="title")
+        yield Static("Sampling the head of the file…", id="sniff")
+        with Horizontal(id="preview-body"):
+            yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
+            with VerticalScroll(id="schema"):
+                yield Static("", id="schema-text")
+        with VerticalScroll(id="problems"):
+            yield Static("", id="problems-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        if self.sample is not None:
+            self._show(self.sample)
+        else:
+            self._sample()
+
+    @work(exclusive=True, group="sample")
+    async def _sample(self) -> None:
+        try:
+            sample_file = engine_part("preview", "sample_file", "File preview")
+        except PartMissing as exc:
+            self.post_message(SampleReady(None, str(exc)))
+            return
+        target = self.conn.target if self.conn else "generic"
+        try:
+            result = sample_file(self.source, self.entry, target=target, rows=100)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:  # a read error or a sniffer bug: one line, the app stays up
+            self.post_message(SampleReady(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SampleReady(result))
+
+    def on_sample_ready(self, message: SampleReady) -> None:
+        if message.sample is None:
+            self.query_one("#sniff", Static).update(f"✗ Cannot preview: {message.reason}")
+            return
+        self._show(message.sample)
+
+    def _show(self, sample: SampleResult) -> None:
+        self.sample = sample
+        self.query_one("#sniff", Static).update(sniff_text(sample))
+        self.query_one("#schema-text", Static).update(schema_text(sample))
+        self.query_one("#problems-text", Static).update(problems_text(sample))
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        names = [c.name for c in sample.columns] or (list(sample.rows[0]) if sample.rows else [])
+        table.add_column("line", key="line")
+        for name in names:
+            table.add_column(name, key=name)
+        bad_lines = {p.line for p in sample.problems}
+        first = first_data_line(sample)
+        for index, row in enumerate(sample.rows):
+            line = first + index
+            bad = line in bad_lines
+            style = "reverse" if bad else ""
+            marker = Text(f"{'✗' if bad else ' '}{line}", style=style)
+            cells = [Text(_cell(row.get(n, "")), style=style) for n in names]
+            table.add_row(marker, *cells, key=str(index))
+
+    def action_ingest(self) -> None:
+        """Ingest a preview batch of this file into the local lake."""
+        if self.sample is None:
+            self.notify("Wait for the sample first.")
+            return
+        from .ingest import IngestScreen
+
+        self.app.push_screen(IngestScreen(self.source, self.entry, self.sample, self.conn))

@@ -1,0 +1,240 @@
+"""Setup form: the connection's fields, validated as you type, with live key inspection."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+
+from ...config.sftp import SettingsError, SftpSettings, build_settings
+from ...targets import TARGETS, get_target
+from ..engine_parts import PartMissing, engine_part
+from ..messages import ConnectionTarget, KeyInspected
+from ..widgets.settings_form import SettingsForm
+from .profile_name import ProfileNameScreen
+
+
+def key_report_text(report: Any) -> Text:
+    """One or two lines about an inspected key, then each finding with its first fix step."""
+    text = Text()
+    parts = [str(getattr(report, a, None)) for a in ("format", "key_type") if getattr(report, a, None)]
+    bits = getattr(report, "bits", None)
+    if bits:
+        parts.append(f"{bits} bits")
+    text.append("Key: " + (", ".join(parts) or "not recognised"), style="bold")
+    description = getattr(report, "description", "")
+    if description:
+        text.append(f" · {description}")
+    fingerprint = getattr(report, "fingerprint_sha256", None)
+    if fingerprint:
+        text.append(f"\n  {fingerprint}", style="dim")
+    for finding in getattr(report, "findings", ()):
+        symbol = "✗" if finding.severity.label in ("fail", "error") else (
+            "!" if finding.severity.label == "warn" else "·")
+        text.append(f"\n{symbol} {finding.code}: {finding.summary}")
+        if finding.fix:
+            text.append(f"\n    fix: {finding.fix[0]}", style="italic")
+    return text
+
+
+class SetupScreen(Screen[None]):
+    """Fill in (or correct) the connection, then run the diagnosis."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "diagnose", "Diagnose", priority=True),
+        Binding("ctrl+s", "save_profile", "Save profile", priority=True),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, initial: dict[str, Any] | None = None, target: str = "generic",
+                 timeout: float = 10.0, note: str = "") -> None:
+        super().__init__()
+        self._initial = dict(initial or {})
+        self._target = target
+        self._timeout = timeout
+        self._note = note
+        self._key_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("New SFTP connection · fields marked by the platform's names", id="title")
+        if self._note:
+            yield Static(self._note, id="setup-note")
+        with VerticalScroll(id="form-scroll"):
+            with Horizontal(id="target-line", classes="field-line"):
+                yield Static("Target platform", classes="field-label")
+                yield Select(
+                    [(f"{name} — {t.description}", name) for name, t in TARGETS.items()],
+                    value=self._target, allow_blank=False, id="field-target", compact=True,
+                )
+            yield SettingsForm(SftpSettings, self._initial)
+            with Horizontal(id="setup-buttons"):
+                yield Button("Diagnose  ^R", id="diagnose", variant="primary")
+                yield Button("Save profile  ^S", id="save")
+            yield Static("", id="setup-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        form = self.query_one(SettingsForm)
+        if self._initial:
+            form.touched.update(s.name for s in form.specs)
+            form.validate_all()
+            self.query_one("#diagnose", Button).focus()
+            self._inspect_key_soon()
+        else:
+            self.query_one("#field-host").focus()
+
+    # --- form state ---------------------------------------------------------------------------
+
+    @property
+    def target(self) -> str:
+        value = self.query_one("#field-target", Select).value
+        return str(value) if isinstance(value, str) else "generic"
+
+    def connection(self) -> ConnectionTarget | None:
+        """Valid settings from the form, or None after showing every error."""
+        form = self.query_one(SettingsForm)
+        errors = form.validate_all(show_untouched=True)
+        status = self.query_one("#setup-status", Static)
+        try:
+            settings = build_settings(**form.values())
+        except SettingsError as exc:
+            first = next(iter(errors), exc.field)
+            status.update(f"✗ {len(errors) or 1} field(s) to fix, first: {exc.field}: {exc.message}")
+            form.focus_field(first)
+            return None
+        status.update("")
+        return ConnectionTarget(settings, self.target, self._timeout)
+
+    def focus_field(self, name: str) -> None:
+        """Focus the field behind a failure (used by the diagnostics screen's ``e``)."""
+        form = self.query_one(SettingsForm)
+        if form.focus_field(name):
+            self.query_one("#setup-status", Static).update(
+                f"Edit {name}, then press ^R to diagnose again.")
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def _field_changed(self, event: Input.Changed | Checkbox.Changed) -> None:
+        widget_id = event.control.id or ""
+        if not widget_id.startswith("field-"):
+            return
+        name = widget_id.removeprefix("field-")
+        form = self.query_one(SettingsForm)
+        form.touched.add(name)
+        form.validate_all()
+        if name in ("key", "passphrase"):
+            self._inspect_key_soon()
+
+    @on(Select.Changed, "#field-target")
+    def _target_changed(self) -> None:
+        self._inspect_key_soon()
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#diagnose")
+    def _diagnose_pressed(self) -> None:
+        self.action_diagnose()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save_profile()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_diagnose(self) -> None:
+        """Validate and open the diagnostics screen."""
+        conn = self.connection()
+        if conn is None:
+            return
+        from .diagnostics import DiagnosticsScreen
+
+        self.app.push_screen(DiagnosticsScreen(conn))
+
+    def action_save_profile(self) -> None:
+        """Ask for a name, then save (secrets only to the system keyring)."""
+        conn = self.connection()
+        if conn is None:
+            return
+        default = f"{conn.settings.user}@{conn.settings.host}"
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            from ..profiles import ProfileStore
+
+            store: ProfileStore = getattr(self.app, "profiles", None) or ProfileStore()
+            try:
+                saved = store.save(name, conn.settings, conn.target, time.time())
+            except (ValueError, OSError) as exc:
+                self.query_one("#setup-status", Static).update(f"✗ {exc}")
+                return
+            self.query_one("#setup-status", Static).update(saved.message)
+            self.notify(saved.message, timeout=8)
+
+        self.app.push_screen(ProfileNameScreen(default), save)
+
+    # --- live key inspection ------------------------------------------------------------------
+
+    def _inspect_key_soon(self) -> None:
+        # Debounced: a pasted key fires one Changed per keystroke in some terminals.
+        if self._key_timer is not None:
+            self._key_timer.stop()
+        self._key_timer = self.set_timer(0.3, self._start_key_inspection)
+
+    def _start_key_inspection(self) -> None:
+        form = self.query_one(SettingsForm)
+        key = str(form.raw("key")).strip()
+        panel = self.query_one("#key-report", Static)
+        if not key:
+            panel.update("")
+            panel.display = False
+            return
+        panel.display = True
+        panel.update("Inspecting key…")
+        passphrase = str(form.raw("passphrase")) or None
+        self._inspect_key(key, passphrase, self.target)
+
+    @work(thread=True, exclusive=True, group="key-inspection")
+    def _inspect_key(self, key: str, passphrase: str | None, target: str) -> None:
+        from ..widgets.settings_form import key_values
+
+        try:
+            inspect_key = engine_part("keys", "inspect_key", "Live key inspection",
+                                      "keys.inspect")
+        except PartMissing as exc:
+            self.post_message(KeyInspected(None, str(exc)))
+            return
+        values = key_values(key)
+        name = "key"
+        try:
+            if "key_path" in values:
+                name = values["key_path"]
+                with open(os.path.expanduser(name), "rb") as fh:
+                    data: bytes = fh.read(1 << 20)
+            else:
+                data = values["key_content"].encode()
+            report = inspect_key(data, passphrase=passphrase, target=get_target(target),
+                                 source_name=name)
+        except Exception as exc:  # the inspector's bug must not take the form down
+            self.post_message(KeyInspected(None, f"key inspection failed: {type(exc).__name__}"))
+            return
+        self.post_message(KeyInspected(report))
+
+    def on_key_inspected(self, message: KeyInspected) -> None:
+        panel = self.query_one("#key-report", Static)
+        panel.display = True
+        if message.report is None:
+            panel.update(message.reason)
+        else:
+            panel.update(key_report_text(message.report))

@@ -1,0 +1,80 @@
+"""The detail pane: what a check found, the evidence, and the fix for whoever must act."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...model import CheckResult, Finding, Status
+from .checklist import STATUS_STYLE, duration_text
+
+_EVIDENCE_LIMIT = 400  # characters of one evidence value; the report keeps the rest
+
+
+def _value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= _EVIDENCE_LIMIT else text[:_EVIDENCE_LIMIT] + " …"
+
+
+def fix_text(finding: Finding) -> str:
+    """The fix steps as plain numbered lines (what ``c`` copies)."""
+    return "\n".join(f"{n}. {step}" for n, step in enumerate(finding.fix, 1))
+
+
+def render_result(result: CheckResult) -> Text:
+    """Everything about one check as text: header, findings with evidence and fix, then facts."""
+    out = Text()
+    style = STATUS_STYLE[result.status]
+    out.append(f"{result.status.symbol} {result.title}", style=f"bold {style}")
+    out.append(f"  [{result.status.label}]", style=style)
+    if result.status != Status.SKIP:
+        out.append(f"  {duration_text(result.duration_ms)}", style="dim")
+    out.append(f"\n{result.check_id}\n", style="dim")
+    if result.blocked_by:
+        out.append(f"\nNot run: blocked by {result.blocked_by}.\n")
+    for finding in result.findings:
+        out.append(f"\n{finding.severity.label.upper()} {finding.code}\n", style="bold")
+        out.append(f"{finding.summary}\n")
+        if finding.detail:
+            out.append(f"{finding.detail}\n", style="italic")
+        if finding.evidence:
+            out.append("Evidence\n", style="underline")
+            for key, value in finding.evidence.items():
+                out.append(f"  {key}: ", style="dim")
+                out.append(f"{_value(value)}\n")
+        if finding.fix:
+            who = f" ({finding.audience})" if finding.audience else ""
+            out.append(f"Fix{who}\n", style="underline")
+            out.append(fix_text(finding) + "\n")
+    if result.facts:
+        out.append("\nFacts\n", style="underline")
+        for key, value in result.facts.items():
+            out.append(f"  {key}: ", style="dim")
+            out.append(f"{_value(value)}\n")
+    if result.status == Status.PASS and not result.findings and not result.facts:
+        out.append("\nPassed; nothing to report.\n")
+    return out
+
+
+class CheckDetail(VerticalScroll):
+    """Scrollable text about the highlighted check."""
+
+    DEFAULT_CSS = """
+    CheckDetail { height: 1fr; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("Select a check to see its evidence and fix.", id="detail-text")
+
+    def show(self, result: CheckResult | None) -> None:
+        """Show ``result`` (or a waiting note while the check is running)."""
+        body = self.query_one("#detail-text", Static)
+        if result is None:
+            body.update("Running… the evidence appears when the check finishes.")
+        else:
+            body.update(render_result(result))
+        self.scroll_home(animate=False)

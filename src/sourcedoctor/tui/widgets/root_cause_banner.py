@@ -1,0 +1,46 @@
+"""The banner at the top of the diagnostics screen: the verdict and the one thing to fix first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...model import Report, Status, Verdict
+
+
+def banner_text(report: Report, culprit: str | None) -> Text:
+    """Verdict words, the root cause with its first fix step, and the key that jumps to the field."""
+    counts = {s: sum(1 for r in report.checks if r.status == s) for s in Status}
+    failed = counts[Status.FAIL] + counts[Status.ERROR]
+    text = Text()
+    if report.interrupted:
+        text.append("– CANCELLED ", style="bold")
+        text.append(f"partial result: {len(report.checks)} checks, {failed} failed. ")
+    if report.root_cause is not None:
+        root = report.root_cause
+        text.append("✗ ROOT CAUSE ", style="bold reverse")
+        text.append(f" {root.code}: {root.summary}\n", style="bold")
+        if root.fix:
+            text.append(f"Fix: {root.fix[0]}")
+        if culprit:
+            text.append(f"   [e] edit {culprit}", style="bold")
+        return text
+    if report.interrupted:
+        return text
+    if report.verdict == Verdict.WARN:
+        text.append(f"! PASSED WITH WARNINGS  {counts[Status.WARN]} warning(s); "
+                    "see the rows marked !", style="bold")
+    else:
+        text.append(f"✓ ALL {counts[Status.PASS]} CHECKS PASSED", style="bold")
+    text.append("   [b] browse files  [x] export")
+    return text
+
+
+class RootCauseBanner(Static):
+    """Hidden until a run ends; then shows the verdict and the root cause."""
+
+    def show(self, report: Report, culprit: str | None) -> None:
+        self.update(banner_text(report, culprit))
+        self.set_class(report.root_cause is not None, "-failed")
+        self.set_class(report.root_cause is None and not report.interrupted, "-passed")
+        self.display = True
