@@ -39,7 +39,10 @@ from tests.support import require_binary
 pytestmark = pytest.mark.timeout(60)
 
 
-def _connect(server: SshdServer, username: str = "sdtest", **kw: object) -> asyncssh.SSHClientConnection:
+def _connect(
+    server: SshdServer, username: str = "sdtest", **kw: object
+) -> asyncssh.SSHClientConnection:
+    """Connect with no agent, no default keys and no host key check unless ``kw`` says so."""
     options: dict[str, object] = {"known_hosts": None, "client_keys": None, "agent_path": None}
     options.update(kw)
     return asyncssh.connect(server.host, server.port, username=username, **options)  # type: ignore[return-value]
@@ -146,7 +149,8 @@ async def test_sshd_known_hosts_and_fingerprints(sshd: SshdServer, tmp_path: Pat
     async with _connect(sshd, password=TEST_PASSWORD, known_hosts=str(known)) as conn:
         server_key = conn.get_server_host_key()
         assert server_key is not None
-        assert sha256_fingerprint(server_key.export_public_key().decode()) in sshd.fingerprints.values()
+        seen = sha256_fingerprint(server_key.export_public_key().decode())
+        assert seen in sshd.fingerprints.values()
 
 
 async def test_sshd_factory_options_take_effect(sshd_factory: SshdFactory) -> None:
@@ -155,6 +159,27 @@ async def test_sshd_factory_options_take_effect(sshd_factory: SshdFactory) -> No
     with pytest.raises(asyncssh.PermissionDenied):
         async with _connect(server, password=TEST_PASSWORD):
             pass
+
+
+async def test_sshd_keyboard_interactive_through_pam(sshd_factory: SshdFactory) -> None:
+    server = sshd_factory(
+        options={"PasswordAuthentication": "no", "KbdInteractiveAuthentication": "yes"}
+    )
+    methods: list[str] = []
+
+    class Recorder(asyncssh.SSHClient):
+        def kbdint_auth_requested(self) -> str | None:
+            methods.append("keyboard-interactive")
+            # NotImplemented: asyncssh answers PAM's "Password:" prompt with password=.
+            return NotImplemented  # type: ignore[no-any-return]
+
+        def password_auth_requested(self) -> str | None:
+            methods.append("password")
+            return None
+
+    async with _connect(server, password=TEST_PASSWORD, client_factory=Recorder) as conn:
+        assert (await conn.run("id -un", check=True)).stdout == "sdtest\n"
+    assert methods == ["keyboard-interactive"]
 
 
 async def test_sshd_without_sftp_subsystem(
@@ -172,18 +197,20 @@ async def test_sshd_shell_noise_from_bashrc(sshd_factory: SshdFactory) -> None:
     async with _connect(server, username="sdnoisy", password=TEST_PASSWORD) as conn:
         result = await conn.run("true", check=False)
         assert NOISE_TEXT in str(result.stdout)
-        with pytest.raises(asyncssh.SFTPError):
+        with pytest.raises(asyncssh.SFTPBadMessage):
             await conn.start_sftp_client()
 
 
 async def test_sshd_chroot_user_sees_the_jail(sshd_factory: SshdFactory) -> None:
     server = sshd_factory(match=[chroot_match()])
-    async with _connect(server, username="sdchroot", password=TEST_PASSWORD) as conn:
-        async with conn.start_sftp_client() as sftp:
-            assert set(await sftp.listdir("/inbound")) == {".", "..", "orders.csv"}
-            async with sftp.open("/inbound/orders.csv") as fh:
-                assert await fh.read() == ORDERS_CSV
-            assert not await sftp.exists("/srv/sdchroot")
+    async with (
+        _connect(server, username="sdchroot", password=TEST_PASSWORD) as conn,
+        conn.start_sftp_client() as sftp,
+    ):
+        assert set(await sftp.listdir("/inbound")) == {".", "..", "orders.csv"}
+        async with sftp.open("/inbound/orders.csv") as fh:
+            assert await fh.read() == ORDERS_CSV
+        assert not await sftp.exists("/srv/sdchroot")
 
 
 async def test_sshd_legacy_algorithms_config(sshd_factory: SshdFactory) -> None:
@@ -224,7 +251,9 @@ def test_ensure_test_users_second_call_is_fast(test_users: None) -> None:
 # --- dnsmasq ----------------------------------------------------------------------------------
 
 
-def _ask(server: DnsmasqServer, name: str, rdtype: str, timeout: float = 2.0) -> dns.message.Message:
+def _ask(
+    server: DnsmasqServer, name: str, rdtype: str, timeout: float = 2.0
+) -> dns.message.Message:
     return dns.query.udp(
         dns.message.make_query(name, rdtype), server.address, port=server.port, timeout=timeout
     )

@@ -205,6 +205,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "several keys were offered. Repeated attempts can also trigger fail2ban.",
        ["Offer only the one key meant for this server.",
         "On the server, MaxAuthTries can be raised (default 6)."], SERVER_ADMIN),
+    _c("auth.disconnected", "The server closed the connection during login", F,
+       "The server ended the connection while authenticating, without the usual 'permission denied' "
+       "answer: a per-user limit, a ban (fail2ban, DenyUsers) or a server-side error.",
+       ["Check sshd's log on the server for this user and the client's address."], SERVER_ADMIN),
     # --- keys -----------------------------------------------------------------------------------
     _c("key.not_a_key", "This is not a private key", F,
        "The key content is not a private key in any format (e.g. a certificate, a PGP block, random "

@@ -1,7 +1,7 @@
 """The redaction guarantee: planted secrets and identities appear in no byte of any output format.
 
-Keys are real ones made by ssh-keygen (OpenSSH and PEM armour) and puttygen (PPK); secrets are planted
-where a buggy engine could leak them: settings, evidence, facts, summaries, banners, the transcript,
+Keys are real ones made by ssh-keygen (OpenSSH and PEM armour) and puttygen (PPK); secrets are
+planted where a buggy engine could leak them: settings, evidence, facts, summaries, banners, the transcript,
 the reproduce command, even a traceback.
 """
 
@@ -41,7 +41,7 @@ def _keygen(tmp: Path, name: str, *extra: str) -> str:
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Private keys in every armour a user may paste: OpenSSH, PEM/PKCS8 RSA, PPK, one-line base64."""
+    """Private keys in every armour a user may paste: OpenSSH, PEM RSA, PPK, one-line base64."""
     tmp = tmp_path_factory.mktemp("keys")
     openssh = _keygen(tmp, "ed")
     rsa_path = tmp / "rsa"

@@ -38,7 +38,8 @@ def test_text_golden(sample: tuple[str, Report]) -> None:
 
 
 def test_redact_hosts_golden() -> None:
-    assert_golden("fail.redact-hosts.md", to_markdown(failing_report(), Redactor(redact_hosts=True)))
+    md = to_markdown(failing_report(), Redactor(redact_hosts=True))
+    assert_golden("fail.redact-hosts.md", md)
 
 
 def test_markdown_order_and_content(sample: tuple[str, Report]) -> None:
@@ -74,7 +75,7 @@ def test_html_has_the_same_findings_as_markdown(sample: tuple[str, Report]) -> N
 
 
 def test_bundle_contents(tmp_path: Path, sample: tuple[str, Report]) -> None:
-    name, report = sample
+    _, report = sample
     path = tmp_path / "bundle.zip"
     write_bundle(report, Redactor(), path)
     with zipfile.ZipFile(path) as zf:
@@ -106,7 +107,7 @@ def test_write_report_stdout_and_file(tmp_path: Path, capsys: pytest.CaptureFixt
         out = tmp_path / f"r.{fmt}"
         write_report(report, fmt, Redactor(), out)
         assert "auth.method_not_offered" in out.read_text()
-    with pytest.raises(ValueError, match="^output:"):
+    with pytest.raises(ValueError, match=r"^output:"):
         write_report(report, "bundle", Redactor(), None)
-    with pytest.raises(ValueError, match="^format:"):
+    with pytest.raises(ValueError, match=r"^format:"):
         write_report(report, "pdf", Redactor(), tmp_path / "x")

@@ -19,7 +19,7 @@ import dns.rdatatype
 import dns.resolver
 
 from ..codes import make_finding
-from ..config.sftp import SftpSettings
+from ..config.sftp import SftpSettings, parse_resolver
 from ..connectors.sftp.state import SftpState
 from ..model import Finding
 from .base import Check, Context, Outcome
@@ -37,28 +37,6 @@ def address_scope(addr: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         return address_scope(str(ip.ipv4_mapped))
     return "public"
-
-
-def parse_resolver(value: str) -> tuple[str, int]:
-    """``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` → (ip, port). Raises ValueError naming the field."""
-    text = value.strip()
-    port = 53
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
-    elif text.count(":") == 1:
-        host, _, p = text.partition(":")
-        port = int(p)
-    else:
-        host = text
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"resolver: {value!r} is not an IP address (use IP or IP:PORT)") from None
-    if not 1 <= port <= 65535:
-        raise ValueError("resolver: port must be between 1 and 65535")
-    return host, port
 
 
 @dataclass
@@ -184,9 +162,10 @@ class DnsCheck(Check[SftpSettings, SftpState]):
         odd = {a: sc for a, sc in scopes.items() if sc != "public"}
         if not odd or not ctx.target.cloud:
             return []
+        listed = ", ".join(f"{a} ({sc})" for a, sc in odd.items())
+        what = listed if ctx.settings.is_ip_literal else f"{ctx.settings.host} resolves to {listed}"
         return [make_finding(
             "dns.private_address",
-            f"{ctx.settings.host} resolves to {', '.join(f'{a} ({sc})' for a, sc in odd.items())}, "
-            f"which {ctx.target.name} cannot reach from the cloud",
+            f"{what}: an address {ctx.target.name} cannot reach from the cloud",
             evidence={"addresses": scopes},
         )]

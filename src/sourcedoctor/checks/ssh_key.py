@@ -1,7 +1,8 @@
 """The key layer of an SSH diagnosis: inspect the private key before any network use.
 
 A key that loads (even after normalising CRLF or base64, or converting PPK in memory) is handed to
-the auth layer through ``ctx.state.client_key``; findings about its format stay in this layer's result.
+the auth layer through ``ctx.state.client_key``; findings about its
+format stay in this layer's result.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ class KeyCheck(Check[SftpSettings, SftpState]):
                 data: bytes | str = await asyncio.to_thread(read_key_source, settings.key_path)
             except KeySourceError as exc:
                 ctx.state.key_unusable = True
-                return Outcome.of([make_finding(
-                    "config.invalid", f"key_path: {exc}", evidence={"field": "key_path"},
-                    field="key_path")])
+                return Outcome.of(
+                    [
+                        make_finding(
+                            "config.invalid",
+                            f"key_path: {exc}",
+                            evidence={"field": "key_path"},
+                            field="key_path",
+                        )
+                    ]
+                )
         else:
             assert settings.key_content is not None
             data = settings.key_content.get_secret_value()

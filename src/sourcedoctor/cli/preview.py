@@ -1,9 +1,164 @@
-"""`sourcedoctor preview` (being built)."""
+"""``sourcedoctor preview``: what is in the files, as the platform would see it (local or SFTP).
+
+The table of rows is the data, so it goes to stdout; findings and notes go to stderr. Exit 1 when
+any finding fails, 0 otherwise, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any, NoReturn
 
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..config.sftp import SettingsError
+from ..exitcodes import ExitCode
+from ..model import Finding, Severity
+from ..preview import PreviewResult, SampleResult, preview_path
+from ..sources.local import LocalSource
+from ..targets import TARGETS, TargetProfile, get_target
+from .options import read_secret_options, secret_options
+
+_MARK = {Severity.INFO: "[cyan]i[/]", Severity.WARN: "[yellow]![/]", Severity.FAIL: "[red]✗[/]",
+         Severity.ERROR: "[red]‼[/]"}
+#: Widest cell in the text table (the JSON output has the full values).
+_CELL = 40
+
+
+def _usage(field: str, message: str) -> NoReturn:
+    click.echo(f"error: {field}: {message}", err=True)
+    sys.exit(ExitCode.USAGE)
 
 
 @click.command("preview")
-def command() -> None:
-    """(being built)"""
-    raise click.UsageError("not built yet")
+@click.argument("location", metavar="(sftp://USER@HOST[:PORT]/FOLDER | PATH)")
+@click.option("--file", "file_", metavar="NAME", help="Sample this file of the folder only.")
+@click.option("--rows", type=click.IntRange(0, 10_000), default=100, show_default=True,
+              help="Rows to show per file.")
+@click.option("--target", "target_name", type=click.Choice(sorted(TARGETS)), default="generic",
+              show_default=True, help="Judge the files by this platform's rules.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--head-bytes", type=click.IntRange(4096, 64 << 20), default=1 << 20,
+              show_default=True, help="Bytes read from the head of each file.")
+@click.option("--max-entries", type=click.IntRange(1, 1_000_000), default=10_000,
+              show_default=True, help="Most folder entries listed.")
+@click.option("--depth", type=click.IntRange(0, 32), default=0, show_default=True,
+              help="Sub-folder levels to list.")
+@click.option("--glob", metavar="PAT", help="Only files whose name matches (e.g. '*.csv').")
+@click.option("--sample-files", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Files of a folder to sample.")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Seconds allowed per step.")
+@secret_options
+def command(location: str, file_: str | None, rows: int, target_name: str, fmt: str,
+            head_bytes: int, max_entries: int, depth: int, glob: str | None, sample_files: int,
+            timeout: float, **secrets: Any) -> None:
+    """Show what is in a folder or file (local PATH or sftp:// URL) without downloading it:
+    format, encoding, dialect, schema, the first rows, and what the target cannot read."""
+    target = get_target(target_name)
+    kwargs: dict[str, Any] = {"target": target, "file": file_, "rows": rows,
+                              "head_bytes": head_bytes, "max_entries": max_entries,
+                              "depth": depth, "glob": glob, "sample_files": sample_files,
+                              "timeout": timeout}
+    try:
+        if location.lower().startswith("sftp://"):
+            result = asyncio.run(_preview_sftp(location, target, timeout, secrets, kwargs, fmt))
+        else:
+            result = asyncio.run(preview_path(LocalSource(None), location, **kwargs))
+    except SettingsError as exc:
+        _usage(exc.field, exc.message)
+    except KeyboardInterrupt:
+        sys.exit(ExitCode.INTERRUPTED)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _render(result)
+    worst = max((f.severity for f in result.all_findings), default=Severity.INFO)
+    sys.exit(ExitCode.FAILED if worst >= Severity.FAIL else ExitCode.OK)
+
+
+async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
+                        secrets: dict[str, Any], kwargs: dict[str, Any],
+                        fmt: str) -> PreviewResult:
+    from .. import api
+
+    values = read_secret_options(url=url, **secrets)
+    err = Console(stderr=True)
+    for warning in values.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    settings = api.sftp_settings(url, **values.values)
+    try:
+        async with api.open_sftp_source(settings, target=target.name, timeout=timeout) as opened:
+            if kwargs["file"] is None and settings.file:
+                kwargs["file"] = settings.file
+            return await preview_path(opened.source, opened.folder, **kwargs)
+    except api.DiagnosisFailed as failed:
+        report = failed.report
+        if fmt == "json":
+            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        root = report.root_cause
+        if root:
+            err.print(f"[red]✗[/] {escape(root.code)}: {escape(root.summary)}")
+            for step in root.fix:
+                err.print(f"    → {escape(step)}")
+        err.print("the connection did not get as far as the folder; run "
+                  "[bold]sourcedoctor check[/] for the full diagnosis")
+        sys.exit(ExitCode.FAILED)
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+
+
+def _print_finding(err: Console, f: Finding) -> None:
+    err.print(f"  {_MARK[f.severity]} [bold]{escape(f.code)}[/] {escape(f.summary)}")
+    for step in f.fix:
+        err.print(f"      → {escape(step)}")
+
+
+def _describe(sample: SampleResult) -> str:
+    bits = [sample.format]
+    if sample.compression:
+        bits.append(f"in {sample.compression}" + (f" ({sample.facts['member']})"
+                                                    if "member" in sample.facts else ""))
+    if sample.encoding:
+        bits.append(sample.encoding + (" with BOM" if sample.bom else ""))
+    if sample.line_ending:
+        bits.append(sample.line_ending.upper())
+    if sample.dialect:
+        d = sample.dialect
+        bits.append(f"delimiter {d.delimiter!r}" + ("" if d.header else ", no header"))
+    bits.append(f"{sample.bytes_read} bytes read" + (" (head)" if sample.truncated else ""))
+    return " · ".join(bits)
+
+
+def _render(result: PreviewResult) -> None:
+    out = Console()
+    err = Console(stderr=True)
+    if result.kind == "folder":
+        more = f" (+{result.left_out} not listed)" if result.left_out else ""
+        err.print(f"[bold]{escape(result.path)}[/]: {len(result.entries)} entries{more}, "
+                  f"{len(result.samples)} sampled, target {result.target}")
+    for f in result.findings:
+        _print_finding(err, f)
+    for sample in result.samples:
+        err.print(f"\n[bold]{escape(sample.path)}[/]  {escape(_describe(sample))}")
+        for f in sample.findings:
+            _print_finding(err, f)
+        if sample.columns:
+            table = Table(title=f"{sample.path} — {len(sample.rows)} row(s)", title_justify="left")
+            for col in sample.columns:
+                table.add_column(f"{col.name}\n[dim]{col.type}{'' if col.nullable else ' !null'}[/]",
+                                 overflow="fold")
+            for row in sample.rows:
+                table.add_row(*(escape(_cell(row.get(c.name))) for c in sample.columns))
+            out.print(table)
+        for p in sample.problems[:20]:
+            err.print(f"  [yellow]line {p.line}[/]: {escape(p.reason)}")

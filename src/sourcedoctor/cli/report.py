@@ -1,7 +1,7 @@
 """`sourcedoctor report`: show, convert and compare saved reports.
 
-``show`` and ``diff`` print their result on stdout (it is the data asked for); errors go to stderr as
-one line. Exit codes: 0 ok, 1 (diff) something got worse, 2 unreadable input or bad usage.
+``show`` and ``diff`` print their result on stdout (it is the data asked for); errors go to
+stderr as one line. Exit codes: 0 ok, 1 (diff) something got worse, 2 unreadable input or bad usage.
 """
 
 from __future__ import annotations

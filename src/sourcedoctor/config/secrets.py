@@ -19,11 +19,14 @@ from pydantic import SecretStr
 _KEY_BLOCK = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)"
     r"|PuTTY-User-Key-File-\d:.*?(?:Private-MAC: *[0-9a-fA-F]+|\Z)"
-    r"|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----.*?(?:---- END SSH2 ENCRYPTED PRIVATE KEY ----|\Z)",
+    r"|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----.*?"
+    r"(?:---- END SSH2 ENCRYPTED PRIVATE KEY ----|\Z)",
     re.S,
 )
 # user:password@ in URLs.
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I
+)
 
 # Secrets typed as key=value / key: value in free text (shell noise, error messages, URLs' queries).
 _LABELLED_SECRET = re.compile(
@@ -34,7 +37,8 @@ _LABELLED_SECRET = re.compile(
 )
 # "Authorization: Bearer <token>" and friends.
 _BEARER = re.compile(r"(?P<label>\b(?:Bearer|Basic|token)\s+)(?P<value>[A-Za-z0-9._~+/=-]{12,})")
-# One-line base64 of a whole key file (the platform's privateKeyContent form), or an OpenSSH key body.
+# One-line base64 of a whole key file (the platform's privateKeyContent form), or an OpenSSH
+# key body.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 _KEY_MARKERS = (b"PRIVATE KEY", b"PuTTY-User-Key-File", b"openssh-key-v1", b"SSH2 ENCRYPTED")
 

@@ -56,7 +56,8 @@ class SftpSettings(BaseModel):
     )
     known_hosts: str | None = Field(None, description="known_hosts file to verify the host key with.")
     host_key_fingerprint: str | None = Field(
-        None, description="Pinned host key fingerprint, e.g. SHA256:abc..."
+        None,
+        description="Pinned host key fingerprint(s), e.g. SHA256:abc...; several comma-separated.",
     )
     accept_new: bool = Field(False, description="Write an unknown host key to known_hosts.")
     resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).")
@@ -121,6 +122,16 @@ class SftpSettings(BaseModel):
             raise ValueError("must be at least 1")
         return v
 
+    @field_validator("resolver")
+    @classmethod
+    def _resolver(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_resolver(v)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
     @field_validator("key_path")
     @classmethod
     def _key_path(cls, v: str | None) -> str | None:
@@ -152,11 +163,41 @@ class SftpSettings(BaseModel):
         return out
 
 
+def parse_resolver(value: str) -> tuple[str, int]:
+    """``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` → (ip, port). Raises ValueError naming the field."""
+    text = value.strip()
+    port_text = "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":"):
+            port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host = text
+    if not port_text.isdigit():
+        raise ValueError(f"port {port_text!r} is not a number (use IP or IP:PORT)")
+    port = int(port_text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (use IP or IP:PORT)") from None
+    if not 1 <= port <= 65535:
+        raise ValueError("port must be between 1 and 65535")
+    return host, port
+
+
 def settings_error(exc: ValidationError) -> SettingsError:
     """The first pydantic error as a SettingsError naming the field (by its CLI name)."""
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+    by_alias = {f.alias: name for name, f in SftpSettings.model_fields.items() if f.alias}
+    field = by_alias.get(field, field)
     msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+    if err.get("type") == "missing":
+        msg = "is required"
+    elif err.get("type") == "extra_forbidden":
+        msg = "is not a setting sourcedoctor knows (check the spelling)"
     return SettingsError(field, msg)
 
 

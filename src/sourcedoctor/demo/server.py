@@ -6,8 +6,11 @@ the test suite uses the same class for fine-grained faults OpenSSH cannot produc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
+import socket
+import struct
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -45,6 +48,11 @@ _CUSTOMERS = (
     "5,emil.n@example.com,Emil,Nielsen,DK,2024-04-21,845.10\n"
     "6,fatima.z@example.com,Fatima,Zahra,MA,2024-05-02,99.99\n"
 )
+_CUSTOMERS_JUNE = (
+    "id,email,first_name,last_name,country,signup_date,lifetime_value\n"
+    "7,gia.r@example.com,Gia,Rossi,IT,2024-06-01,410.00\n"
+    "8,hugo.b@example.com,Hugo,Bernard,FR,2024-06-12,75.25\n"
+)
 _ORDERS = "".join(
     f'{{"order_id": {n}, "customer_id": {n % 6 + 1}, "sku": "SKU-{n:04d}", "qty": {n % 3 + 1}}}\n'
     for n in range(1, 21)
@@ -55,12 +63,13 @@ def demo_files(fault: str | None) -> dict[str, bytes]:
     """The demo data set (path inside the server's root → content)."""
     files: dict[str, bytes] = {
         f"{DEMO_FOLDER}/customers.csv": _CUSTOMERS.encode(),
-        f"{DEMO_FOLDER}/orders.jsonl.gz": gzip.compress(_ORDERS.encode(), mtime=0),
+        f"{DEMO_FOLDER}/customers_2024-06.csv.gz": gzip.compress(_CUSTOMERS_JUNE.encode(), mtime=0),
+        "orders/orders.jsonl": _ORDERS.encode(),
         "README.txt": b"sourcedoctor demo server\n",
     }
     if fault == "utf16-file":
         files[f"{DEMO_FOLDER}/customers.csv"] = _CUSTOMERS.encode("utf-16")
-        del files[f"{DEMO_FOLDER}/orders.jsonl.gz"]
+        del files[f"{DEMO_FOLDER}/customers_2024-06.csv.gz"]
     if fault == "empty-folder":
         files = {"README.txt": files["README.txt"], f"{DEMO_FOLDER}/.keep": b""}
     return files
@@ -90,6 +99,12 @@ class ServerOptions:
     on_auth: Callable[[str, str, bool], None] | None = None
     #: Text sent as a pre-auth banner message.
     auth_banner: str = ""
+    #: Drop connections beyond this many at once before the banner (like sshd's MaxStartups).
+    max_connections: int | None = None
+    #: Refuse SFTP reads at an offset other than 0.
+    no_offset_reads: bool = False
+    #: Never answer SFTP realpath requests for this path (a hung server, for timeout tests).
+    hang_realpath: str | None = None
 
 
 def options_for_fault(fault: str | None) -> ServerOptions:
@@ -108,17 +123,49 @@ def options_for_fault(fault: str | None) -> ServerOptions:
     return base
 
 
+class _DemoSFTPServer(asyncssh.SFTPServer):
+    """The stock SFTP server, with the misbehaviours tests ask for."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], opts: ServerOptions,
+                 root: bytes) -> None:
+        super().__init__(chan, chroot=root)
+        self.opts = opts
+
+    async def realpath(self, path: bytes) -> bytes:  # type: ignore[override]
+        if self.opts.hang_realpath is not None and path.decode() == self.opts.hang_realpath:
+            await asyncio.Event().wait()
+        return super().realpath(path)
+
+    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+        if self.opts.no_offset_reads and offset > 0:
+            raise asyncssh.SFTPFailure("reads at an offset are not supported")
+        return super().read(file_obj, offset, size)  # type: ignore[arg-type,no-any-return]
+
+
 class _DemoSSHServer(asyncssh.SSHServer):
-    def __init__(self, options: ServerOptions) -> None:
+
+    def __init__(self, options: ServerOptions, counter: list[int]) -> None:
         self.opts = options
+        self._counter = counter
         self._key_ok: set[str] = set()
         self._authorized = [asyncssh.import_public_key(line) for line in options.authorized_keys]
         self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
+        self._counter[0] += 1
+        limit = self.opts.max_connections
+        if limit is not None and self._counter[0] > limit:
+            transport = conn.get_extra_info("socket")
+            if transport is not None:  # reset before any byte, as a throttling sshd does
+                transport.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.abort()
+            return
         if self.opts.auth_banner:
             conn.send_auth_banner(self.opts.auth_banner)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._counter[0] -= 1
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -236,15 +283,16 @@ class DemoServer:
         def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
             if opts.shell_noise:
                 chan.write(opts.shell_noise)
-            return asyncssh.SFTPServer(chan, chroot=root.encode())
+            return _DemoSFTPServer(chan, opts, root.encode())
 
+        counter = [0]
         kwargs: dict[str, Any] = {}
         if opts.kex_algs:
             kwargs["kex_algs"] = list(opts.kex_algs)
         if opts.host_key_algs:
             kwargs["server_host_key_algs"] = list(opts.host_key_algs)
         self._server = await asyncssh.create_server(
-            lambda: _DemoSSHServer(opts),
+            lambda: _DemoSSHServer(opts, counter),
             self.host,
             0,
             server_host_keys=[self.host_key],

@@ -74,7 +74,7 @@ def key_type_name(algorithm: str) -> str:
 
 
 def key_family(key_type: str) -> str:
-    """The family a target profile lists: ``ecdsa-nistp256`` -> ``ecdsa``, ``sk-ecdsa-nistp256`` -> ``sk-ecdsa``."""
+    """The family a target profile lists: ``ecdsa-nistp256`` -> ``ecdsa``."""
     if key_type.startswith("sk-ecdsa"):
         return "sk-ecdsa"
     if key_type.startswith("ecdsa"):
@@ -118,7 +118,7 @@ def _b64(body: str) -> bytes | None:
 
 
 def _armour_body(text: str, label: str) -> tuple[str, dict[str, str], str] | None:
-    """(block, headers, base64 body) of ``-----BEGIN label-----``; None when the END line is missing."""
+    """(block, headers, base64 body) of ``-----BEGIN label-----``; None without an END line."""
     begin = f"-----BEGIN {label}-----"
     end = f"-----END {label}-----"
     start = text.find(begin)
@@ -160,7 +160,9 @@ def _detect(text: str) -> Detected:
     if line is not None:
         return _public_line(line)
     if "PRIVATE KEY" in text and "BEGIN" in text:
-        return Detected("corrupt", "unknown", "a damaged private key", problem="BEGIN line is damaged")
+        return Detected(
+            "corrupt", "unknown", "a damaged private key", problem="BEGIN line is damaged"
+        )
     return Detected("unknown", "unknown", "text that is not a key")
 
 
@@ -169,8 +171,12 @@ def _armoured(text: str, label: str) -> Detected:
     is_private = label.endswith("PRIVATE KEY") and "PGP" not in label
     if parts is None:
         if is_private:
-            return Detected("corrupt", _format_of(label), f"a {label} block",
-                            problem=f"missing the line -----END {label}----- (truncated?)")
+            return Detected(
+                "corrupt",
+                _format_of(label),
+                f"a {label} block",
+                problem=f"missing the line -----END {label}----- (truncated?)",
+            )
         other = _OTHER_ARMOUR.get(label)
         fmt, desc = other if other else ("unknown", f"a '{label}' block")
         return Detected("other", fmt, desc + " (truncated)")
@@ -182,20 +188,43 @@ def _armoured(text: str, label: str) -> Detected:
         encrypted = "ENCRYPTED" in headers.get("proc-type", "")
         cipher = headers.get("dek-info", "").split(",")[0].lower() or None if encrypted else None
         if _b64(body) is None:
-            return Detected("corrupt", "pem", f"a PEM {label}", block=block, key_type=kind,
-                            encrypted=encrypted, problem="the base64 body does not decode")
-        return Detected("private", "pem", f"a traditional PEM {kind.upper()} private key",
-                        block=block, key_type=None if kind == "ecdsa" else kind,
-                        encrypted=encrypted, cipher=cipher)
+            return Detected(
+                "corrupt",
+                "pem",
+                f"a PEM {label}",
+                block=block,
+                key_type=kind,
+                encrypted=encrypted,
+                problem="the base64 body does not decode",
+            )
+        return Detected(
+            "private",
+            "pem",
+            f"a traditional PEM {kind.upper()} private key",
+            block=block,
+            key_type=None if kind == "ecdsa" else kind,
+            encrypted=encrypted,
+            cipher=cipher,
+        )
     if label in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
         encrypted = label.startswith("ENCRYPTED")
         if _b64(body) is None:
-            return Detected("corrupt", "pkcs8", f"a PKCS#8 {label}", block=block,
-                            encrypted=encrypted, problem="the base64 body does not decode")
-        return Detected("private", "pkcs8",
-                        "an encrypted PKCS#8 private key" if encrypted else "a PKCS#8 private key",
-                        block=block, encrypted=encrypted,
-                        cipher="pkcs8 (PBES2)" if encrypted else None)
+            return Detected(
+                "corrupt",
+                "pkcs8",
+                f"a PKCS#8 {label}",
+                block=block,
+                encrypted=encrypted,
+                problem="the base64 body does not decode",
+            )
+        return Detected(
+            "private",
+            "pkcs8",
+            "an encrypted PKCS#8 private key" if encrypted else "a PKCS#8 private key",
+            block=block,
+            encrypted=encrypted,
+            cipher="pkcs8 (PBES2)" if encrypted else None,
+        )
     if label in ("PUBLIC KEY", "RSA PUBLIC KEY", "DSA PUBLIC KEY", "EC PUBLIC KEY"):
         return Detected("public", "public", f"a PEM public key ({label})", block=block)
     if label in _OTHER_ARMOUR:
@@ -248,10 +277,19 @@ def _openssh(block: str, body: str) -> Detected:
         return replace(base, problem=f"the public key inside is damaged ({exc})")
     if not encrypted and len(private) >= 8 and private[:4] != private[4:8]:
         return replace(base, key_type=key_type, problem="the private section's check bytes differ")
-    return Detected("private", "openssh", "an OpenSSH private key", block=block,
-                    key_type=key_type, bits=bits, curve=curve, encrypted=encrypted,
-                    cipher=cipher if encrypted else None, kdf=kdf_text if encrypted else None,
-                    public_blob=blob)
+    return Detected(
+        "private",
+        "openssh",
+        "an OpenSSH private key",
+        block=block,
+        key_type=key_type,
+        bits=bits,
+        curve=curve,
+        encrypted=encrypted,
+        cipher=cipher if encrypted else None,
+        kdf=kdf_text if encrypted else None,
+        public_blob=blob,
+    )
 
 
 def _ssh2_body(text: str, kind: str) -> tuple[dict[str, str], str] | None:
@@ -278,12 +316,20 @@ def _ssh2_public(text: str) -> Detected:
     if blob is None:
         return Detected("other", "public", "an SSH2 public key with damaged base64")
     key_type, bits, curve = describe_public_blob(blob)
-    return Detected("public", "public", "an SSH2 (RFC 4716) public key", key_type=key_type,
-                    bits=bits, curve=curve, public_blob=blob, comment=headers.get("comment"))
+    return Detected(
+        "public",
+        "public",
+        "an SSH2 (RFC 4716) public key",
+        key_type=key_type,
+        bits=bits,
+        curve=curve,
+        public_blob=blob,
+        comment=headers.get("comment"),
+    )
 
 
 def _ssh2_private(text: str) -> Detected:
-    """SSH.com / Tectia private key: magic, key type and cipher are readable without a passphrase."""
+    """SSH.com / Tectia private key: magic, type and cipher are readable without a passphrase."""
     parts = _ssh2_body(text, "ENCRYPTED PRIVATE KEY")
     base = Detected("corrupt", "ssh2", "an SSH.com (SSH2) private key")
     if parts is None:
@@ -295,19 +341,34 @@ def _ssh2_private(text: str) -> Detected:
     r = WireReader(raw)
     try:
         if r.uint32() != _SSH2_PRIVATE_MAGIC:
-            return replace(base, problem="the binary body does not start with the SSH.com magic number")
+            return replace(
+                base, problem="the binary body does not start with the SSH.com magic number"
+            )
         r.uint32()
         type_spec = r.text()
         cipher = r.text()
         r.string()
     except WireError as exc:
         return replace(base, problem=f"the body is truncated ({exc})")
-    key_type = "rsa" if type_spec.startswith("if-modn") else "dss" if type_spec.startswith("dl-modp") else None
+    key_type = (
+        "rsa"
+        if type_spec.startswith("if-modn")
+        else "dss"
+        if type_spec.startswith("dl-modp")
+        else None
+    )
     encrypted = cipher != "none"
     block = text[text.find("---- BEGIN SSH2") :]
-    return Detected("private", "ssh2", "an SSH.com (SSH2) private key", block=block, key_type=key_type,
-                    encrypted=encrypted, cipher=cipher if encrypted else None,
-                    comment=headers.get("comment"))
+    return Detected(
+        "private",
+        "ssh2",
+        "an SSH.com (SSH2) private key",
+        block=block,
+        key_type=key_type,
+        encrypted=encrypted,
+        cipher=cipher if encrypted else None,
+        comment=headers.get("comment"),
+    )
 
 
 def _public_line(match: re.Match[str]) -> Detected:
@@ -315,12 +376,29 @@ def _public_line(match: re.Match[str]) -> Detected:
     algo = match.group("algo")
     cert = algo.endswith("-cert-v01@openssh.com")
     options = match.group("options").strip() or None
-    label = "an OpenSSH certificate" if cert else (
-        "an authorized_keys line with options" if options else "an OpenSSH public key line")
+    label = (
+        "an OpenSSH certificate"
+        if cert
+        else ("an authorized_keys line with options" if options else "an OpenSSH public key line")
+    )
     if blob is None:
-        return Detected("public", "certificate" if cert else "public", label + " (damaged base64)",
-                        certificate=cert, options=options)
+        return Detected(
+            "public",
+            "certificate" if cert else "public",
+            label + " (damaged base64)",
+            certificate=cert,
+            options=options,
+        )
     key_type, bits, curve = describe_public_blob(blob)
-    return Detected("public", "certificate" if cert else "public", label, key_type=key_type,
-                    bits=bits, curve=curve, public_blob=blob, certificate=cert, options=options,
-                    comment=match.group("comment").strip() or None)
+    return Detected(
+        "public",
+        "certificate" if cert else "public",
+        label,
+        key_type=key_type,
+        bits=bits,
+        curve=curve,
+        public_blob=blob,
+        certificate=cert,
+        options=options,
+        comment=match.group("comment").strip() or None,
+    )

@@ -39,16 +39,21 @@ def emit_key(report: KeyReport, form: str, *, passphrase: str | None = None) -> 
     elif report.key_type == "ed25519":
         text = _openssh(report, passphrase)
     else:
-        raise EmitError(f"the aep target does not accept {report.key_type} keys; generate an RSA or "
-                        "ed25519 key (ssh-keygen -t rsa -b 4096 -m PEM)")
+        raise EmitError(
+            f"the aep target does not accept {report.key_type} keys; generate an RSA or "
+            "ed25519 key (ssh-keygen -t rsa -b 4096 -m PEM)"
+        )
     return base64.b64encode(text)
 
 
 def _openssh(report: KeyReport, passphrase: str | None) -> bytes:
     assert report.private_key is not None
     if passphrase:  # same KDF strength and cipher ssh-keygen uses by default
-        return bytes(report.private_key.export_private_key(
-            "openssh", passphrase, cipher_name="aes256-ctr", rounds=16, ignore_few_rounds=True))
+        return bytes(
+            report.private_key.export_private_key(
+                "openssh", passphrase, cipher_name="aes256-ctr", rounds=16, ignore_few_rounds=True
+            )
+        )
     return bytes(report.private_key.export_private_key("openssh"))
 
 
@@ -57,6 +62,7 @@ def _pem(report: KeyReport, passphrase: str | None) -> bytes:
     if report.key_type not in _PEM_TYPES:
         raise EmitError(f"{report.key_type} keys have no traditional PEM form; use --emit openssh")
     if passphrase:
-        return bytes(report.private_key.export_private_key("pkcs1-pem", passphrase,
-                                                           cipher_name="aes128-cbc"))
+        return bytes(
+            report.private_key.export_private_key("pkcs1-pem", passphrase, cipher_name="aes128-cbc")
+        )
     return bytes(report.private_key.export_private_key("pkcs1-pem"))

@@ -45,13 +45,25 @@ def inspect_key(
     norm = normalize(data, limit=limit)
     base = KeyReport(source=name, target=target.name, format="unknown", description="")
     if norm.too_large:
-        return replace(base, description="too large to be a key", findings=(F.too_large(norm.size, limit),))
+        return replace(
+            base, description="too large to be a key", findings=(F.too_large(norm.size, limit),)
+        )
     if norm.text is None:
         return replace(base, description="binary data", findings=(F.binary_content(norm.size),))
     d = detect(norm.text)
-    report = replace(base, format=d.format, description=d.label, key_type=d.key_type, bits=d.bits,
-                     curve=d.curve, encrypted=d.encrypted, cipher=d.cipher, kdf=d.kdf,
-                     comment=d.comment, normalized=norm.steps)
+    report = replace(
+        base,
+        format=d.format,
+        description=d.label,
+        key_type=d.key_type,
+        bits=d.bits,
+        curve=d.curve,
+        encrypted=d.encrypted,
+        cipher=d.cipher,
+        kdf=d.kdf,
+        comment=d.comment,
+        normalized=norm.steps,
+    )
     found: list[Finding] = []
     if norm.steps and d.kind in ("private", "public"):
         found.append(F.normalized(norm.steps, name))
@@ -63,8 +75,15 @@ def inspect_key(
         report = _with_public(report, d.public_blob)
         if d.certificate:
             report = replace(report, format="certificate")
-        return replace(report, findings=(*found, F.public_not_private(
-            d, name, report.authorized_keys_line, report.fingerprint_sha256)))
+        return replace(
+            report,
+            findings=(
+                *found,
+                F.public_not_private(
+                    d, name, report.authorized_keys_line, report.fingerprint_sha256
+                ),
+            ),
+        )
     # A private key of some format.
     if d.format == "ppk":
         found.append(F.ppk_format(name, _ppk_version(d)))
@@ -170,12 +189,16 @@ def _with_public(report: KeyReport, blob: bytes | None) -> KeyReport:
         return report
     if report.comment:
         pub.set_comment(report.comment)
-    return replace(report, fingerprint_sha256=pub.get_fingerprint("sha256"),
-                   fingerprint_md5=pub.get_fingerprint("md5"),
-                   authorized_keys_line=pub.export_public_key("openssh").decode().strip())
+    return replace(
+        report,
+        fingerprint_sha256=pub.get_fingerprint("sha256"),
+        fingerprint_md5=pub.get_fingerprint("md5"),
+        authorized_keys_line=pub.export_public_key("openssh").decode().strip(),
+    )
 
 
 def _with_loaded(report: KeyReport, key: asyncssh.SSHKey, d: Detected) -> KeyReport:
-    comment = key.get_comment() or d.comment
+    raw_comment = key.get_comment_bytes()  # any bytes; asyncssh's get_comment() raises on non-UTF-8
+    comment = raw_comment.decode("utf-8", "replace") if raw_comment else d.comment
     report = replace(report, comment=comment)
     return _with_public(report, key.public_data)

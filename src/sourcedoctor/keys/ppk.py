@@ -90,7 +90,9 @@ def parse_ppk(text: str) -> PpkFile:
             try:
                 sections[name] = base64.b64decode(body, validate=True)
             except (binascii.Error, ValueError):
-                raise PpkError("corrupt", f"the {name.split('-')[0].lower()} base64 is damaged") from None
+                raise PpkError(
+                    "corrupt", f"the {name.split('-')[0].lower()} base64 is damaged"
+                ) from None
         else:
             headers[name] = value
     for needed in ("Encryption", "Public-Lines", "Private-Lines", "Private-MAC"):
@@ -103,8 +105,16 @@ def parse_ppk(text: str) -> PpkFile:
     encryption = headers["Encryption"]
     if encryption not in ("none", "aes256-cbc"):
         raise PpkError("corrupt", f"unknown encryption {encryption!r}")
-    return PpkFile(version, algorithm.strip(), encryption, headers.get("Comment", ""),
-                   sections["Public-Lines"], sections["Private-Lines"], mac, headers)
+    return PpkFile(
+        version,
+        algorithm.strip(),
+        encryption,
+        headers.get("Comment", ""),
+        sections["Public-Lines"],
+        sections["Private-Lines"],
+        mac,
+        headers,
+    )
 
 
 def _int(value: str, name: str) -> int:
@@ -122,21 +132,37 @@ def detect_ppk(text: str) -> Detected:
         return Detected("corrupt", "ppk", "a PuTTY .ppk key", block=text, problem=str(exc))
     kdf = None
     if ppk.encrypted and ppk.version == 3:
-        kdf = (f"{ppk.headers.get('Key-Derivation', '?')} (memory {ppk.headers.get('Argon2-Memory', '?')} KiB,"
-               f" passes {ppk.headers.get('Argon2-Passes', '?')})")
+        kdf = (
+            f"{ppk.headers.get('Key-Derivation', '?')} "
+            f"(memory {ppk.headers.get('Argon2-Memory', '?')} KiB,"
+            f" passes {ppk.headers.get('Argon2-Passes', '?')})"
+        )
     elif ppk.encrypted:
         kdf = "sha1"
-    return Detected("private", "ppk", f"a PuTTY .ppk key (version {ppk.version})", block=text,
-                    key_type=key_type, bits=bits, curve=curve, encrypted=ppk.encrypted,
-                    cipher=ppk.encryption if ppk.encrypted else None, kdf=kdf,
-                    comment=ppk.comment or None, public_blob=ppk.public_blob)
+    return Detected(
+        "private",
+        "ppk",
+        f"a PuTTY .ppk key (version {ppk.version})",
+        block=text,
+        key_type=key_type,
+        bits=bits,
+        curve=curve,
+        encrypted=ppk.encrypted,
+        cipher=ppk.encryption if ppk.encrypted else None,
+        kdf=kdf,
+        comment=ppk.comment or None,
+        public_blob=ppk.public_blob,
+    )
 
 
 def _v3_keys(ppk: PpkFile, passphrase: str) -> tuple[bytes, bytes, bytes]:
     from cryptography.hazmat.primitives.kdf import argon2
 
     variants: dict[str, type[argon2.Argon2id] | type[argon2.Argon2i] | type[argon2.Argon2d]] = {
-        "Argon2id": argon2.Argon2id, "Argon2i": argon2.Argon2i, "Argon2d": argon2.Argon2d}
+        "Argon2id": argon2.Argon2id,
+        "Argon2i": argon2.Argon2i,
+        "Argon2d": argon2.Argon2d,
+    }
     h = ppk.headers
     variant = variants.get(h.get("Key-Derivation", ""))
     if variant is None:
@@ -148,8 +174,12 @@ def _v3_keys(ppk: PpkFile, passphrase: str) -> tuple[bytes, bytes, bytes]:
         salt = bytes.fromhex(h.get("Argon2-Salt", ""))
     except ValueError:
         raise PpkError("corrupt", "Argon2-Salt is not hexadecimal") from None
-    if not (1 <= passes <= MAX_ARGON2_PASSES and 1 <= lanes <= MAX_ARGON2_LANES
-            and 8 * lanes <= memory <= MAX_ARGON2_MEMORY_KIB and len(salt) >= 8):
+    if not (
+        1 <= passes <= MAX_ARGON2_PASSES
+        and 1 <= lanes <= MAX_ARGON2_LANES
+        and 8 * lanes <= memory <= MAX_ARGON2_MEMORY_KIB
+        and len(salt) >= 8
+    ):
         raise PpkError("corrupt", "the Argon2 parameters are outside sane limits")
     out = variant(salt=salt, length=80, iterations=passes, lanes=lanes, memory_cost=memory).derive(
         passphrase.encode()
@@ -166,8 +196,10 @@ def decrypt_ppk(ppk: PpkFile, passphrase: str | None) -> bytes:
     if ppk.version == 2:
         mac_key = hashlib.sha1(b"putty-private-key-file-mac-key" + secret.encode()).digest()
         if ppk.encrypted:
-            key = (hashlib.sha1(b"\0\0\0\0" + secret.encode()).digest()
-                   + hashlib.sha1(b"\0\0\0\1" + secret.encode()).digest())[:32]
+            key = (
+                hashlib.sha1(b"\0\0\0\0" + secret.encode()).digest()
+                + hashlib.sha1(b"\0\0\0\1" + secret.encode()).digest()
+            )[:32]
             private = _aes_cbc(key, bytes(16), private)
         digest = hashlib.sha1
     else:
@@ -176,11 +208,21 @@ def decrypt_ppk(ppk: PpkFile, passphrase: str | None) -> bytes:
             key, iv, mac_key = _v3_keys(ppk, secret)
             private = _aes_cbc(key, iv, private)
         digest = hashlib.sha256
-    data = b"".join(string(x) for x in (ppk.algorithm.encode(), ppk.encryption.encode(),
-                                        ppk.comment.encode(), ppk.public_blob, private))
+    data = b"".join(
+        string(x)
+        for x in (
+            ppk.algorithm.encode(),
+            ppk.encryption.encode(),
+            ppk.comment.encode(),
+            ppk.public_blob,
+            private,
+        )
+    )
     if not hmac.compare_digest(hmac.new(mac_key, data, digest).digest(), ppk.mac):
         if ppk.encrypted:
-            raise PpkError("passphrase_wrong", "the MAC does not match: wrong passphrase (or a damaged file)")
+            raise PpkError(
+                "passphrase_wrong", "the MAC does not match: wrong passphrase (or a damaged file)"
+            )
         raise PpkError("corrupt", "the MAC does not match: the file was altered")
     return private
 
@@ -202,8 +244,9 @@ def ppk_to_pkcs8(ppk: PpkFile, private: bytes) -> bytes:
         raise PpkError("corrupt", f"the key fields are damaged ({exc})") from None
     except ValueError as exc:  # cryptography refuses inconsistent numbers
         raise PpkError("corrupt", f"the key numbers are inconsistent ({exc})") from None
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _build_key(
@@ -214,8 +257,9 @@ def _build_key(
         d, p, q, iqmp = priv.mpint(), priv.mpint(), priv.mpint(), priv.mpint()
         if min(e, n, d, p, q, iqmp) <= 1 or p * q != n:
             raise ValueError("p*q differs from n")
-        numbers = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), iqmp,
-                                        rsa.RSAPublicNumbers(e, n))
+        numbers = rsa.RSAPrivateNumbers(
+            p, q, d, d % (p - 1), d % (q - 1), iqmp, rsa.RSAPublicNumbers(e, n)
+        )
         return numbers.private_key()
     if algo == "ssh-dss":
         p, q, g, y = pub.mpint(), pub.mpint(), pub.mpint(), pub.mpint()

@@ -32,15 +32,19 @@ def read_key_source(path_or_dash: str, *, limit: int = MAX_INPUT) -> bytes:
     if stat.S_ISDIR(mode):
         raise KeySourceError(f"{path_or_dash} is a directory; give the private key file inside it")
     if stat.S_ISFIFO(mode):
-        raise KeySourceError(f"{path_or_dash} is a FIFO (named pipe); give a regular key file, or '-' "
-                             "to read standard input")
+        raise KeySourceError(
+            f"{path_or_dash} is a FIFO (named pipe); give a regular key file, or '-' "
+            "to read standard input"
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
         raise KeySourceError(f"{path_or_dash} is a device or socket, not a key file")
     if not stat.S_ISREG(mode):
         raise KeySourceError(f"{path_or_dash} is not a regular file")
     if st.st_size > limit:
-        raise KeySourceError(f"{path_or_dash} is {st.st_size} bytes, far larger than any private key "
-                             f"(limit {limit}); check the path")
+        raise KeySourceError(
+            f"{path_or_dash} is {st.st_size} bytes, far larger than any private key "
+            f"(limit {limit}); check the path"
+        )
     # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open still does not hang.
     try:
         fd = os.open(path_or_dash, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))

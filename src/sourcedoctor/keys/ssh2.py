@@ -46,7 +46,9 @@ def load_ssh2(block: str, comment: str | None) -> asyncssh.SSHKey:
         r.uint32()
         spec, cipher = r.text(), r.text()
         if cipher != "none":
-            raise ValueError(f"encrypted SSH.com keys ({cipher}) are not read here; convert with puttygen")
+            raise ValueError(
+                f"encrypted SSH.com keys ({cipher}) are not read here; convert with puttygen"
+            )
         inner = WireReader(r.string())
         inner.uint32()
         key: rsa.RSAPrivateKey | dsa.DSAPrivateKey
@@ -55,18 +57,22 @@ def load_ssh2(block: str, comment: str | None) -> asyncssh.SSHKey:
             if min(p, q) <= 1 or p * q != n:
                 raise ValueError("the RSA numbers are inconsistent")
             # SSH.com's u is p^-1 mod q; cryptography's iqmp is q^-1 mod p, so p and q swap roles.
-            key = rsa.RSAPrivateNumbers(q, p, d, d % (q - 1), d % (p - 1), u,
-                                        rsa.RSAPublicNumbers(e, n)).private_key()
+            key = rsa.RSAPrivateNumbers(
+                q, p, d, d % (q - 1), d % (p - 1), u, rsa.RSAPublicNumbers(e, n)
+            ).private_key()
         elif spec.startswith("dl-modp"):
             inner.uint32()
             p, g, q, y, x = (_bignum(inner) for _ in range(5))
-            key = dsa.DSAPrivateNumbers(x, dsa.DSAPublicNumbers(y, dsa.DSAParameterNumbers(p, q, g))).private_key()
+            key = dsa.DSAPrivateNumbers(
+                x, dsa.DSAPublicNumbers(y, dsa.DSAParameterNumbers(p, q, g))
+            ).private_key()
         else:
             raise ValueError(f"key type {spec!r} is not supported")
     except WireError as exc:
         raise ValueError(f"the key body is truncated ({exc})") from None
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     loaded = asyncssh.import_private_key(pem)
     if comment:
         loaded.set_comment(comment)

@@ -311,7 +311,8 @@ def _source_finding(err: SourceError, name: str) -> Finding:
             "file.permission_denied", f"{name} cannot be opened for reading",
             evidence={"file": err.path, "detail": err.detail},
             fix=[f"On the server: chmod o+r {err.path}  (or grant the SFTP user's group read)"])
-    reason = {"not_found": "vanished (deleted or renamed) while being read",
+    reason = {"changed": "changed (shrank or was replaced) while being read",
+              "not_found": "vanished (deleted or renamed) while being read",
               "vanished": "vanished (deleted or renamed) while being read",
               "not_a_file": "is not a regular file",
               "not_a_directory": "is not reachable (a parent is not a folder)"}.get(
@@ -377,9 +378,14 @@ async def _sample_file(source: FileSource, entry: FileEntry, target: TargetProfi
         # Called from the sniffing thread; the read itself runs on the event loop.
         fut = asyncio.run_coroutine_threadsafe(source.read(entry.path, offset, length), loop)
         try:
-            return fut.result(timeout)
+            data = fut.result(timeout)
         except SourceError as err:
             raise _FetchFailed(err) from None
+        if size is not None and len(data) < min(length, size - offset):
+            raise _FetchFailed(SourceError(
+                "changed", entry.path, f"{length} bytes asked at offset {offset}, {len(data)} "
+                "returned: the file shrank or was replaced while being read"))
+        return data
 
     try:
         result = await asyncio.to_thread(

@@ -66,7 +66,10 @@ def _evidence(evidence: dict[str, Any]) -> str:
         return ""
     items = []
     for key, value in evidence.items():
-        shown = f"<pre>{_e(view.block(value))}</pre>" if view.is_block(value) else _e(view.inline(value))
+        if view.is_block(value):
+            shown = f"<pre>{_e(view.block(value))}</pre>"
+        else:
+            shown = _e(view.inline(value))
         items.append(f"<dt>{_e(key)}</dt><dd>{shown}</dd>")
     return '<p><em>Evidence:</em></p><dl class="evidence">' + "".join(items) + "</dl>"
 
@@ -99,7 +102,8 @@ def _check(check: dict[str, Any], attention: bool) -> str:
         body = "<p>Nothing to report.</p>"
     return (
         f'<details id="check-{_e(check.get("id", ""))}"{" open" if attention else ""}>'
-        f"<summary>{_sym(status)} {_e(check.get('title', ''))} <code>{_e(check.get('id', ''))}</code>"
+        f"<summary>{_sym(status)} {_e(check.get('title', ''))} "
+        f"<code>{_e(check.get('id', ''))}</code>"
         f' {_e(status)}<span class="dur">{_e(view.check_duration(check))}</span></summary>'
         f"{body}</details>"
     )

@@ -41,7 +41,7 @@ def dumps(data: Any) -> str:
 
 
 def to_json(report: Report, redactor: Redactor) -> str:
-    """The report as pretty JSON, passed through redaction (and pseudonyms with ``redact_hosts``)."""
+    """The report as pretty JSON, redacted (and pseudonymised with ``redact_hosts``)."""
     return dumps(redacted_view(report, redactor))
 
 

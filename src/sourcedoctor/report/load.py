@@ -2,8 +2,8 @@
 
 ``schema`` is ``sourcedoctor.report/N``. Version 1 is the first published one; a reader accepts any
 version up to its own (fields added later default when absent) and refuses newer ones with a message
-saying to upgrade. Each future version adds one step to ``_UPGRADES`` that turns an N-1 document into
-an N document, so old files stay readable.
+saying to upgrade. Each future version adds one step to ``_UPGRADES`` that turns an N-1 document
+into an N document, so old files stay readable.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def _check(raw: dict[str, Any], where: str) -> CheckResult:
             status=_enum(Status, raw.get("status", "pass"), f"{where}.status"),
             duration_ms=int(raw.get("duration_ms") or 0),
             findings=tuple(
-                _finding(f, f"{where}.findings[{i}]") for i, f in enumerate(raw.get("findings") or [])
+                _finding(f, f"{where}.findings[{i}]")
+                for i, f in enumerate(raw.get("findings") or [])
             ),
             facts=dict(raw.get("facts") or {}),
             blocked_by=raw.get("blocked_by"),
@@ -106,7 +107,8 @@ def report_from_dict(data: dict[str, Any]) -> Report:
     try:
         root_cause = None if not root else RootCause(
             code=str(root["code"]), check=str(root["check"]), summary=str(root.get("summary", "")),
-            fix=tuple(str(s) for s in root.get("fix") or ()), audience=str(root.get("audience", "")),
+            fix=tuple(str(s) for s in root.get("fix") or ()),
+            audience=str(root.get("audience", "")),
         )
     except (KeyError, TypeError):
         raise ReportLoadError("root_cause: needs code and check, or null") from None
@@ -117,7 +119,9 @@ def report_from_dict(data: dict[str, Any]) -> Report:
     try:
         verdict = Verdict(verdict_raw)
     except ValueError:
-        raise ReportLoadError(f"verdict: {verdict_raw!r} is not pass, warn, fail or error") from None
+        raise ReportLoadError(
+            f"verdict: {verdict_raw!r} is not pass, warn, fail or error"
+        ) from None
     return Report(
         schema=f"sourcedoctor.report/{CURRENT_VERSION}",
         tool=dict(data.get("tool") or {}),
@@ -146,7 +150,10 @@ def _bundle_json(path: Path) -> bytes:
 
 
 def load_report(path: Path | str) -> Report:
-    """Read a saved JSON report (or a support bundle's report.json); raises :class:`ReportLoadError` with a one-line reason."""
+    """Read a saved JSON report (or a support bundle's report.json).
+
+    Raises :class:`ReportLoadError` with a one-line reason naming the field.
+    """
     p = Path(path)
     try:
         size = p.stat().st_size

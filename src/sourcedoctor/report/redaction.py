@@ -1,11 +1,11 @@
 """Redaction of a whole report before any writer sees it, and ``--redact-hosts`` pseudonyms.
 
 Every writer (JSON, Markdown, HTML, terminal text, bundle) renders :func:`redacted_view`, never the
-raw report, so the guarantee lives in one place: secrets go through the :class:`Redactor` (registered
-secrets, key material in every armour, URL passwords, labelled tokens), and, when the redactor has
+raw report, so the guarantee lives in one place: secrets go through the :class:`Redactor`
+(registered secrets, key material in every armour, URL passwords, labelled tokens), and, when the redactor has
 ``redact_hosts`` on, host names, IP addresses and user names become stable pseudonyms (``host-1``,
-``192.0.2.1``, ``2001:db8::1``, ``user-1``). The mapping is computed from the report itself in a fixed
-order, so the same input gets the same pseudonym in every file written from one report.
+``192.0.2.1``, ``2001:db8::1``, ``user-1``). The mapping is computed from the report itself in a
+fixed order, so the same input gets the same pseudonym in every file written from one report.
 """
 
 from __future__ import annotations
@@ -32,6 +32,17 @@ _USER_KEYS = frozenset({"user", "username", "user_name", "login", "username_trie
 
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+# Host names in free text: dotted names ending in a common public or internal top-level label.
+# (Bare words and file names are left alone: too many false positives such as check ids.)
+_TLDS = (
+    "com|net|org|io|co|de|uk|fr|nl|eu|us|ca|au|ch|at|be|it|es|se|no|dk|fi|pl|cz|jp|cn|in|br|ru|"
+    "info|biz|cloud|app|dev|tech|online|local|localdomain|internal|intranet|lan|corp|home|private"
+)
+_FQDN = re.compile(
+    rf"(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![\w-])(?!\.\w)", re.I
+)
+# Vendor domains inside algorithm and extension names (curve25519-sha256@libssh.org): not hosts.
+_VENDOR_DOMAINS = ("openssh.com", "libssh.org", "ssh.com", "lysator.liu.se", "tartarus.org")
 # Addresses that identify nobody; left alone unless registered explicitly.
 _ANONYMOUS_IPS = frozenset({"127.0.0.1", "::1", "0.0.0.0", "::"})
 
@@ -46,7 +57,7 @@ def _ip(candidate: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 class Pseudonyms:
-    """A stable mapping from host names, IPs and user names to pseudonyms, in order of first sight."""
+    """Stable pseudonyms for host names, IPs and user names, numbered in order of first sight."""
 
     def __init__(self) -> None:
         self.mapping: dict[str, str] = {}
@@ -93,6 +104,13 @@ class Pseudonyms:
                     if m[0] in self.mapping.values():
                         continue
                     self._register_ip(m[0], addr)
+
+    def discover_hosts(self, text: str) -> None:
+        """Register dotted host names found in free text (vendor domains excepted)."""
+        for m in _FQDN.finditer(text):
+            name = m[0].lower()
+            if not name.endswith(_VENDOR_DOMAINS):
+                self.register("host", name)
 
     def _pattern(self, kind: str) -> re.Pattern[str] | None:
         names = [k for k, v in self.mapping.items() if v.startswith(f"{kind}-") and _ip(k) is None]
@@ -163,7 +181,7 @@ def _walk_strings(value: Any) -> Iterable[str]:
 
 
 def pseudonyms_for(data: dict[str, Any], redactor: Redactor) -> Pseudonyms:
-    """The pseudonym mapping of one report dict: target first, then registered names, then the rest."""
+    """Pseudonyms for one report dict: target first, then registered names, then the rest."""
     names = Pseudonyms()
     target = data.get("target") or {}
     for kind, key in (("host", "host"), ("user", "user")):
@@ -177,6 +195,7 @@ def pseudonyms_for(data: dict[str, Any], redactor: Redactor) -> Pseudonyms:
         names.register(kind, value)
     for text in _walk_strings(data):
         names.discover_ips(text)
+        names.discover_hosts(text)
     return names
 
 

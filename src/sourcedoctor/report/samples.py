@@ -28,9 +28,11 @@ TRANSCRIPT = [
     "+     14 ms [tcp] connect 203.0.113.10:22",
     "+     17 ms [tcp] connected in 3 ms",
     "+     21 ms [banner] server: SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
-    "+     22 ms [kex] server kex: sntrup761x25519-sha512@openssh.com,curve25519-sha256,ecdh-sha2-nistp256",
+    "+     22 ms [kex] server kex: sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+    "ecdh-sha2-nistp256",
     "+     22 ms [kex] server host-key: rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,ssh-ed25519",
-    "+     22 ms [kex] server ciphers: chacha20-poly1305@openssh.com,aes128-ctr,aes256-gcm@openssh.com",
+    "+     22 ms [kex] server ciphers: chacha20-poly1305@openssh.com,aes128-ctr,"
+    "aes256-gcm@openssh.com",
     "+     31 ms [kex] chosen: curve25519-sha256 / ssh-ed25519 / chacha20-poly1305@openssh.com",
     f"+     31 ms [hostkey] ssh-ed25519 {HOST_KEY_SHA256}",
     "+     40 ms [auth] none -> allowed: publickey,password",
@@ -67,7 +69,8 @@ def _early_layers(host_key: str = HOST_KEY_SHA256) -> list[CheckResult]:
     return [
         CheckResult("settings", "Connection settings", Status.PASS, 0),
         CheckResult("dns", "DNS resolution", Status.PASS, 12,
-                    facts={"resolver": "10.20.0.53", "addresses": ["203.0.113.10"], "cname_chain": []}),
+                    facts={"resolver": "10.20.0.53", "addresses": ["203.0.113.10"],
+                           "cname_chain": []}),
         CheckResult("tcp", "TCP connection", Status.PASS, 3,
                     facts={"connected": {"203.0.113.10:22": 3}}),
         CheckResult("ssh.banner", "SSH identification", Status.PASS, 4,
@@ -85,7 +88,8 @@ def passing_report() -> Report:
     checks = (
         *_early_layers(),
         CheckResult("ssh.auth", "Authentication", Status.PASS, 38,
-                    facts={"methods_allowed": ["publickey", "password"], "method_used": "password"}),
+                    facts={"methods_allowed": ["publickey", "password"],
+                           "method_used": "password"}),
         CheckResult("sftp.session", "SFTP subsystem", Status.PASS, 6,
                     facts={"sftp_version": 3, "extensions": ["posix-rename@openssh.com",
                                                              "statvfs@openssh.com"]}),
@@ -106,7 +110,8 @@ def passing_report() -> Report:
                 "--password-env SFTP_PASSWORD --resolver 10.20.0.53",
         extras={"transcript": [*TRANSCRIPT, "+     71 ms [auth] password accepted",
                                "+     78 ms [sftp] version 3",
-                               "+     83 ms [sftp] realpath inbound/daily -> /home/ingest/inbound/daily",
+                               "+     83 ms [sftp] realpath inbound/daily -> "
+                               "/home/ingest/inbound/daily",
                                "+     88 ms [sftp] opendir: 14 entries"]},
     )
 
@@ -177,7 +182,8 @@ def internal_error_report() -> Report:
     checks = (
         *_early_layers(),
         CheckResult("ssh.auth", "Authentication", Status.PASS, 35,
-                    facts={"methods_allowed": ["publickey", "password"], "method_used": "publickey"}),
+                    facts={"methods_allowed": ["publickey", "password"],
+                           "method_used": "publickey"}),
         CheckResult("sftp.session", "SFTP subsystem", Status.PASS, 6, facts={"sftp_version": 3}),
         CheckResult("sftp.folder", "Folder", Status.ERROR, 2, (crash,), traceback=TRACEBACK),
         CheckResult("sftp.files", "Reading files", Status.SKIP, blocked_by="sftp.folder"),

@@ -112,10 +112,12 @@ class LocalSource:
                             queue.append((full, level + 1))
                         if glob and entry.kind != "dir" and not fnmatch.fnmatch(de.name, glob):
                             continue
-                        if len(kept) < limit:
-                            kept.append(entry)
-                        else:
-                            truncated += 1
+                        kept.append(entry)
+                        if len(kept) >= 2 * limit:
+                            # keep the first `limit` in platform (path) order, not scan order
+                            kept.sort(key=lambda e: e.path)
+                            truncated += len(kept) - limit
+                            del kept[limit:]
                         if seen >= budget:
                             break
             except OSError as exc:
@@ -124,7 +126,8 @@ class LocalSource:
                     raise err from None
                 errors.append(str(err))
         kept.sort(key=lambda e: e.path)
-        return Listing(folder, tuple(kept), truncated, tuple(errors))
+        truncated += max(0, len(kept) - limit)
+        return Listing(folder, tuple(kept[:limit]), truncated, tuple(errors))
 
     def _read(self, path: str, offset: int, length: int) -> bytes:
         real = self._real(path)

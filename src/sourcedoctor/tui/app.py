@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ..config.sftp import SftpSettings
@@ -45,8 +46,8 @@ class SourceDoctorApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "sourcedoctor"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual's type
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -179,20 +180,20 @@ class SourceDoctorApp(App[None]):
         yield SystemCommand("Help: keys", "Every key of every screen", self.action_help)
         for name, description in (self.faults or {}).items():
             yield SystemCommand(f"Demo: {name}", description,
-                                lambda n=name: self.action_start_demo(n))  # type: ignore[misc]
+                                partial(self.action_start_demo, name))
         if self.faults is not None:
             yield SystemCommand("Demo: healthy server", "The demo server without a fault",
                                 lambda: self.action_start_demo(None))
         for name in self.profiles.names():
             yield SystemCommand(f"Profile: {name}", "Open this saved profile",
-                                lambda n=name: self.action_open_profile(n))  # type: ignore[misc]
+                                partial(self.action_open_profile, name))
         # Every key of the current screen, by its description.
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
                 action = binding.action
                 yield SystemCommand(
                     f"{binding.description}", f"This screen's key: {binding.key}",
-                    lambda a=action, s=screen: s.run_action(a),  # type: ignore[misc]
+                    partial(screen.run_action, action),
                 )
 
 

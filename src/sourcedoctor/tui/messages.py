@@ -94,7 +94,7 @@ class SourceOpened(Message):
 
 
 class SourceFailed(Message):
-    """Opening the source failed; ``reason`` is one line, ``report`` the diagnosis if there was one."""
+    """Opening the source failed: a one-line ``reason``, and the diagnosis ``report`` if any."""
 
     def __init__(self, reason: str, report: Report | None = None) -> None:
         super().__init__()

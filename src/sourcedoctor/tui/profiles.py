@@ -65,8 +65,9 @@ class SavedProfile:
         if self.secrets_in_keyring:
             return f"{where}; {', '.join(self.secrets_in_keyring)} stored in the system keyring."
         if self.secrets_dropped:
-            return (f"{where}; no system keyring is available, so "
-                    f"{', '.join(self.secrets_dropped)} were NOT saved (type them again next time).")
+            dropped = ", ".join(self.secrets_dropped)
+            return (f"{where}; no system keyring is available, so {dropped} were NOT saved "
+                    "(type them again next time).")
         return f"{where}."
 
 

@@ -74,6 +74,7 @@ def load_report(path: str | Path) -> Report:
         raise ReportFileError(f"cannot read {p}: {exc.strerror}") from None
     except ValueError as exc:
         raise ReportFileError(f"{p} is not JSON ({exc})") from None
-    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("sourcedoctor.report"):
+    schema = str(data.get("schema", "")) if isinstance(data, dict) else ""
+    if not schema.startswith("sourcedoctor.report"):
         raise ReportFileError(f"{p} is not a sourcedoctor report (no 'schema' field)")
     return report_from_dict(data)

@@ -88,9 +88,11 @@ class HostKeyPolicy:
         alg = key.get_algorithm()
         line = f"{known_hosts_name(self.host, self.port)} {key.export_public_key().decode().strip()}"
         if self.pinned:
-            ok = self.pinned in (sha, md5, sha.removeprefix("SHA256:"))
+            # Several may be pinned (comma-separated): one per host key type of the server.
+            pins = tuple(p.strip() for p in self.pinned.replace(" ", ",").split(",") if p.strip())
+            ok = any(p in (sha, md5, sha.removeprefix("SHA256:")) for p in pins)
             return HostKeyVerdict("match" if ok else "mismatch", sha, md5, alg,
-                                  "pinned fingerprint", (self.pinned,), line)
+                                  "pinned fingerprint", pins, line)
         if self.trusted:
             if any(k.public_data == key.public_data for k in self.trusted):
                 return HostKeyVerdict("match", sha, md5, alg, self.known_hosts_path or "", (), line)

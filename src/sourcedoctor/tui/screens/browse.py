@@ -1,15 +1,16 @@
-"""Browse: the diagnosed folder as a lazy tree with bounded listings; Enter on a file previews it."""
+"""Browse: the diagnosed folder as a lazy tree with bounded listings; Enter previews a file."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
@@ -17,7 +18,8 @@ from textual.widgets.tree import TreeNode
 
 from ...config.sftp import redacted_url
 from ...model import Finding
-from ...sources.base import FileEntry, Listing, SourceError
+from ...sources.base import FileEntry, FileSource, Listing, SourceError
+from ...targets import get_target
 from ..engine_parts import PartMissing, engine_part
 from ..messages import ConnectionTarget, FolderListed, SourceFailed, SourceOpened
 
@@ -57,6 +59,10 @@ def flagged_names(entries: tuple[FileEntry, ...], findings: Iterable[Finding]) -
     """{entry path: why} for every entry a naming finding mentions (by name or path)."""
     flagged: dict[str, str] = {}
     for finding in findings:
+        # The engine's evidence lists {"path", "problems"} per name; say exactly what is wrong.
+        for item in finding.evidence.get("names", ()) or ():
+            if isinstance(item, dict) and item.get("path") and item.get("problems"):
+                flagged.setdefault(str(item["path"]), "; ".join(map(str, item["problems"])))
         mentioned = set(_strings(dict(finding.evidence)))
         for entry in entries:
             if entry.path in mentioned or entry.name in mentioned:
@@ -72,23 +78,39 @@ def entry_label(entry: FileEntry, problem: str | None) -> str:
     return f"{mark}{entry.name}  {human_size(entry.size)}  {when(entry.mtime)}"
 
 
+@dataclass(frozen=True)
+class OpenedFolder:
+    """A source that is already open (a local folder, or a test's fixed data)."""
+
+    source: FileSource
+    folder: str
+
+
 class BrowseScreen(Screen[None]):
     """Keeps one diagnosed connection open while it (and the preview/ingest above it) is shown."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("p", "preview", "Preview file"),
     ]
 
-    def __init__(self, conn: ConnectionTarget) -> None:
+    def __init__(self, conn: ConnectionTarget | None, *, source: FileSource | None = None,
+                 folder: str = "") -> None:
+        """Browse ``conn``'s folder (connecting again), or an already open ``source``/``folder``."""
         super().__init__()
         self.conn = conn
-        self.opened: Any | None = None
+        self.target = conn.target if conn is not None else "generic"
+        self.timeout = conn.timeout if conn is not None else 10.0
+        self.opened: Any | None = OpenedFolder(source, folder) if source is not None else None
         self._loaded: set[str] = set()
         self._flags: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Browse · {redacted_url(self.conn.settings)}", id="title")
+        if self.conn is not None:
+            where = redacted_url(self.conn.settings)
+        else:
+            where = f"{getattr(getattr(self.opened, 'source', None), 'scheme', '?')}:"
+        yield Static(f"Browse · {where}", id="title")
         with Horizontal(id="browse-body"):
             tree: Tree[FileEntry | None] = Tree("connecting…", id="tree")
             tree.show_root = True
@@ -99,13 +121,17 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Tree).focus()
-        self._hold_source()
+        if self.opened is not None:
+            self.post_message(SourceOpened(self.opened))
+        else:
+            self._hold_source()
 
     @work(exclusive=True, group="source")
     async def _hold_source(self) -> None:
         # The connection lives as long as this worker: cancelled (and closed) when the screen goes.
         from ...api import DiagnosisFailed, open_sftp_source
 
+        assert self.conn is not None
         try:
             async with open_sftp_source(self.conn.settings, target=self.conn.target,
                                         timeout=self.conn.timeout) as opened:
@@ -135,14 +161,15 @@ class BrowseScreen(Screen[None]):
         assert self.opened is not None
         try:
             listing: Listing = await asyncio.wait_for(
-                self.opened.source.list(folder, limit=LISTING_LIMIT), self.conn.timeout)
+                self.opened.source.list(folder, limit=LISTING_LIMIT), self.timeout)
         except (SourceError, TimeoutError) as exc:
-            reason = str(exc) or f"no answer in {self.conn.timeout:g} s"
+            reason = str(exc) or f"no answer in {self.timeout:g} s"
             self.post_message(FolderListed(node, None, {"": reason}))
             return
         try:
             naming = engine_part("preview", "naming_findings", "Naming checks")
-            flagged = flagged_names(listing.entries, naming(listing.entries, self.conn.target))
+            findings = naming(listing.entries, get_target(self.target))
+            flagged = flagged_names(listing.entries, findings)
         except PartMissing:
             flagged = {}
         self.post_message(FolderListed(node, listing, flagged))
@@ -169,7 +196,8 @@ class BrowseScreen(Screen[None]):
         shown = len(listing.entries)
         self.query_one("#browse-status", Static).update(
             f"{shown} entries in {listing.folder or '.'}"
-            + (f", {len(message.flagged)} with naming problems (marked !)" if message.flagged else "")
+            + (f", {len(message.flagged)} with naming problems (marked !)"
+               if message.flagged else "")
             + " · Enter: preview a file · Esc back")
 
     @on(Tree.NodeExpanded)

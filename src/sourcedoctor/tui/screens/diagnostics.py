@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -39,10 +40,25 @@ def summary_line(report: Report) -> str:
     return f"{head} {duration_text(report.duration_ms)} · " + ", ".join(words)
 
 
-class DiagnosticsScreen(Screen[None]):
-    """Runs (or shows) one diagnosis. Give ``conn`` to run live, ``report`` to show a finished one."""
+#: The last check that must pass before the folder can be browsed (api.open_sftp_source's stop).
+FOLDER_CHECK = "sftp.folder"
 
-    BINDINGS = [
+
+def can_browse(report: Report) -> bool:
+    """Whether every layer up to the folder passed (data problems do not stop browsing)."""
+    if report.interrupted:
+        return False
+    folder = report.result(FOLDER_CHECK)
+    if folder is None:
+        return report.root_cause is None
+    return folder.status in (Status.PASS, Status.WARN) and all(
+        r.status < Status.FAIL for r in report.checks[: report.checks.index(folder) + 1])
+
+
+class DiagnosticsScreen(Screen[None]):
+    """Runs (or shows) one diagnosis: ``conn`` runs it live, ``report`` shows a finished one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_back", "Cancel/Back"),
         Binding("r", "rerun", "Re-run"),
         Binding("e", "edit_culprit", "Edit field"),
@@ -154,12 +170,13 @@ class DiagnosticsScreen(Screen[None]):
         checklist = self.query_one(CheckList)
         checklist.show_all(report.checks)
         culprit = culprit_field(report)
-        self.query_one(RootCauseBanner).show(report, culprit)
+        self.query_one(RootCauseBanner).show(report, culprit,
+                                             can_browse(report) and self.conn is not None)
         if report.root_cause is not None:
             checklist.highlight_check(report.root_cause.check)
         self.query_one(CheckDetail).show(checklist.selected_result())
         keys = "r re-run · x export" + (" · e edit field" if culprit else "")
-        if report.root_cause is None and not report.interrupted and self.conn is not None:
+        if can_browse(report) and self.conn is not None:
             keys += " · b browse"
         self.query_one("#diag-status", Static).update(f"{summary_line(report)}  ({keys})")
 
@@ -216,9 +233,9 @@ class DiagnosticsScreen(Screen[None]):
         """Browse the folder (after a passing diagnosis)."""
         if self.conn is None or self.report is None:
             return
-        if self.report.root_cause is not None or self.report.interrupted:
-            self.notify("Browsing needs a passing diagnosis; fix the root cause first.",
-                        severity="warning")
+        if not can_browse(self.report):
+            self.notify("Browsing needs every layer up to the folder to pass; fix the root cause "
+                        "first.", severity="warning")
             return
         from .browse import BrowseScreen
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
@@ -57,7 +58,7 @@ def redactor_for_settings(settings: SftpSettings | None) -> Redactor:
 class ExportScreen(Screen[None]):
     """Writes the report; the preview shows the redacted text that will land in the file."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+w", "write", "Write file", priority=True),
     ]

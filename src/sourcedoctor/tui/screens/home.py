@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, cast
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Select, Static
 from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from ..app import SourceDoctorApp
 
 NO_FAULT = "none"
 
@@ -16,7 +21,7 @@ NO_FAULT = "none"
 class HomeScreen(Screen[None]):
     """The first screen. ``faults`` (name → description) fills the demo fault picker."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "app.new_connection", "New connection"),
         Binding("o", "app.open_report", "Open report"),
         Binding("d", "start_demo", "Demo"),
@@ -71,20 +76,24 @@ class HomeScreen(Screen[None]):
         value = selects.first(Select).value
         return None if value in (NO_FAULT, Select.BLANK) else str(value)
 
+    @property
+    def _app(self) -> SourceDoctorApp:
+        return cast("SourceDoctorApp", self.app)
+
     def action_start_demo(self) -> None:
         """Start the demo server with the chosen fault."""
-        self.app.run_action(f"start_demo({self.chosen_fault()!r})")
+        self._app.action_start_demo(self.chosen_fault())
 
     @on(OptionList.OptionSelected, "#start")
     def _start(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == "new":
-            self.app.run_action("new_connection")
+            self._app.action_new_connection()
         elif event.option.id == "open":
-            self.app.run_action("open_report")
+            self._app.action_open_report()
         elif event.option.id == "demo":
             self.action_start_demo()
 
     @on(OptionList.OptionSelected, "#profiles")
     def _profile(self, event: OptionList.OptionSelected) -> None:
         name = (event.option.id or "").removeprefix("profile:")
-        self.app.run_action(f"open_profile({name!r})")
+        self._app.action_open_profile(name)

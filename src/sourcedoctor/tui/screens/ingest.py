@@ -1,16 +1,17 @@
-"""Ingest: land a preview batch of the file in the local DuckDB lake, then show what was rejected."""
+"""Ingest: land a preview batch in the local DuckDB lake, then show what was rejected."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import platformdirs
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
@@ -21,11 +22,15 @@ from ..engine_parts import PartMissing, engine_part
 from ..messages import ConnectionTarget, IngestAdvanced, IngestEnded
 
 DEFAULT_ROWS = 10_000
+REJECTS_SHOWN = 500
 
 
 def default_lake_path() -> Path:
-    """The lake file under the user's data directory (same default as the CLI)."""
-    return Path(platformdirs.user_data_dir("sourcedoctor")) / "lake.duckdb"
+    """The lake's own default file (the CLI's), else lake.duckdb in the user data directory."""
+    try:
+        return Path(engine_part("lake", "default_lake_path", "The local lake")())
+    except PartMissing:
+        return Path(platformdirs.user_data_dir("sourcedoctor")) / "lake.duckdb"
 
 
 def dataset_name(entry: FileEntry) -> str:
@@ -38,7 +43,7 @@ def dataset_name(entry: FileEntry) -> str:
 class IngestScreen(Screen[None]):
     """Dataset name, optional mapping file, lake path; progress; then counts and rejects."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+g", "ingest", "Ingest", priority=True),
         Binding("x", "export", "Export report"),
@@ -100,26 +105,35 @@ class IngestScreen(Screen[None]):
         self._ingest(dataset, int(rows_text), mapping, lake)
 
     @work(exclusive=True, group="ingest")
-    async def _ingest(self, dataset: str, rows: int, mapping: str | None, lake: Path) -> None:
+    async def _ingest(self, dataset: str, rows: int, mapping: str | None, lake_path: Path) -> None:
         try:
+            lake_class = engine_part("lake", "Lake", "The local lake")
             ingest_from_source = engine_part("lake", "ingest_from_source", "Ingest into the lake")
+            load_mapping = engine_part("lake", "load_mapping", "Mapping files")
         except PartMissing as exc:
             self.post_message(IngestEnded(None, str(exc)))
             return
 
-        def progress(done: float, total: float | None = None) -> None:
-            self.post_message(IngestAdvanced(done, total))
+        def progress(done: int, total: int) -> None:
+            # Called from the lake's worker thread: hand the numbers to the app's loop.
+            self.app.call_from_thread(self.post_message, IngestAdvanced(done, total or None))
 
-        target = self.conn.target if self.conn else "generic"
+        label = None
+        if self.conn is not None:
+            s = self.conn.settings
+            label = f"sftp://{s.user}@{s.host}:{s.port}"
         try:
+            mapping_obj = await asyncio.to_thread(load_mapping, mapping) if mapping else None
+            lake = lake_class(lake_path)
             result = await ingest_from_source(
-                lake, self.source, [self.entry], dataset=dataset, rows=rows,
-                mapping=mapping, target=target, sample=self.sample, progress=progress,
+                lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping_obj,
+                progress=progress, source_label=label,
             )
+            rejects = await asyncio.to_thread(lake.rejects, result.batch_id, limit=REJECTS_SHOWN)
         except Exception as exc:  # LakeBusy, a bad mapping, a read error: one line, app stays up
-            self.post_message(IngestEnded(None, f"{type(exc).__name__}: {exc}"))
+            self.post_message(IngestEnded(None, str(exc) or type(exc).__name__))
             return
-        self.post_message(IngestEnded(result))
+        self.post_message(IngestEnded((result, rejects)))
 
     def on_ingest_advanced(self, message: IngestAdvanced) -> None:
         self.query_one("#progress", ProgressBar).update(total=message.total,
@@ -130,33 +144,31 @@ class IngestScreen(Screen[None]):
         if message.result is None:
             status.update(f"✗ Ingest failed: {message.reason}")
             return
-        self.show_result(message.result)
+        result, rejects = message.result
+        self.show_result(result, rejects)
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: Any, rejects: list[dict[str, Any]]) -> None:
         """Counts (read = ingested + rejected) and the rejects table."""
         self.result = result
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=1, progress=1)
-        read = getattr(result, "rows_read", None)
-        ingested = getattr(result, "rows_ingested", None)
-        rejected = getattr(result, "rows_rejected", None)
+        self.query_one("#progress", ProgressBar).update(total=1, progress=1)
         text = Text()
-        text.append(f"✓ {ingested} rows ingested", style="bold")
-        text.append(f" · {rejected} rejected · {read} read")
-        dataset = getattr(result, "dataset", "")
-        batch = getattr(result, "batch_id", "")
-        if dataset:
-            text.append(f"\ndataset {dataset} · batch {batch} · lake {self.query_one('#lake', Input).value}")
-        if getattr(result, "duplicate", False):
-            text.append("\n! The same content was already ingested; nothing added.")
+        if result.skipped_duplicate:
+            text.append(f"! Already ingested as batch {result.duplicate_of}: nothing added "
+                        "(same content).", style="bold")
+        else:
+            text.append(f"✓ {result.rows_ingested} rows ingested", style="bold")
+            text.append(f" · {result.rows_rejected} rejected · {result.rows_read} read")
+        lake = self.query_one("#lake", Input).value
+        text.append(f"\ndataset {result.dataset} · batch {result.batch_id} · {lake}")
         self.query_one("#ingest-status", Static).update(text)
         table = self.query_one("#rejects", DataTable)
         table.clear()
-        for reject in list(getattr(result, "rejects", ()) or ())[:500]:
-            line = getattr(reject, "line", "")
-            reason = getattr(reject, "reason", "")
-            raw = str(getattr(reject, "raw", ""))[:60]
-            table.add_row(f"✗ {line}", reason, raw)
+        for reject in rejects:
+            where = reject.get("line") or reject.get("record") or ""
+            reason = str(reject.get("reason", ""))
+            detail = str(reject.get("detail") or "")
+            table.add_row(f"✗ {where}", f"{reason}: {detail}"[:50] if detail else reason,
+                          str(reject.get("raw") or "")[:60])
 
     def action_export(self) -> None:
         """Export the last diagnosis report."""

@@ -1,21 +1,22 @@
-"""Preview: what the sniffer found (format, encoding, dialect, confidence), the first rows, the schema."""
+"""Preview: what the sniffer found (format, encoding, dialect), the first rows, the schema."""
 
 from __future__ import annotations
 
 import inspect
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...preview.model import SampleResult
 from ...sources.base import FileEntry
+from ...targets import get_target
 from ..engine_parts import PartMissing, engine_part
 from ..messages import ConnectionTarget, SampleReady
 
@@ -87,7 +88,7 @@ def problems_text(sample: SampleResult) -> Text:
 class PreviewScreen(Screen[None]):
     """Samples one file (in a worker) and shows it; ``sample`` given shows it without sampling."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("i", "ingest", "Ingest batch"),
     ]
@@ -127,7 +128,7 @@ class PreviewScreen(Screen[None]):
             return
         target = self.conn.target if self.conn else "generic"
         try:
-            result = sample_file(self.source, self.entry, target=target, rows=100)
+            result = sample_file(self.source, self.entry, target=get_target(target), rows=100)
             if inspect.isawaitable(result):
                 result = await result
         except Exception as exc:  # a read error or a sniffer bug: one line, the app stays up

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
@@ -26,7 +26,7 @@ from .profile_name import ProfileNameScreen
 def key_report_text(report: Any) -> Text:
     """One or two lines about an inspected key, then each finding with its first fix step."""
     text = Text()
-    parts = [str(getattr(report, a, None)) for a in ("format", "key_type") if getattr(report, a, None)]
+    parts = [str(getattr(report, a)) for a in ("format", "key_type") if getattr(report, a, None)]
     bits = getattr(report, "bits", None)
     if bits:
         parts.append(f"{bits} bits")
@@ -49,7 +49,7 @@ def key_report_text(report: Any) -> Text:
 class SetupScreen(Screen[None]):
     """Fill in (or correct) the connection, then run the diagnosis."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "diagnose", "Diagnose", priority=True),
         Binding("ctrl+s", "save_profile", "Save profile", priority=True),
         Binding("escape", "app.pop_screen", "Back"),
@@ -72,7 +72,7 @@ class SetupScreen(Screen[None]):
             with Horizontal(id="target-line", classes="field-line"):
                 yield Static("Target platform", classes="field-label")
                 yield Select(
-                    [(f"{name} — {t.description}", name) for name, t in TARGETS.items()],
+                    [(name, name) for name in TARGETS],
                     value=self._target, allow_blank=False, id="field-target", compact=True,
                 )
             yield SettingsForm(SftpSettings, self._initial)
@@ -108,7 +108,8 @@ class SetupScreen(Screen[None]):
             settings = build_settings(**form.values())
         except SettingsError as exc:
             first = next(iter(errors), exc.field)
-            status.update(f"✗ {len(errors) or 1} field(s) to fix, first: {exc.field}: {exc.message}")
+            status.update(f"✗ {len(errors) or 1} field(s) to fix; first: {exc.field}: "
+                          f"{exc.message}")
             form.focus_field(first)
             return None
         status.update("")

@@ -8,8 +8,8 @@ from textual.widgets import Static
 from ...model import Report, Status, Verdict
 
 
-def banner_text(report: Report, culprit: str | None) -> Text:
-    """Verdict words, the root cause with its first fix step, and the key that jumps to the field."""
+def banner_text(report: Report, culprit: str | None, browsable: bool = False) -> Text:
+    """Verdict words, the root cause with its first fix step, and the keys that act on it."""
     counts = {s: sum(1 for r in report.checks if r.status == s) for s in Status}
     failed = counts[Status.FAIL] + counts[Status.ERROR]
     text = Text()
@@ -24,6 +24,8 @@ def banner_text(report: Report, culprit: str | None) -> Text:
             text.append(f"Fix: {root.fix[0]}")
         if culprit:
             text.append(f"   [e] edit {culprit}", style="bold")
+        if browsable:
+            text.append("   [b] browse files")
         return text
     if report.interrupted:
         return text
@@ -39,8 +41,8 @@ def banner_text(report: Report, culprit: str | None) -> Text:
 class RootCauseBanner(Static):
     """Hidden until a run ends; then shows the verdict and the root cause."""
 
-    def show(self, report: Report, culprit: str | None) -> None:
-        self.update(banner_text(report, culprit))
+    def show(self, report: Report, culprit: str | None, browsable: bool = False) -> None:
+        self.update(banner_text(report, culprit, browsable))
         self.set_class(report.root_cause is not None, "-failed")
         self.set_class(report.root_cause is None and not report.interrupted, "-passed")
         self.display = True

@@ -1,8 +1,8 @@
 """The setup form, generated from the connector's settings model.
 
-Each pydantic field becomes one labelled input: its description is the help line, its alias (the
-platform's own name, e.g. ``userName``) is shown as a hint, SecretStr fields are masked. The key path
-and the key text share one box ("a path or the pasted key") because users have either.
+Each pydantic field becomes one labelled input: its description is the help line, its alias
+(the platform's own name, e.g. ``userName``) is shown as a hint, SecretStr fields are masked. The
+key path and the key text share one box ("a path or the pasted key"): users have either.
 """
 
 from __future__ import annotations
