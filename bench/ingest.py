@@ -30,7 +30,8 @@ def make_csv(path: Path, rows: int) -> None:
         "COPY (SELECT range AS id, 'user' || range || '@example.com' AS email, "
         "'First' || (range % 977) AS first_name, round(random() * 1000, 2) AS amount, "
         "TIMESTAMP '2024-01-01' + to_seconds(range) AS created_at, range % 2 = 0 AS active, "
-        f"'DE' AS country FROM range({rows})) TO '{path}' (HEADER, DELIMITER ',')")
+        f"'DE' AS country FROM range({rows})) TO '{path}' (HEADER, DELIMITER ',')"
+    )
     con.close()
 
 
@@ -65,9 +66,22 @@ def main() -> None:
         assert r.rows_ingested == args.rows and r.rows_rejected == 0, r
 
     def cli(db: Path) -> None:
-        subprocess.run(["sourcedoctor", "ingest", str(src), "--dataset", "bench", "--rows", "all",
-                        "--lake", str(db)], check=True, capture_output=True,
-                       env={**os.environ, "NO_COLOR": "1"})
+        subprocess.run(
+            [
+                "sourcedoctor",
+                "ingest",
+                str(src),
+                "--dataset",
+                "bench",
+                "--rows",
+                "all",
+                "--lake",
+                str(db),
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
 
     t_duck = best(args.repeat, duck)
     t_api = best(args.repeat, api)

@@ -224,6 +224,11 @@ async def test_sshd_legacy_algorithms_config(sshd_factory: SshdFactory) -> None:
         assert conn.get_extra_info("server_version").startswith("SSH-2.0-OpenSSH")
 
 
+def test_sshd_fresh_host_keys_differ(sshd: SshdServer, sshd_factory: SshdFactory) -> None:
+    server = sshd_factory(host_key_types=("ed25519",), fresh_host_keys=True)
+    assert server.fingerprints["ssh-ed25519"] != sshd.fingerprints["ssh-ed25519"]
+
+
 def test_sshd_bad_config_raises_with_sshd_output(sshd_factory: SshdFactory) -> None:
     with pytest.raises(SshdError, match="Bad configuration option"):
         sshd_factory(options={"NoSuchOption": "yes"})

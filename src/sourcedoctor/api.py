@@ -14,7 +14,8 @@ from . import __version__
 from .checks.base import Context
 from .config.secrets import Redactor
 from .config.sftp import SftpSettings, build_settings, parse_sftp_url, redacted_url
-from .connectors.sftp import SftpState, build_plan
+from .connectors.sftp.plan import build_plan
+from .connectors.sftp.state import SftpState
 from .model import Report, Status
 from .runner import Runner, run_to_report
 from .sources.sftp import SftpSource

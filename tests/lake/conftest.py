@@ -1,4 +1,4 @@
-"""Fixtures for the lake: lake files under tmp_path, data files, and a real in-process SFTP server."""
+"""Lake fixtures: lake files under tmp_path and a real in-process SFTP server."""
 
 from __future__ import annotations
 
@@ -63,9 +63,13 @@ def sftp_server(tmp_path: Path) -> Iterator[SftpServer]:
 
         async def start() -> None:
             server = await asyncssh.listen(
-                "127.0.0.1", 0, server_factory=_PasswordServer, server_host_keys=[str(key_file)],
+                "127.0.0.1",
+                0,
+                server_factory=_PasswordServer,
+                server_host_keys=[str(key_file)],
                 sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root).encode()),
-                allow_scp=False)
+                allow_scp=False,
+            )
             holder["server"] = server
             ready.set()
 
@@ -81,6 +85,7 @@ def sftp_server(tmp_path: Path) -> Iterator[SftpServer]:
     try:
         yield SftpServer("127.0.0.1", int(port), root, fingerprint)
     finally:
+
         async def stop() -> None:
             server.close()  # type: ignore[attr-defined]
             await server.wait_closed()  # type: ignore[attr-defined]

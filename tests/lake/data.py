@@ -7,7 +7,9 @@ from pathlib import Path
 
 
 def good_csv(path: Path, n: int, *, start: int = 0) -> Path:
-    lines = ["id,email,amount"] + [f"{i},u{i}@example.com,{i * 1.5}" for i in range(start, start + n)]
+    lines = ["id,email,amount"] + [
+        f"{i},u{i}@example.com,{i * 1.5}" for i in range(start, start + n)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -36,9 +38,20 @@ def cast_csv(path: Path) -> tuple[Path, int, int]:
 
 
 def bad_jsonl(path: Path) -> tuple[Path, int, int]:
-    """9 records: 2 invalid JSON, 1 a JSON array instead of an object; blank lines are not records."""
+    """9 records: 2 invalid JSON, 1 an array, not an object; blank lines are not records."""
     recs = [json.dumps({"id": i, "name": f"n{i}", "tags": ["a"]}) for i in range(6)]
-    lines = [recs[0], recs[1], "{not json", recs[2], "", "[1, 2]", recs[3], '{"id": 9,', recs[4],
-             recs[5], ""]
+    lines = [
+        recs[0],
+        recs[1],
+        "{not json",
+        recs[2],
+        "",
+        "[1, 2]",
+        recs[3],
+        '{"id": 9,',
+        recs[4],
+        recs[5],
+        "",
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path, 9, 3

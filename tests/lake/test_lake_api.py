@@ -29,7 +29,11 @@ def test_local_csv_lands_with_batch_row(tmp_path: Path, lake_path: Path) -> None
     src = good_csv(tmp_path / "customers.csv", 50)
     result = Lake(lake_path).ingest(src, "Customers 2024")
     assert (result.dataset, result.rows_read, result.rows_ingested, result.rows_rejected) == (
-        "customers_2024", 50, 50, 0)
+        "customers_2024",
+        50,
+        50,
+        0,
+    )
     assert _count(lake_path, "SELECT count(*) FROM customers_2024") == 50
     batch = Lake(lake_path).batches()[0]
     assert batch["status"] == "ok" and batch["files"][0]["length"] == src.stat().st_size
@@ -63,8 +67,9 @@ def test_row_cap_counts_records_across_files(tmp_path: Path, lake_path: Path) ->
 
 
 @pytest.mark.parametrize("rows", [10_000, None])
-def test_ragged_csv_accounts_for_every_record(tmp_path: Path, lake_path: Path,
-                                              rows: int | None) -> None:
+def test_ragged_csv_accounts_for_every_record(
+    tmp_path: Path, lake_path: Path, rows: int | None
+) -> None:
     src, total, bad = ragged_csv(tmp_path / "ragged.csv")
     result = Lake(lake_path).ingest(src, "ragged", rows=rows)
     assert result.rows_read == total
@@ -79,14 +84,21 @@ def test_bad_casts_via_mapping_go_to_rejects(tmp_path: Path, lake_path: Path) ->
     src, total, bad = cast_csv(tmp_path / "cast.csv")
     mapping = mapping_from_dict({"cast": {"Amount": "DOUBLE", "signup_date": "DATE"}})
     result = Lake(lake_path).ingest(src, "casts", mapping=mapping)
-    assert (result.rows_read, result.rows_ingested, result.rows_rejected) == (total, total - bad, bad)
+    assert (result.rows_read, result.rows_ingested, result.rows_rejected) == (
+        total,
+        total - bad,
+        bad,
+    )
     rejects = Lake(lake_path).rejects(result.batch_id)
     assert [r["reason"] for r in rejects] == ["cast_failure"] * 3
     assert sorted(r["record"] for r in rejects) == [3, 6, 10]
     assert "e_mail" in json.loads(rejects[0]["raw"])
     con = duckdb.connect(str(lake_path), read_only=True)
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                             "WHERE table_name = 'casts'").fetchall())
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'casts'"
+        ).fetchall()
+    )
     con.close()
     assert types["amount"] == "DOUBLE" and types["signup_date"] == "DATE"
 
@@ -94,7 +106,11 @@ def test_bad_casts_via_mapping_go_to_rejects(tmp_path: Path, lake_path: Path) ->
 def test_invalid_json_lines_are_rejected_per_line(tmp_path: Path, lake_path: Path) -> None:
     src, total, bad = bad_jsonl(tmp_path / "events.jsonl")
     result = Lake(lake_path).ingest(src, "events")
-    assert (result.rows_read, result.rows_ingested, result.rows_rejected) == (total, total - bad, bad)
+    assert (result.rows_read, result.rows_ingested, result.rows_rejected) == (
+        total,
+        total - bad,
+        bad,
+    )
     reasons = sorted((r["line"], r["reason"]) for r in Lake(lake_path).rejects(result.batch_id))
     assert reasons == [(3, "invalid_json"), (6, "not_an_object"), (8, "invalid_json")]
     assert _count(lake_path, "SELECT count(*) FROM events WHERE name = 'n5'") == 1
@@ -116,7 +132,8 @@ def test_mapping_rename_cast_drop_constant_identity(tmp_path: Path, lake_path: P
     map_file = tmp_path / "map.toml"
     map_file.write_text(
         'identity = "email"\ndrop = ["Signup Date"]\n[rename]\n"E-Mail" = "email"\n'
-        '[cast]\nid = "INTEGER"\n[constants]\nsource_system = "crm"\nload_no = 7\n')
+        '[cast]\nid = "INTEGER"\n[constants]\nsource_system = "crm"\nload_no = 7\n'
+    )
     mapping = load_mapping(map_file)
     result = Lake(lake_path).ingest(src, "people", mapping=mapping)
     assert (result.rows_read, result.rows_ingested, result.rows_rejected) == (13, 12, 1)
@@ -146,23 +163,36 @@ def test_export_round_trip(tmp_path: Path, lake_path: Path) -> None:
     assert lake.export("r", tmp_path / "r.parquet", "parquet") == 25
     assert lake.export("r", tmp_path / "r_out.csv", "csv") == 25
     con = duckdb.connect()
-    original = con.execute(f"SELECT id, email, amount FROM read_csv('{src}') ORDER BY id").fetchall()
+    original = con.execute(
+        f"SELECT id, email, amount FROM read_csv('{src}') ORDER BY id"
+    ).fetchall()
     for out in ("r.parquet", "r_out.csv"):
-        back = con.execute(f"SELECT id, email, amount FROM '{tmp_path / out}' ORDER BY id").fetchall()
+        back = con.execute(
+            f"SELECT id, email, amount FROM '{tmp_path / out}' ORDER BY id"
+        ).fetchall()
         assert back == original
 
 
 def test_parquet_and_json_array_sources(tmp_path: Path, lake_path: Path) -> None:
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT range AS id FROM range(30)) TO '{tmp_path / 'p.parquet'}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT range AS id FROM range(30)) TO '{tmp_path / 'p.parquet'}' (FORMAT parquet)"
+    )
     (tmp_path / "a.json").write_text(json.dumps([{"k": i} for i in range(8)]))
     lake = Lake(lake_path)
     assert lake.ingest(tmp_path / "p.parquet", "p", rows=10).rows_ingested == 10
     assert lake.ingest(tmp_path / "a.json", "arr").rows_ingested == 8
 
 
-@pytest.mark.parametrize(("raw", "name"), [
-    ("Customers 2024", "customers_2024"), ("2024-sales", "t_2024_sales"), ("Ünïcode Näme", "unicode_name"),
-    ("--", "dataset"), ("a__b", "a_b")])
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("Customers 2024", "customers_2024"),
+        ("2024-sales", "t_2024_sales"),
+        ("Ünïcode Näme", "unicode_name"),
+        ("--", "dataset"),
+        ("a__b", "a_b"),
+    ],
+)
 def test_dataset_name_rule(raw: str, name: str) -> None:
     assert normalise_name(raw, kind="dataset") == name

@@ -50,9 +50,8 @@ async def serve_sftp(root: Path, host_key: asyncssh.SSHKey) -> AsyncIterator[Sft
     port = server.sockets[0].getsockname()[1]
     try:
         async with asyncssh.connect("127.0.0.1", port, username=USER, password=PASSWORD,
-                                    known_hosts=None) as conn:
-            async with conn.start_sftp_client() as client:
-                yield SftpSource(client)
+                                    known_hosts=None) as conn, conn.start_sftp_client() as client:
+            yield SftpSource(client)
     finally:
         server.close()
         await server.wait_closed()

@@ -1,8 +1,8 @@
 """The redaction guarantee: planted secrets and identities appear in no byte of any output format.
 
 Keys are real ones made by ssh-keygen (OpenSSH and PEM armour) and puttygen (PPK); secrets are
-planted where a buggy engine could leak them: settings, evidence, facts, summaries, banners, the transcript,
-the reproduce command, even a traceback.
+planted where a buggy engine could leak them: settings, evidence, facts, summaries, banners, the
+transcript, the reproduce command, even a traceback.
 """
 
 from __future__ import annotations

@@ -61,5 +61,6 @@ def test_blocked_check_is_not_fixed() -> None:
 
 def test_identical_runs() -> None:
     d = diff_reports(failing_report(), failing_report())
-    assert d.fixed == d.new == d.evidence_changes == d.status_changes == []
+    assert d.fixed == [] and d.new == [] and d.unverified == []
+    assert d.evidence_changes == [] and d.status_changes == []
     assert not d.worse

@@ -55,6 +55,9 @@ class FilesCheck(Check[SftpSettings, SftpState]):
                 evidence={"files": denied}))
         if unreadable:
             facts["unreadable"] = unreadable
+            findings.append(make_finding(
+                "file.unreadable", f"{len(unreadable)} of {len(chosen)} sampled files could not be read",
+                evidence={"files": unreadable}))
         if ctx.target.chunked_reads:
             readable = [e for e in chosen if e.path in st.heads and (e.size or 0) > 0]
             if readable:

@@ -1,4 +1,4 @@
-"""``sourcedoctor ingest (sftp://… | PATH) --dataset NAME``: land a bounded preview batch in the lake.
+"""``sourcedoctor ingest (sftp://… | PATH) --dataset NAME``: land a preview batch in the lake.
 
 Exit codes: 0 the batch landed (rejects included) or was already there; 1 the lake is busy or the
 diagnosis before the folder failed; 2 bad input (option, file, mapping); 130 interrupted.
@@ -60,29 +60,75 @@ def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.U
 @click.command("ingest")
 @click.argument("source")
 @click.option("--dataset", required=True, help="Dataset (table) to land the rows in; normalised.")
-@click.option("--rows", "rows_text", default=str(DEFAULT_ROWS), show_default=True,
-              help="Most records read across the selected files; 0 or 'all' for no cap.")
-@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Mapping file (TOML or JSON): rename, cast, drop, constants, identity.")
-@click.option("--target", type=click.Choice(["generic", "aep"]), default="generic",
-              show_default=True, help="Rules of the platform that will connect.")
-@click.option("--lake", "lake_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Lake file (default: the user data directory's lake.duckdb).")
+@click.option(
+    "--rows",
+    "rows_text",
+    default=str(DEFAULT_ROWS),
+    show_default=True,
+    help="Most records read across the selected files; 0 or 'all' for no cap.",
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mapping file (TOML or JSON): rename, cast, drop, constants, identity.",
+)
+@click.option(
+    "--target",
+    type=click.Choice(["generic", "aep"]),
+    default="generic",
+    show_default=True,
+    help="Rules of the platform that will connect.",
+)
+@click.option(
+    "--lake",
+    "lake_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Lake file (default: the user data directory's lake.duckdb).",
+)
 @click.option("--force", is_flag=True, help="Ingest even if the same content is already there.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json prints the batch result on stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the batch result on stdout.",
+)
 @click.option("--file", "file_", help="Over SFTP: ingest this file of the folder only.")
-@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
-              help="Over SFTP: most bytes copied from one file.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Over SFTP: most bytes copied from one file.",
+)
 @click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file.")
 @click.option("--host-key-fingerprint", help="Pinned host key fingerprint, e.g. SHA256:….")
-@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
-              help="Budget of each network step, in seconds.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Budget of each network step, in seconds.",
+)
 @secret_options
-def command(source: str, dataset: str, rows_text: str, map_file: Path | None, target: str,
-            lake_path: Path | None, force: bool, fmt: str, file_: str | None, max_bytes: int,
-            known_hosts: str | None, host_key_fingerprint: str | None, timeout: float,
-            **secret_opts: Any) -> None:
+def command(
+    source: str,
+    dataset: str,
+    rows_text: str,
+    map_file: Path | None,
+    target: str,
+    lake_path: Path | None,
+    force: bool,
+    fmt: str,
+    file_: str | None,
+    max_bytes: int,
+    known_hosts: str | None,
+    host_key_fingerprint: str | None,
+    timeout: float,
+    **secret_opts: Any,
+) -> None:
     """Ingest a bounded sample of SOURCE (a local file/folder or sftp://USER@HOST/FOLDER) into the
     local lake as one batch: all rows land with their batch record, or nothing does. The same
     content again adds nothing unless --force."""
@@ -97,15 +143,36 @@ def command(source: str, dataset: str, rows_text: str, map_file: Path | None, ta
         show_bar = fmt == "text" and err.is_terminal
         with _progress(err, show_bar) as bar:
             if source.lower().startswith("sftp://"):
-                result = asyncio.run(_ingest_sftp(
-                    lake, source, dataset, rows=rows, mapping=mapping, force=force, target=target,
-                    timeout=timeout, file_=file_, max_bytes=max_bytes, known_hosts=known_hosts,
-                    host_key_fingerprint=host_key_fingerprint, secret_opts=secret_opts,
-                    progress=bar, console=err))
+                result = asyncio.run(
+                    _ingest_sftp(
+                        lake,
+                        source,
+                        dataset,
+                        rows=rows,
+                        mapping=mapping,
+                        force=force,
+                        target=target,
+                        timeout=timeout,
+                        file_=file_,
+                        max_bytes=max_bytes,
+                        known_hosts=known_hosts,
+                        host_key_fingerprint=host_key_fingerprint,
+                        secret_opts=secret_opts,
+                        progress=bar,
+                        console=err,
+                    )
+                )
             else:
                 files = local_files(Path(source))
-                result = lake.ingest(files, dataset, rows=rows, mapping=mapping, force=force,
-                                     progress=bar, source_label=str(Path(source).resolve()))
+                result = lake.ingest(
+                    files,
+                    dataset,
+                    rows=rows,
+                    mapping=mapping,
+                    force=force,
+                    progress=bar,
+                    source_label=str(Path(source).resolve()),
+                )
     except LakeBusy as exc:
         fail(err, exc.field, exc.message, ExitCode.FAILED)
     except (LakeError, SettingsError) as exc:
@@ -113,11 +180,18 @@ def command(source: str, dataset: str, rows_text: str, map_file: Path | None, ta
     except KeyboardInterrupt:
         err.print("interrupted: nothing from this batch was stored", markup=False)
         sys.exit(ExitCode.INTERRUPTED)
-    reasons = Counter(r["reason"] for r in lake.rejects(result.batch_id)) \
-        if result.rows_rejected else Counter()
+    reasons = (
+        Counter(r["reason"] for r in lake.rejects(result.batch_id))
+        if result.rows_rejected
+        else Counter()
+    )
     if fmt == "json":
-        click.echo(json.dumps({**result.as_dict(), "lake": str(lake.path),
-                               "rejects_by_reason": dict(reasons)}, indent=2))
+        click.echo(
+            json.dumps(
+                {**result.as_dict(), "lake": str(lake.path), "rejects_by_reason": dict(reasons)},
+                indent=2,
+            )
+        )
     else:
         _summary(err, lake, result, reasons)
     sys.exit(ExitCode.OK)
@@ -140,9 +214,14 @@ def _progress(console: Console, enabled: bool) -> Any:
 
     class _Ctx:
         def __enter__(self) -> _Bar:
-            self.p = Progress("[progress.description]{task.description}", BarColumn(),
-                              DownloadColumn(), TimeElapsedColumn(), console=console,
-                              transient=True)
+            self.p = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
             self.p.__enter__()
             return _Bar(self.p)
 
@@ -154,27 +233,53 @@ def _progress(console: Console, enabled: bool) -> Any:
 
 def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) -> None:
     if r.skipped_duplicate:
-        err.print(f"already ingested: batch {r.duplicate_of} of dataset {r.dataset} had the same "
-                  f"content, mapping and dataset — added 0 rows (recorded as batch {r.batch_id}); "
-                  "use --force to ingest it again", markup=False)
+        err.print(
+            f"already ingested: batch {r.duplicate_of} of dataset {r.dataset} had the same "
+            f"content, mapping and dataset — added 0 rows (recorded as batch {r.batch_id}); "
+            "use --force to ingest it again",
+            markup=False,
+        )
         return
     err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False)
     for f in r.files:
-        err.print(f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
-                  f"{'' if f['complete'] else ' (sample: file continues)'}, read "
-                  f"{f.get('rows_read', 0)}", markup=False)
-    err.print(f"  read {r.rows_read} · ingested {r.rows_ingested} · rejected {r.rows_rejected} "
-              f"({r.duration:.2f} s)", markup=False)
+        err.print(
+            f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
+            f"{'' if f['complete'] else ' (sample: file continues)'}, read "
+            f"{f.get('rows_read', 0)}",
+            markup=False,
+        )
+    err.print(
+        f"  read {r.rows_read} · ingested {r.rows_ingested} · rejected {r.rows_rejected} "
+        f"({r.duration:.2f} s)",
+        markup=False,
+    )
     if reasons:
         by = ", ".join(f"{k} {v}" for k, v in reasons.most_common())
-        err.print(f"  rejected by reason: {by} — see: sourcedoctor lake rejects {r.batch_id}"
-                  + (f" --lake {lake.path}" if lake.path != Lake().path else ""), markup=False)
+        err.print(
+            f"  rejected by reason: {by} — see: sourcedoctor lake rejects {r.batch_id}"
+            + (f" --lake {lake.path}" if lake.path != Lake().path else ""),
+            markup=False,
+        )
 
 
-async def _ingest_sftp(lake: Lake, url: str, dataset: str, *, rows: int | None, mapping: Mapping,
-                       force: bool, target: str, timeout: float, file_: str | None,
-                       max_bytes: int, known_hosts: str | None, host_key_fingerprint: str | None,
-                       secret_opts: dict[str, Any], progress: Any, console: Console) -> BatchResult:
+async def _ingest_sftp(
+    lake: Lake,
+    url: str,
+    dataset: str,
+    *,
+    rows: int | None,
+    mapping: Mapping,
+    force: bool,
+    target: str,
+    timeout: float,  # noqa: ASYNC109 - the per-step budget handed to the SFTP engine
+    file_: str | None,
+    max_bytes: int,
+    known_hosts: str | None,
+    host_key_fingerprint: str | None,
+    secret_opts: dict[str, Any],
+    progress: Any,
+    console: Console,
+) -> BatchResult:
     from .. import api
     from ..config.sftp import redacted_url
     from ..lake import ingest_from_source
@@ -183,9 +288,13 @@ async def _ingest_sftp(lake: Lake, url: str, dataset: str, *, rows: int | None, 
     secrets = read_secret_options(url=url, **secret_opts)
     for warning in secrets.warnings:
         console.print(f"warning: {warning}", markup=False)
-    settings = api.sftp_settings(url, known_hosts=known_hosts,
-                                 host_key_fingerprint=host_key_fingerprint, file=file_,
-                                 **secrets.values)
+    settings = api.sftp_settings(
+        url,
+        known_hosts=known_hosts,
+        host_key_fingerprint=host_key_fingerprint,
+        file=file_,
+        **secrets.values,
+    )
     label = redacted_url(settings)
     try:
         async with api.open_sftp_source(settings, target=target, timeout=timeout) as opened:
@@ -197,14 +306,26 @@ async def _ingest_sftp(lake: Lake, url: str, dataset: str, *, rows: int | None, 
                 paths = [e.path for e in listing.files if not e.name.startswith(".")]
                 if not paths:
                     raise LakeError("folder", f"{label} holds no files to ingest")
-            return await ingest_from_source(lake, opened.source, paths, dataset, rows=rows,
-                                            mapping=mapping, force=force, progress=progress,
-                                            source_label=label, max_bytes=max_bytes)
+            return await ingest_from_source(
+                lake,
+                opened.source,
+                paths,
+                dataset,
+                rows=rows,
+                mapping=mapping,
+                force=force,
+                progress=progress,
+                source_label=label,
+                max_bytes=max_bytes,
+            )
     except api.DiagnosisFailed as exc:
         root = exc.report.root_cause
         what = f"{root.code}: {root.summary}" if root else "the diagnosis did not pass"
-        console.print(f"error: source: {api.redactor_for(settings).text(what)}; "
-                      f"run: {api.reproduce_command(settings, target, timeout)}", markup=False)
+        console.print(
+            f"error: source: {api.redactor_for(settings).text(what)}; "
+            f"run: {api.reproduce_command(settings, target, timeout)}",
+            markup=False,
+        )
         sys.exit(ExitCode.FAILED)
     except SourceError as exc:
         raise LakeError("source", f"{exc.kind} reading {exc.path}") from None

@@ -21,10 +21,15 @@ from rich.table import Table
 from ..exitcodes import ExitCode
 from ..lake import Lake, LakeBusy, LakeError
 
-_lake_option = click.option("--lake", "lake_path", type=click.Path(dir_okay=False, path_type=Path),
-                            help="Lake file (default: the user data directory's lake.duckdb).")
-_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
-                              default="text", show_default=True)
+_lake_option = click.option(
+    "--lake",
+    "lake_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Lake file (default: the user data directory's lake.duckdb).",
+)
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 
 
 @contextmanager
@@ -46,8 +51,13 @@ def _cell(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str,
-          cell: Callable[[Any], str] = _cell) -> None:
+def _emit(
+    rows: list[dict[str, Any]],
+    fmt: str,
+    columns: list[str],
+    title: str,
+    cell: Callable[[Any], str] = _cell,
+) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, default=_cell))
         return
@@ -71,8 +81,12 @@ def list_(lake_path: Path | None, fmt: str) -> None:
     """Datasets with row counts, identity column and last batch."""
     with _errors():
         lake = Lake(lake_path)
-        _emit(lake.datasets(), fmt, ["name", "rows", "batches", "identity_column", "format",
-                                     "last_batch_at"], f"datasets in {lake.path}")
+        _emit(
+            lake.datasets(),
+            fmt,
+            ["name", "rows", "batches", "identity_column", "format", "last_batch_at"],
+            f"datasets in {lake.path}",
+        )
 
 
 @command.command("show")
@@ -97,11 +111,26 @@ def batches(dataset: str | None, lake_path: Path | None, fmt: str) -> None:
         rows = Lake(lake_path).batches(dataset)
         if fmt == "text":
             for r in rows:
-                r["files"] = "; ".join(f"{f['file']} [{f['offset']}–{f['offset'] + f['length']}]"
-                                       for f in r["files"])
+                r["files"] = "; ".join(
+                    f"{f['file']} [{f['offset']}–{f['offset'] + f['length']}]" for f in r["files"]
+                )
                 r["content_hash"] = str(r["content_hash"])[:19]
-        _emit(rows, fmt, ["batch_id", "dataset", "status", "rows_read", "rows_ingested",
-                          "rows_rejected", "files", "finished_at", "content_hash"], "batches")
+        _emit(
+            rows,
+            fmt,
+            [
+                "batch_id",
+                "dataset",
+                "status",
+                "rows_read",
+                "rows_ingested",
+                "rows_rejected",
+                "files",
+                "finished_at",
+                "content_hash",
+            ],
+            "batches",
+        )
 
 
 @command.command("rejects")
@@ -113,8 +142,9 @@ def rejects(batch: int | None, limit: int, lake_path: Path | None, fmt: str) -> 
     """Rejected records (of BATCH, or all) with line/record number, reason and raw text."""
     with _errors():
         rows = Lake(lake_path).rejects(batch, limit=limit)
-        _emit(rows, fmt, ["batch_id", "file", "line", "record", "reason", "detail", "raw"],
-              "rejects")
+        _emit(
+            rows, fmt, ["batch_id", "file", "line", "record", "reason", "detail", "raw"], "rejects"
+        )
 
 
 @command.command("export")

@@ -83,7 +83,7 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
     sys.exit(ExitCode.FAILED if worst >= Severity.FAIL else ExitCode.OK)
 
 
-async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
+async def _preview_sftp(url: str, target: TargetProfile, timeout: float,  # noqa: ASYNC109 (a budget for several awaits)
                         secrets: dict[str, Any], kwargs: dict[str, Any],
                         fmt: str) -> PreviewResult:
     from .. import api
@@ -155,7 +155,8 @@ def _render(result: PreviewResult) -> None:
         if sample.columns:
             table = Table(title=f"{sample.path} — {len(sample.rows)} row(s)", title_justify="left")
             for col in sample.columns:
-                table.add_column(f"{col.name}\n[dim]{col.type}{'' if col.nullable else ' !null'}[/]",
+                flag = "" if col.nullable else " !null"
+                table.add_column(f"{escape(col.name)}\n[dim]{escape(col.type)}{flag}[/]",
                                  overflow="fold")
             for row in sample.rows:
                 table.add_row(*(escape(_cell(row.get(c.name))) for c in sample.columns))

@@ -101,7 +101,8 @@ class ServerOptions:
     auth_banner: str = ""
     #: Drop connections beyond this many at once before the banner (like sshd's MaxStartups).
     max_connections: int | None = None
-    #: Refuse SFTP reads at an offset other than 0.
+    #: Serve only sequential reads (each at the offset where the previous one ended), like
+    #: gateways that stream a file and cannot seek.
     no_offset_reads: bool = False
     #: Never answer SFTP realpath requests for this path (a hung server, for timeout tests).
     hang_realpath: str | None = None
@@ -130,6 +131,7 @@ class _DemoSFTPServer(asyncssh.SFTPServer):
                  root: bytes) -> None:
         super().__init__(chan, chroot=root)
         self.opts = opts
+        self._next_offset: dict[int, int] = {}
 
     async def realpath(self, path: bytes) -> bytes:  # type: ignore[override]
         if self.opts.hang_realpath is not None and path.decode() == self.opts.hang_realpath:
@@ -137,9 +139,12 @@ class _DemoSFTPServer(asyncssh.SFTPServer):
         return super().realpath(path)
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
-        if self.opts.no_offset_reads and offset > 0:
-            raise asyncssh.SFTPFailure("reads at an offset are not supported")
-        return super().read(file_obj, offset, size)  # type: ignore[arg-type,no-any-return]
+        data: bytes = super().read(file_obj, offset, size)  # type: ignore[arg-type]
+        if self.opts.no_offset_reads:
+            if offset != self._next_offset.get(id(file_obj), 0):
+                raise asyncssh.SFTPFailure("this server cannot seek: reads must be sequential")
+            self._next_offset[id(file_obj)] = offset + len(data)
+        return data
 
 
 class _DemoSSHServer(asyncssh.SSHServer):
@@ -154,6 +159,7 @@ class _DemoSSHServer(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         self._counter[0] += 1
+        self._counter[1] = max(self._counter[1], self._counter[0])
         limit = self.opts.max_connections
         if limit is not None and self._counter[0] > limit:
             transport = conn.get_extra_info("socket")
@@ -234,6 +240,7 @@ class DemoServer:
         self.password = DEMO_PASSWORD
         self.folder = DEMO_FOLDER
         self._server: Any = None
+        self._counter = [0, 0]  # connections open now, most ever open at once
         self._tmp: Path | None = None
         self.host_key = asyncssh.generate_private_key(self.options.host_key_type)
 
@@ -241,6 +248,11 @@ class DemoServer:
     def root(self) -> Path:
         assert self._tmp is not None, "server not started"
         return self._tmp
+
+    @property
+    def peak_connections(self) -> int:
+        """The most connections that were open at the same time (to prove probes stay bounded)."""
+        return self._counter[1]
 
     @property
     def fingerprint(self) -> str:
@@ -285,7 +297,7 @@ class DemoServer:
                 chan.write(opts.shell_noise)
             return _DemoSFTPServer(chan, opts, root.encode())
 
-        counter = [0]
+        counter = self._counter
         kwargs: dict[str, Any] = {}
         if opts.kex_algs:
             kwargs["kex_algs"] = list(opts.kex_algs)

@@ -1,15 +1,16 @@
 """The bounded sample: take whole records from the head of a file, up to a row or byte cap.
 
 DuckDB's readers have no "first N records including the bad ones" switch (LIMIT counts only the rows
-that parsed), so the cap is applied to the bytes before DuckDB sees them: we keep whole lines until N
-records are complete. Counting records here, independently of the reader, is also what lets a batch
-prove ``rows_read = rows_ingested + rows_rejected``. This is the one place Python walks lines, and only
-for a bounded sample (or to decompress a stream).
+that parsed), so the cap is applied to the bytes before DuckDB sees them: we keep whole lines until
+N records are complete. Counting records here, independently of the reader, is also what lets a
+batch prove ``rows_read = rows_ingested + rows_rejected``. This is the one place Python walks
+lines, and only for a bounded sample (or to decompress a stream).
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import hashlib
 import os
@@ -43,10 +44,8 @@ class PreparedFile:
     def discard(self) -> None:
         """Delete the temp copy, if any."""
         if self.temp:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self.plan.path)
-            except OSError:
-                pass
 
 
 class RecordCutter:
@@ -93,7 +92,8 @@ class RecordCutter:
             body = line
             if self._escape:
                 body = body.replace(self._escape + self._escape, b"").replace(
-                    self._escape + self._quote, b"")
+                    self._escape + self._quote, b""
+                )
             if body.count(self._quote) % 2:
                 self._in_quote = not self._in_quote
         if not self._in_quote and line.strip(b"\r\n \t"):
@@ -140,8 +140,13 @@ def cutter_for(plan: IngestPlan, limit: int | None, max_bytes: int | None = None
     """A cutter with the plan's quoting and header rules."""
     if plan.format == "csv":
         header_lines = plan.skip_rows + (1 if plan.header else 0)
-        return RecordCutter(quote=plan.quote, escape=plan.escape, header_lines=header_lines,
-                            limit=limit, max_bytes=max_bytes)
+        return RecordCutter(
+            quote=plan.quote,
+            escape=plan.escape,
+            header_lines=header_lines,
+            limit=limit,
+            max_bytes=max_bytes,
+        )
     return RecordCutter(limit=limit, max_bytes=max_bytes)
 
 
@@ -150,7 +155,7 @@ def _open(plan: IngestPlan) -> IO[bytes]:
         return cast(IO[bytes], gzip.open(plan.path, "rb"))
     if plan.compression == "bzip2":
         return cast(IO[bytes], bz2.open(plan.path, "rb"))
-    return open(plan.path, "rb")  # noqa: SIM115 - closed by the caller's with
+    return open(plan.path, "rb")
 
 
 def _temp_path(plan: IngestPlan, workdir: str | None) -> str:
@@ -208,5 +213,12 @@ def prepare_file(
 
         raise LakeError("file", f"{plan.label}: cannot read it ({exc})") from None
     records = None if whole_doc else cutter.records
-    return PreparedFile(plan.with_path(out_path, compression=None), 0, cutter.kept, records,
-                        h.hexdigest(), not cutter.truncated, True)
+    return PreparedFile(
+        plan.with_path(out_path, compression=None),
+        0,
+        cutter.kept,
+        records,
+        h.hexdigest(),
+        not cutter.truncated,
+        True,
+    )

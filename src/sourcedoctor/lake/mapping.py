@@ -6,7 +6,7 @@ TOML or JSON, same keys::
     drop = ["internal_note"]              # source columns not kept
     [rename]                              # source column -> output name
     "E-Mail" = "email"
-    [cast]                                # source column -> DuckDB type (TRY_CAST; failures rejected)
+    [cast]                                # source column -> DuckDB type (TRY_CAST)
     amount = "DECIMAL(10,2)"
     [constants]                           # output column -> value, the same on every row
     source_system = "crm"

@@ -1,11 +1,12 @@
-"""IngestPlan: how to read one local file — from the preview's SampleResult, or from DuckDB's sniffer."""
+"""IngestPlan: how to read one local file (from the preview's SampleResult or DuckDB's sniffer)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -26,7 +27,7 @@ class IngestPlan:
     """Everything needed to read one local file with DuckDB's readers.
 
     ``columns`` are (name as in the file, DuckDB type); empty means "let the reader infer".
-    ``origin`` is what the user knows the file as (a local path or ``sftp://…/file``); never a secret.
+    ``origin`` is what the user knows the file as (a local path or an sftp URL); never a secret.
     """
 
     path: str
@@ -73,13 +74,18 @@ def _decompressed_head(path: str, compression: str | None) -> bytes:
     import bz2
     import gzip
 
-    opener = {None: open, "gzip": gzip.open, "bzip2": bz2.open}[compression]
+    openers: dict[str | None, Callable[..., Any]] = {
+        None: open,
+        "gzip": gzip.open,
+        "bzip2": bz2.open,
+    }
+    opener = openers[compression]
     with opener(path, "rb") as fh:
         return bytes(fh.read(_SNIFF_BYTES))
 
 
 def detect_format(head: bytes, name: str) -> str:
-    """csv, json_lines, json_array or parquet, from the first bytes (and the name as a tie-break)."""
+    """csv, json_lines, json_array or parquet from the first bytes (the name breaks ties)."""
     if head.startswith(b"PAR1"):
         return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -108,7 +114,9 @@ def sniff_csv_plan(plan: IngestPlan) -> IngestPlan:
             [plan.path],
         ).fetchone()
     except duckdb.Error as exc:
-        raise LakeError("file", f"{plan.label}: DuckDB cannot read it as CSV ({_first_line(exc)})") from None
+        raise LakeError(
+            "file", f"{plan.label}: DuckDB cannot read it as CSV ({_first_line(exc)})"
+        ) from None
     finally:
         con.close()
     assert row is not None
@@ -137,7 +145,9 @@ def plan_for_path(path: str | os.PathLike[str], *, origin: str = "") -> IngestPl
         raw_head = fh.read(_SNIFF_BYTES)
     compression = detect_compression(raw_head)
     if compression not in COMPRESSIONS:
-        raise LakeError("file", f"{p}: {compression} compression is not read by the lake; decompress it first")
+        raise LakeError(
+            "file", f"{p}: {compression} compression is not read by the lake; decompress it first"
+        )
     head = _decompressed_head(str(p), compression) if compression else raw_head
     fmt = detect_format(head, p.name.removesuffix(".gz").removesuffix(".bz2"))
     plan = IngestPlan(path=str(p), format=fmt, origin=origin, compression=compression)
@@ -146,12 +156,18 @@ def plan_for_path(path: str | os.PathLike[str], *, origin: str = "") -> IngestPl
     return plan
 
 
-_SAMPLE_FORMATS = {"csv": "csv", "json_lines": "json_lines", "json_array": "json_array",
-                   "parquet": "parquet"}
+_SAMPLE_FORMATS = {
+    "csv": "csv",
+    "json_lines": "json_lines",
+    "json_array": "json_array",
+    "parquet": "parquet",
+}
 
 
-def plan_from_sample(sample: SampleResult, path: str | None = None, *, origin: str = "") -> IngestPlan:
-    """Turn the preview's SampleResult into a plan; ``path`` is the local copy (default: sample.path).
+def plan_from_sample(
+    sample: SampleResult, path: str | None = None, *, origin: str = ""
+) -> IngestPlan:
+    """Turn the preview's SampleResult into a plan; ``path``: the local copy (default sample.path).
 
     The sniffed dialect, encoding, compression and column types are used as they are; DuckDB's own
     sniffer fills in only what the sample did not say.
@@ -160,20 +176,36 @@ def plan_from_sample(sample: SampleResult, path: str | None = None, *, origin: s
     fmt = _SAMPLE_FORMATS.get(sample.format)
     if fmt is None:
         raise LakeError(
-            "file", f"{origin or sample.path}: format {sample.format!r} cannot be ingested "
-            "(the lake reads delimited text, JSON lines/array and Parquet)")
+            "file",
+            f"{origin or sample.path}: format {sample.format!r} cannot be ingested "
+            "(the lake reads delimited text, JSON lines/array and Parquet)",
+        )
     if sample.compression not in COMPRESSIONS:
-        raise LakeError("file", f"{origin or sample.path}: {sample.compression} compression is not "
-                        "read by the lake; decompress it first")
-    plan = IngestPlan(path=local, format=fmt, origin=origin or sample.path,
-                      encoding=(sample.encoding or None), compression=sample.compression)
+        raise LakeError(
+            "file",
+            f"{origin or sample.path}: {sample.compression} compression is not "
+            "read by the lake; decompress it first",
+        )
+    plan = IngestPlan(
+        path=local,
+        format=fmt,
+        origin=origin or sample.path,
+        encoding=(sample.encoding or None),
+        compression=sample.compression,
+    )
     if fmt != "csv":
         return plan
     if sample.dialect is None:
         return sniff_csv_plan(plan)
     d = sample.dialect
-    plan = replace(plan, delimiter=d.delimiter, quote=d.quote or "", escape=d.escape or "",
-                   header=d.header, skip_rows=d.skip_rows)
+    plan = replace(
+        plan,
+        delimiter=d.delimiter,
+        quote=d.quote or "",
+        escape=d.escape or "",
+        header=d.header,
+        skip_rows=d.skip_rows,
+    )
     if sample.columns:
         return replace(plan, columns=tuple((c.name, c.type or "VARCHAR") for c in sample.columns))
     sniffed = sniff_csv_plan(plan)

@@ -57,8 +57,16 @@ class _Source:
 class FileLoader:
     """Loads one prepared file into ``dataset`` as part of batch ``batch_id``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, dataset: str, batch_id: int,
-                 mapping: Mapping, tag: str, limit: int | None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        dataset: str,
+        batch_id: int,
+        mapping: Mapping,
+        tag: str,
+        limit: int | None,
+    ) -> None:
         self.con = con
         self.dataset = dataset
         self.batch_id = batch_id
@@ -97,15 +105,20 @@ class FileLoader:
     def _csv_rejects(self, prep: PreparedFile) -> int:
         table = f"_sd_rj_{self.tag}"
         exists = self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+        ).fetchone()
         if not exists or not exists[0]:
             return 0
-        reason = "CASE CAST(min(error_type) AS VARCHAR) " + " ".join(
-            f"WHEN {lit(k)} THEN {lit(v)}" for k, v in CSV_REASONS.items()) + " ELSE 'malformed_row' END"
+        reason = (
+            "CASE CAST(min(error_type) AS VARCHAR) "
+            + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in CSV_REASONS.items())
+            + " ELSE 'malformed_row' END"
+        )
         row = self.con.execute(
             f"{self._reject_head}, {lit(prep.plan.label)}, line, NULL, {reason}, "
             f"string_agg(error_message, '; '), left(min(csv_line), {RAW_LIMIT}) "
-            f"FROM {table} GROUP BY file_id, line").fetchone()
+            f"FROM {table} GROUP BY file_id, line"
+        ).fetchone()
         self.con.execute(f"DROP TABLE IF EXISTS {table}")
         self.con.execute(f"DROP TABLE IF EXISTS _sd_rs_{self.tag}")
         return int(row[0]) if row else 0
@@ -118,7 +131,9 @@ class FileLoader:
             "WHEN NOT json_valid(line) THEN 'invalid_json' "
             "WHEN json_type(line) <> 'OBJECT' THEN 'not_an_object' ELSE 'ok' END AS kind "
             "FROM (SELECT rtrim(unnest(l), chr(13)) AS line, generate_subscripts(l, 1) AS n "
-            f"FROM (SELECT string_split(content, chr(10)) AS l FROM read_text({lit(prep.plan.path)})))")
+            "FROM (SELECT string_split(content, chr(10)) AS l "
+            f"FROM read_text({lit(prep.plan.path)})))"
+        )
         row = self.con.execute(
             f"{self._reject_head}, {lit(prep.plan.label)}, _sd_line, NULL, kind, "
             "CASE kind WHEN 'invalid_json' THEN 'not valid JSON' "
@@ -128,32 +143,57 @@ class FileLoader:
         rejected = int(row[0]) if row else 0
         counted = self.con.execute(f"SELECT count(*) FROM {lines} WHERE kind <> 'blank'").fetchone()
         structure_row = self.con.execute(
-            f"SELECT json_group_structure(line::JSON) FROM {lines} WHERE kind = 'ok'").fetchone()
+            f"SELECT json_group_structure(line::JSON) FROM {lines} WHERE kind = 'ok'"
+        ).fetchone()
         structure = json.loads(structure_row[0]) if structure_row and structure_row[0] else {}
-        flat = {k: ("JSON" if isinstance(v, dict | list) or v == "JSON" else
-                    "VARCHAR" if v == "NULL" else str(v)) for k, v in structure.items()}
+        flat = {
+            k: (
+                "JSON"
+                if isinstance(v, dict | list) or v == "JSON"
+                else "VARCHAR"
+                if v == "NULL"
+                else str(v)
+            )
+            for k, v in structure.items()
+        }
         names = unique_names(flat)
         cols = [SourceColumn(k, n, t) for (k, t), n in zip(flat.items(), names, strict=True)]
-        fields = ", ".join(f"struct_extract(s, {lit(c.raw)}) AS {quote_ident(c.name)}" for c in cols)
-        sql = (f"SELECT _sd_line, {fields} FROM (SELECT _sd_line, json_transform(line, "
-               f"{lit(json.dumps(flat))}) AS s FROM {lines} WHERE kind = 'ok')") if cols else ""
+        fields = ", ".join(
+            f"struct_extract(s, {lit(c.raw)}) AS {quote_ident(c.name)}" for c in cols
+        )
+        sql = (
+            (
+                f"SELECT _sd_line, {fields} FROM (SELECT _sd_line, json_transform(line, "
+                f"{lit(json.dumps(flat))}) AS s FROM {lines} WHERE kind = 'ok')"
+            )
+            if cols
+            else ""
+        )
         src = _Source(sql, cols, "_sd_line", int(counted[0]) if counted else 0)
         return src, rejected
 
     def _whole_document(self, prep: PreparedFile) -> _Source:
         path = lit(prep.plan.path)
-        reader = (f"read_parquet({path})" if prep.plan.format == "parquet"
-                  else f"read_json({path}, format='array')")
+        reader = (
+            f"read_parquet({path})"
+            if prep.plan.format == "parquet"
+            else f"read_json({path}, format='array')"
+        )
         limit = f" LIMIT {self.limit}" if self.limit is not None else ""
         try:
             described = self.con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         except duckdb.Error as exc:
-            raise LakeError("file", f"{prep.plan.label}: not readable as {prep.plan.format} "
-                            f"({str(exc).splitlines()[0]})") from None
+            raise LakeError(
+                "file",
+                f"{prep.plan.label}: not readable as {prep.plan.format} "
+                f"({str(exc).splitlines()[0]})",
+            ) from None
         raws = [str(r[0]) for r in described]
         names = unique_names(raws)
-        cols = [SourceColumn(raw, n, str(r[1])) for raw, n, r in
-                zip(raws, names, described, strict=True)]
+        cols = [
+            SourceColumn(raw, n, str(r[1]))
+            for raw, n, r in zip(raws, names, described, strict=True)
+        ]
         fields = ", ".join(f"{quote_ident(c.raw)} AS {quote_ident(c.name)}" for c in cols)
         return _Source(f"SELECT {fields} FROM {reader}{limit}", cols)
 
@@ -182,8 +222,12 @@ class FileLoader:
             if c.name in casts:
                 t = casts[c.name]
                 expr = f"TRY_CAST({src} AS {t})"
-                fails.append((f"({src} IS NOT NULL AND {expr} IS NULL)",
-                              f"{lit(out + ': cannot cast ')} || {src}::VARCHAR || {lit(' to ' + t)}"))
+                fails.append(
+                    (
+                        f"({src} IS NOT NULL AND {expr} IS NULL)",
+                        f"{lit(out + ': cannot cast ')} || {src}::VARCHAR || {lit(' to ' + t)}",
+                    )
+                )
             else:
                 expr = src
             exprs.append(f"{expr} AS {quote_ident(out)}")
@@ -196,19 +240,31 @@ class FileLoader:
             raise LakeError("map.rename", f"two columns would both be named {sorted(dupes)[0]}")
         if m.identity:
             if m.identity not in out_names:
-                raise LakeError("map.identity", f"{m.identity} is not a column of the dataset; "
-                                f"choose one of: {', '.join(out_names)}")
+                raise LakeError(
+                    "map.identity",
+                    f"{m.identity} is not a column of the dataset; "
+                    f"choose one of: {', '.join(out_names)}",
+                )
             expr = exprs[out_names.index(m.identity)].rsplit(" AS ", 1)[0]
-            fails.append((f"({expr} IS NULL OR trim(CAST({expr} AS VARCHAR)) = '')",
-                          lit(f"identity column {m.identity} is empty")))
+            fails.append(
+                (
+                    f"({expr} IS NULL OR trim(CAST({expr} AS VARCHAR)) = '')",
+                    lit(f"identity column {m.identity} is empty"),
+                )
+            )
         return exprs, fails
 
     def _ensure_table(self, select_sql: str) -> None:
         cols = self.con.execute(f"DESCRIBE {select_sql}").fetchall()
         table = quote_ident(self.dataset)
-        existing = {str(r[0]) for r in self.con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT internal "
-            "AND schema_name = 'main'", [self.dataset]).fetchall()}
+        existing = {
+            str(r[0])
+            for r in self.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT internal "
+                "AND schema_name = 'main'",
+                [self.dataset],
+            ).fetchall()
+        }
         if not existing:
             body = ", ".join(f"{quote_ident(str(r[0]))} {r[1]}" for r in cols)
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
@@ -236,7 +292,8 @@ class FileLoader:
             self._ensure_table(f"SELECT {select} FROM ({src.sql})")
             if not fails:
                 row = self.con.execute(
-                    f"INSERT INTO {table} BY NAME SELECT {select} FROM ({src.sql})").fetchone()
+                    f"INSERT INTO {table} BY NAME SELECT {select} FROM ({src.sql})"
+                ).fetchone()
                 ingested = int(row[0]) if row else 0
             else:
                 ingested, rejected = self._load_staged(prep, src, select, fails)
@@ -245,26 +302,34 @@ class FileLoader:
         rejected += pre_rejected
         return self._account(prep, src, ingested, rejected)
 
-    def _load_staged(self, prep: PreparedFile, src: _Source, select: str,
-                     fails: list[tuple[str, str]]) -> tuple[int, int]:
+    def _load_staged(
+        self, prep: PreparedFile, src: _Source, select: str, fails: list[tuple[str, str]]
+    ) -> tuple[int, int]:
         stage = f"_sd_stage_{self.tag}"
         self.con.execute(
-            f"CREATE TEMP TABLE {stage} AS SELECT row_number() OVER () AS _sd_rec, * FROM ({src.sql})")
+            f"CREATE TEMP TABLE {stage} AS "
+            f"SELECT row_number() OVER () AS _sd_rec, * FROM ({src.sql})"
+        )
         any_fail = " OR ".join(cond for cond, _ in fails)
         details = ", ".join(f"CASE WHEN {cond} THEN {detail} END" for cond, detail in fails)
         n_casts = len(self.mapping.cast)
         cast_fail = " OR ".join(cond for cond, _ in fails[:n_casts]) or "false"
-        raw = "to_json(struct_pack(" + ", ".join(
-            f"{quote_ident(c.name)} := {quote_ident(c.name)}" for c in src.columns) + "))"
+        raw = (
+            "to_json(struct_pack("
+            + ", ".join(f"{quote_ident(c.name)} := {quote_ident(c.name)}" for c in src.columns)
+            + "))"
+        )
         row = self.con.execute(
             f"{self._reject_head}, {lit(prep.plan.label)}, {src.line_expr}, _sd_rec, "
             f"CASE WHEN {cast_fail} THEN 'cast_failure' ELSE 'missing_identity' END, "
             f"concat_ws('; ', {details}), left(CAST({raw} AS VARCHAR), {RAW_LIMIT}) "
-            f"FROM {stage} WHERE {any_fail}").fetchone()
+            f"FROM {stage} WHERE {any_fail}"
+        ).fetchone()
         rejected = int(row[0]) if row else 0
         row = self.con.execute(
             f"INSERT INTO {quote_ident(self.dataset)} BY NAME SELECT {select} FROM {stage} "
-            f"WHERE NOT ({any_fail})").fetchone()
+            f"WHERE NOT ({any_fail})"
+        ).fetchone()
         self.con.execute(f"DROP TABLE {stage}")
         return (int(row[0]) if row else 0), rejected
 
@@ -273,7 +338,10 @@ class FileLoader:
         read = ingested + rejected if counted is None else counted
         if read != ingested + rejected:
             # Our own count and the reader's disagree: refuse the batch rather than lose rows.
-            raise LakeError("file", f"{prep.plan.label}: {read} records read but only "
-                            f"{ingested} ingested + {rejected} rejected; the batch was not stored "
-                            "(please report this file's layout)")
+            raise LakeError(
+                "file",
+                f"{prep.plan.label}: {read} records read but only "
+                f"{ingested} ingested + {rejected} rejected; the batch was not stored "
+                "(please report this file's layout)",
+            )
         return FileLoad(read, ingested, rejected)

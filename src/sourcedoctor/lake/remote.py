@@ -35,39 +35,55 @@ def _temp(suffix: str, workdir: str | None) -> str:
     return name
 
 
-async def _fetch_one(source: FileSource, path: str, origin: str, limit: int | None,
-                     max_bytes: int, workdir: str | None) -> PreparedFile:
+async def _fetch_one(
+    source: FileSource,
+    path: str,
+    origin: str,
+    limit: int | None,
+    max_bytes: int,
+    workdir: str | None,
+) -> PreparedFile:
     head = await source.read(path, 0, _CHUNK)
     suffix = posixpath.splitext(path)[1] or ".dat"
     head_path = _temp(suffix, workdir)
     try:
-        with open(head_path, "wb") as fh:
+        with open(head_path, "wb") as fh:  # noqa: ASYNC230 - local temp file, bounded chunks
             fh.write(head)
         plan = await asyncio.to_thread(plan_for_path, head_path, origin=origin)
         if plan.compression or plan.format in ("parquet", "json_array"):
             # Cannot be cut by bytes: copy it whole (bounded by max_bytes), then cut locally.
             offset = len(head)
-            with open(head_path, "ab") as fh:
+            with open(head_path, "ab") as fh:  # noqa: ASYNC230 - local temp file, bounded chunks
                 while True:
                     chunk = await source.read(path, offset, _CHUNK)
                     if not chunk:
                         break
                     offset += len(chunk)
                     if offset > max_bytes:
-                        raise LakeError("file", f"{origin} is larger than {max_bytes} bytes and "
-                                        f"{plan.compression or plan.format} cannot be sampled by "
-                                        "range; raise --max-bytes or sample a smaller file")
+                        raise LakeError(
+                            "file",
+                            f"{origin} is larger than {max_bytes} bytes and "
+                            f"{plan.compression or plan.format} cannot be sampled by "
+                            "range; raise --max-bytes or sample a smaller file",
+                        )
                     fh.write(chunk)
             prep = await asyncio.to_thread(prepare_file, plan, limit, workdir=workdir)
             if prep.temp:
                 os.unlink(head_path)
-            return PreparedFile(prep.plan, 0, offset if prep.temp else prep.length, prep.records,
-                                prep.digest, prep.complete, True)
+            return PreparedFile(
+                prep.plan,
+                0,
+                offset if prep.temp else prep.length,
+                prep.records,
+                prep.digest,
+                prep.complete,
+                True,
+            )
         cutter = cutter_for(plan, limit, max_bytes)
         out_path = _temp(suffix, workdir)
         h = hashlib.sha256()
         offset = 0
-        with open(out_path, "wb") as out:
+        with open(out_path, "wb") as out:  # noqa: ASYNC230 - local temp file, bounded chunks
             chunk = head
             while chunk:
                 offset += len(chunk)
@@ -82,10 +98,17 @@ async def _fetch_one(source: FileSource, path: str, origin: str, limit: int | No
                 h.update(tail)
                 out.write(tail)
         os.unlink(head_path)
-        return PreparedFile(plan.with_path(out_path, compression=None), 0, cutter.kept,
-                            cutter.records, h.hexdigest(), not cutter.truncated, True)
+        return PreparedFile(
+            plan.with_path(out_path, compression=None),
+            0,
+            cutter.kept,
+            cutter.records,
+            h.hexdigest(),
+            not cutter.truncated,
+            True,
+        )
     except BaseException:
-        if os.path.exists(head_path):
+        if os.path.exists(head_path):  # noqa: ASYNC240 - cleanup of our temp file
             os.unlink(head_path)
         raise
 
@@ -99,14 +122,16 @@ async def fetch_sample(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workdir: str | None = None,
 ) -> list[PreparedFile]:
-    """Copy the bounded sample of ``paths`` (in order, ``rows`` records across them) to temp files."""
+    """Copy the bounded sample of ``paths`` (in order; ``rows`` records across them) locally."""
     preps: list[PreparedFile] = []
     remaining = rows if rows else None
     try:
         for path in paths:
             if remaining is not None and remaining <= 0:
                 break
-            prep = await _fetch_one(source, path, origin_prefix + path, remaining, max_bytes, workdir)
+            prep = await _fetch_one(
+                source, path, origin_prefix + path, remaining, max_bytes, workdir
+            )
             preps.append(prep)
             if remaining is not None and prep.records is not None:
                 remaining -= prep.records
@@ -135,5 +160,12 @@ async def ingest_from_source(
     prefix = (source_label.rstrip("/") + "/") if source_label else f"{source.scheme}:"
     preps = await fetch_sample(source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes)
     return await asyncio.to_thread(
-        lake.ingest, preps, dataset, rows=rows, mapping=mapping, force=force, progress=progress,
-        source_label=source_label or prefix)
+        lake.ingest,
+        preps,
+        dataset,
+        rows=rows,
+        mapping=mapping,
+        force=force,
+        progress=progress,
+        source_label=source_label or prefix,
+    )

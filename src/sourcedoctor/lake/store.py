@@ -63,10 +63,15 @@ class BatchResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "batch_id": self.batch_id, "dataset": self.dataset, "rows_read": self.rows_read,
-            "rows_ingested": self.rows_ingested, "rows_rejected": self.rows_rejected,
-            "skipped_duplicate": self.skipped_duplicate, "duplicate_of": self.duplicate_of,
-            "duration_s": round(self.duration, 3), "content_hash": self.content_hash,
+            "batch_id": self.batch_id,
+            "dataset": self.dataset,
+            "rows_read": self.rows_read,
+            "rows_ingested": self.rows_ingested,
+            "rows_rejected": self.rows_rejected,
+            "skipped_duplicate": self.skipped_duplicate,
+            "duplicate_of": self.duplicate_of,
+            "duration_s": round(self.duration, 3),
+            "content_hash": self.content_hash,
             "files": list(self.files),
         }
 
@@ -111,7 +116,9 @@ class Lake:
         except duckdb.IOException as exc:
             if _is_lock_error(exc):
                 raise LakeBusy(str(self.path)) from None
-            raise LakeError("lake", f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+            raise LakeError(
+                "lake", f"cannot open {self.path}: {str(exc).splitlines()[0]}"
+            ) from None
         except OSError as exc:
             raise LakeError("lake", f"cannot create {self.path.parent}: {exc.strerror}") from None
         try:
@@ -138,7 +145,7 @@ class Lake:
         already prepared files) into ``dataset`` as one batch.
 
         ``rows`` caps records across all files (None or 0: no cap). The same content (bytes read +
-        mapping + dataset) ingested again adds nothing and returns ``skipped_duplicate=True``, unless
+        mapping + dataset) ingested again adds nothing (``skipped_duplicate=True``) unless
         ``force``. ``progress(done, total)`` is called with input bytes.
         """
         started = datetime.now(UTC)
@@ -146,7 +153,7 @@ class Lake:
         name = normalise_name(dataset, kind="dataset")
         mapping = mapping or Mapping()
         limit = rows if rows else None
-        items: Sequence[Any] = (source if isinstance(source, list | tuple) else [source])
+        items: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
         if not items:
             raise LakeError("source", "no files to ingest")
         label = source_label or ", ".join(str(getattr(i, "label", None) or i) for i in items)[:500]
@@ -157,16 +164,19 @@ class Lake:
             with self.connect() as con:
                 dup = self._duplicate(con, name, content_hash) if not force else None
                 if dup is not None:
-                    return self._record_duplicate(con, name, label, preps, content_hash, dup,
-                                                  started, t0)
-                return self._load_batch(con, name, label, preps, mapping, limit, content_hash,
-                                        started, t0, progress)
+                    return self._record_duplicate(
+                        con, name, label, preps, content_hash, dup, started, t0
+                    )
+                return self._load_batch(
+                    con, name, label, preps, mapping, limit, content_hash, started, t0, progress
+                )
         finally:
             for p in preps:
                 p.discard()
 
-    def _prepare(self, plans: list[IngestPlan | PreparedFile], limit: int | None,
-                 progress: Progress | None) -> list[PreparedFile]:
+    def _prepare(
+        self, plans: list[IngestPlan | PreparedFile], limit: int | None, progress: Progress | None
+    ) -> list[PreparedFile]:
         total = sum(_size(p) for p in plans)
         done = 0
 
@@ -182,8 +192,11 @@ class Lake:
             for plan in plans:
                 if remaining is not None and remaining <= 0:
                     break
-                prep = plan if isinstance(plan, PreparedFile) else prepare_file(
-                    plan, remaining, on_bytes=on_bytes if progress else None)
+                prep = (
+                    plan
+                    if isinstance(plan, PreparedFile)
+                    else prepare_file(plan, remaining, on_bytes=on_bytes if progress else None)
+                )
                 preps.append(prep)
                 if remaining is not None and prep.records is not None:
                     remaining -= prep.records
@@ -204,42 +217,96 @@ class Lake:
     @staticmethod
     def _duplicate(con: duckdb.DuckDBPyConnection, dataset: str, content_hash: str) -> int | None:
         row = con.execute(
-            "SELECT min(batch_id) FROM batches WHERE dataset = ? AND content_hash = ? AND status = 'ok'",
-            [dataset, content_hash]).fetchone()
+            "SELECT min(batch_id) FROM batches WHERE dataset = ? AND content_hash = ? "
+            "AND status = 'ok'",
+            [dataset, content_hash],
+        ).fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
     @staticmethod
-    def _files_json(preps: list[PreparedFile], loads: list[Any] | None = None) -> list[dict[str, Any]]:
+    def _files_json(
+        preps: list[PreparedFile], loads: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
         out = []
         for i, p in enumerate(preps):
-            entry: dict[str, Any] = {"file": p.plan.label, "format": p.plan.format,
-                                     "offset": p.offset, "length": p.length, "complete": p.complete}
+            entry: dict[str, Any] = {
+                "file": p.plan.label,
+                "format": p.plan.format,
+                "offset": p.offset,
+                "length": p.length,
+                "complete": p.complete,
+            }
             if loads is not None and i < len(loads):
-                entry.update(rows_read=loads[i].rows_read, rows_ingested=loads[i].rows_ingested,
-                             rows_rejected=loads[i].rows_rejected)
+                entry.update(
+                    rows_read=loads[i].rows_read,
+                    rows_ingested=loads[i].rows_ingested,
+                    rows_rejected=loads[i].rows_rejected,
+                )
             out.append(entry)
         return out
 
     def _insert_batch(self, con: duckdb.DuckDBPyConnection, values: list[Any]) -> None:
         con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
 
-    def _record_duplicate(self, con: duckdb.DuckDBPyConnection, dataset: str, label: str,
-                          preps: list[PreparedFile], content_hash: str, dup: int,
-                          started: datetime, t0: float) -> BatchResult:
+    def _record_duplicate(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: str,
+        label: str,
+        preps: list[PreparedFile],
+        content_hash: str,
+        dup: int,
+        started: datetime,
+        t0: float,
+    ) -> BatchResult:
         con.execute("BEGIN")
         row = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
         batch_id = int(row[0]) if row else 1
         files = self._files_json(preps)
-        self._insert_batch(con, [batch_id, dataset, label, json.dumps(files), 0, 0, 0, started,
-                                 datetime.now(UTC), "duplicate", content_hash, dup])
+        self._insert_batch(
+            con,
+            [
+                batch_id,
+                dataset,
+                label,
+                json.dumps(files),
+                0,
+                0,
+                0,
+                started,
+                datetime.now(UTC),
+                "duplicate",
+                content_hash,
+                dup,
+            ],
+        )
         con.execute("COMMIT")
-        return BatchResult(batch_id, dataset, 0, 0, 0, True, time.perf_counter() - t0,
-                           content_hash, dup, tuple(files))
+        return BatchResult(
+            batch_id,
+            dataset,
+            0,
+            0,
+            0,
+            True,
+            time.perf_counter() - t0,
+            content_hash,
+            dup,
+            tuple(files),
+        )
 
-    def _load_batch(self, con: duckdb.DuckDBPyConnection, dataset: str, label: str,
-                    preps: list[PreparedFile], mapping: Mapping, limit: int | None,
-                    content_hash: str, started: datetime, t0: float,
-                    progress: Progress | None) -> BatchResult:
+    def _load_batch(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: str,
+        label: str,
+        preps: list[PreparedFile],
+        mapping: Mapping,
+        limit: int | None,
+        content_hash: str,
+        started: datetime,
+        t0: float,
+        progress: Progress | None,
+    ) -> BatchResult:
         con.execute("BEGIN")
         try:
             row = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
@@ -250,8 +317,14 @@ class Lake:
                 for i, prep in enumerate(preps):
                     if remaining is not None and remaining <= 0:
                         break
-                    loader = FileLoader(con, dataset=dataset, batch_id=batch_id, mapping=mapping,
-                                        tag=f"{batch_id}_{i}", limit=remaining)
+                    loader = FileLoader(
+                        con,
+                        dataset=dataset,
+                        batch_id=batch_id,
+                        mapping=mapping,
+                        tag=f"{batch_id}_{i}",
+                        limit=remaining,
+                    )
                     load = loader.load(prep)
                     loads.append(load)
                     if remaining is not None:
@@ -260,24 +333,57 @@ class Lake:
             ingested = sum(x.rows_ingested for x in loads)
             rejected = sum(x.rows_rejected for x in loads)
             files = self._files_json(preps[: len(loads)], loads)
-            self._insert_batch(con, [batch_id, dataset, label, json.dumps(files), read, ingested,
-                                     rejected, started, datetime.now(UTC), "ok", content_hash, None])
+            self._insert_batch(
+                con,
+                [
+                    batch_id,
+                    dataset,
+                    label,
+                    json.dumps(files),
+                    read,
+                    ingested,
+                    rejected,
+                    started,
+                    datetime.now(UTC),
+                    "ok",
+                    content_hash,
+                    None,
+                ],
+            )
             con.execute(
                 "INSERT INTO datasets VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
                 "identity_column = excluded.identity_column, mapping = excluded.mapping, "
                 "format = excluded.format",
-                [dataset, started, mapping.identity, mapping.canonical(),
-                 preps[0].plan.format if preps else None])
+                [
+                    dataset,
+                    started,
+                    mapping.identity,
+                    mapping.canonical(),
+                    preps[0].plan.format if preps else None,
+                ],
+            )
             con.execute("COMMIT")
         except BaseException as exc:
             with suppress(duckdb.Error):
                 con.execute("ROLLBACK")
             if isinstance(exc, duckdb.Error):
-                raise LakeError("file", f"DuckDB refused the batch: {str(exc).splitlines()[0]}; "
-                                "nothing was stored") from None
+                raise LakeError(
+                    "file",
+                    f"DuckDB refused the batch: {str(exc).splitlines()[0]}; nothing was stored",
+                ) from None
             raise
-        return BatchResult(batch_id, dataset, read, ingested, rejected, False,
-                           time.perf_counter() - t0, content_hash, None, tuple(files))
+        return BatchResult(
+            batch_id,
+            dataset,
+            read,
+            ingested,
+            rejected,
+            False,
+            time.perf_counter() - t0,
+            content_hash,
+            None,
+            tuple(files),
+        )
 
     # -- reading the lake ------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -292,7 +398,8 @@ class Lake:
             "SELECT d.name, d.identity_column, d.format, d.created_at, "
             "count(b.batch_id) FILTER (WHERE b.status = 'ok') AS batches, "
             "max(b.finished_at) AS last_batch_at FROM datasets d LEFT JOIN batches b "
-            "ON b.dataset = d.name GROUP BY ALL ORDER BY d.name")
+            "ON b.dataset = d.name GROUP BY ALL ORDER BY d.name"
+        )
         with self.connect(read_only=True) as con:
             for d in out:
                 row = con.execute(f"SELECT count(*) FROM {quote_ident(d['name'])}").fetchone()
@@ -301,27 +408,40 @@ class Lake:
 
     def batches(self, dataset: str | None = None) -> list[dict[str, Any]]:
         """All batches (newest last), optionally of one dataset; ``files`` parsed from JSON."""
-        where, params = ("WHERE dataset = ?", [normalise_name(dataset, kind="dataset")]) \
-            if dataset else ("", [])
+        where, params = (
+            ("WHERE dataset = ?", [normalise_name(dataset, kind="dataset")])
+            if dataset
+            else ("", [])
+        )
         rows = self._rows(f"SELECT * FROM batches {where} ORDER BY batch_id", params)
         for r in rows:
             r["files"] = json.loads(r["files"]) if isinstance(r["files"], str) else r["files"]
         return rows
 
-    def rejects(self, batch_id: int | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
+    def rejects(
+        self, batch_id: int | None = None, *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """Rejected records, of one batch or all, in file order."""
         where, params = ("WHERE batch_id = ?", [batch_id]) if batch_id is not None else ("", [])
         cap = f" LIMIT {int(limit)}" if limit else ""
-        return self._rows(f"SELECT * FROM rejects {where} ORDER BY batch_id, file, "
-                          f"coalesce(line, record), record{cap}", params)
+        return self._rows(
+            f"SELECT * FROM rejects {where} ORDER BY batch_id, file, "
+            f"coalesce(line, record), record{cap}",
+            params,
+        )
 
     def _check_dataset(self, con: duckdb.DuckDBPyConnection, dataset: str) -> str:
         name = normalise_name(dataset, kind="dataset")
         row = con.execute("SELECT count(*) FROM datasets WHERE name = ?", [name]).fetchone()
         if not row or not row[0]:
-            names = [r[0] for r in con.execute("SELECT name FROM datasets ORDER BY name").fetchall()]
-            raise LakeError("dataset", f"no dataset {name!r} in {self.path}; "
-                            f"have: {', '.join(names) or '(none yet; run sourcedoctor ingest)'}")
+            names = [
+                r[0] for r in con.execute("SELECT name FROM datasets ORDER BY name").fetchall()
+            ]
+            raise LakeError(
+                "dataset",
+                f"no dataset {name!r} in {self.path}; "
+                f"have: {', '.join(names) or '(none yet; run sourcedoctor ingest)'}",
+            )
         return name
 
     def show(self, dataset: str, rows: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -341,7 +461,9 @@ class Lake:
             try:
                 con.execute(f"COPY {quote_ident(name)} TO {lit(str(path))} ({opts})")
             except duckdb.Error as exc:
-                raise LakeError("output", f"cannot write {path}: {str(exc).splitlines()[0]}") from None
+                raise LakeError(
+                    "output", f"cannot write {path}: {str(exc).splitlines()[0]}"
+                ) from None
             row = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
             return int(row[0]) if row else 0
 
@@ -362,7 +484,9 @@ def _size(plan: IngestPlan | PreparedFile) -> int:
 class _ProgressPoller:
     """While a long DuckDB statement runs, report its progress (DuckDB releases the GIL)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, progress: Progress | None, total: int) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, progress: Progress | None, total: int
+    ) -> None:
         self.con, self.progress, self.total = con, progress, max(total, 1)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -1,4 +1,4 @@
-"""Delimited text: dialect, header and types from DuckDB's CSV sniffer, bad rows from its rejects table.
+"""Delimited text: dialect, header and types from DuckDB's CSV sniffer, bad rows from its rejects.
 
 The sample is written (decoded, as UTF-8) to a private temporary file so DuckDB reads exactly the
 bytes we sampled and nothing more of the real file.
@@ -62,7 +62,7 @@ def multichar_delimiter(text: str) -> str | None:
             single = cand[0]
             if len(set(cand)) == 1 and any(single * (len(cand) + 1) in ln for ln in lines):
                 continue
-            return cand
+            return str(cand)
     return None
 
 
@@ -169,7 +169,8 @@ def _judge_rejects(rejects: list[tuple[Any, ...]], name: str, expected: int, rag
         out.findings.append(codes.make_finding(
             "data.csv_ragged",
             f"{name}: {ragged} row(s) in the sample have the wrong number of fields "
-            f"(first: line {first['line']}, {first['fields']} fields, expected {first['expected']})",
+            f"(first: line {first['line']}, {first['fields']} fields, "
+            f"expected {first['expected']})",
             evidence={"file": name, "expected_fields": expected, "bad_rows": bad,
                       "bad_row_count": ragged}))
 

@@ -1,4 +1,4 @@
-"""The data the sample/preview layer returns (shared by the check, the CLI, the TUI and the lake)."""
+"""The data the sample/preview layer returns (shared by the check, the CLI, the TUI, the lake)."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ class SampleResult:
     """Everything learned from the head of one file.
 
     ``format`` is one of: csv (any single- or multi-char delimiter), json_lines, json_array,
-    json_multiline, parquet, empty, unknown. ``compression`` is None or gzip, bzip2, zip, tar, tar.gz,
-    or an unsupported one (xz, zstd, 7z, rar...). ``confidence`` maps a detection ("format",
+    json_multiline, parquet, empty, unknown. ``compression`` is None or gzip, bzip2, zip, tar,
+    tar.gz, or an unsupported one (xz, zstd, 7z, rar...). ``confidence`` maps a detection ("format",
     "encoding", "dialect", "header") to 0..1.
     """
 

@@ -115,7 +115,8 @@ def _write_sparse(path: str, size: int, pieces: dict[int, bytes]) -> None:
             fh.write(data)
 
 
-def _first_group(con: duckdb.DuckDBPyConnection, path: str) -> tuple[tuple[int, int], int, int, int]:
+def _first_group(con: duckdb.DuckDBPyConnection,
+                 path: str) -> tuple[tuple[int, int], int, int, int]:
     """Byte span of row group 0, its rows, the number of groups and the total rows."""
     row = con.execute(
         "SELECT min(least(coalesce(dictionary_page_offset, data_page_offset), data_page_offset)), "

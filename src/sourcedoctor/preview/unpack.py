@@ -60,7 +60,14 @@ def _inflate(data: bytes, wbits: int, out_cap: int) -> _Stream:
     parts: list[bytes] = []
     produced = pos = 0
     pending = b""
-    while produced < out_cap and not d.eof:
+    while produced < out_cap:
+        if d.eof:
+            # gzip allows several members back to back (cat a.gz b.gz): continue with the next.
+            rest = d.unused_data
+            if wbits != 47 or not (rest + data[pos:pos + 2]).startswith(b"\x1f\x8b"):
+                break
+            d = zlib.decompressobj(wbits)
+            pending = rest
         if not pending:
             if pos >= len(data):
                 break
@@ -199,10 +206,10 @@ def _unpack_tar(data: bytes, kind: str, whole: bool, out_cap: int) -> Unpacked:
         problem = "damaged" if whole else None
         return Unpacked(b"", kind, problem=problem or "unsupported",
                         evidence={"reason": "no regular file in the part of the archive read"})
-    name, body, complete = first
-    problem = "truncated" if whole and not complete and len(body) < out_cap else None
+    member, member_body, complete = first
+    problem = "truncated" if whole and not complete and len(member_body) < out_cap else None
     evidence = {"reason": "the archive ends inside its first member"} if problem else {}
-    return Unpacked(body, kind, name, tuple(names), None, complete, problem, evidence)
+    return Unpacked(member_body, kind, member, tuple(names), None, complete, problem, evidence)
 
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
@@ -217,7 +224,7 @@ def _zip_members(tail: bytes | None, size: int | None) -> tuple[list[str], int] 
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + _EOCD.size > len(tail):
         return None
-    _, _, _, _, total, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, at)
+    _, _, _, _, total, _size, cd_offset, _ = _EOCD.unpack_from(tail, at)
     tail_start = size - len(tail)
     pos = cd_offset - tail_start
     if cd_offset == 0xFFFFFFFF or pos < 0:

@@ -1,11 +1,12 @@
 """Redaction of a whole report before any writer sees it, and ``--redact-hosts`` pseudonyms.
 
 Every writer (JSON, Markdown, HTML, terminal text, bundle) renders :func:`redacted_view`, never the
-raw report, so the guarantee lives in one place: secrets go through the :class:`Redactor`
-(registered secrets, key material in every armour, URL passwords, labelled tokens), and, when the redactor has
-``redact_hosts`` on, host names, IP addresses and user names become stable pseudonyms (``host-1``,
-``192.0.2.1``, ``2001:db8::1``, ``user-1``). The mapping is computed from the report itself in a
-fixed order, so the same input gets the same pseudonym in every file written from one report.
+raw report, so the guarantee lives in one place. Secrets go through the :class:`Redactor`
+(registered secrets, key material in every armour, URL passwords, labelled tokens). When the
+redactor has ``redact_hosts`` on, host names, IP addresses and user names also become stable
+pseudonyms (``host-1``, ``192.0.2.1``, ``2001:db8::1``, ``user-1``). The mapping is computed from
+the report itself in a fixed order, so the same input gets the same pseudonym in every file
+written from one report.
 """
 
 from __future__ import annotations

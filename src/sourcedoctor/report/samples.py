@@ -67,11 +67,11 @@ def _settings(*, user: str = "ingest", folder: str = "inbound/daily", profile: s
 
 def _early_layers(host_key: str = HOST_KEY_SHA256) -> list[CheckResult]:
     return [
-        CheckResult("settings", "Connection settings", Status.PASS, 0),
-        CheckResult("dns", "DNS resolution", Status.PASS, 12,
+        CheckResult("config.settings", "Connection settings", Status.PASS, 0),
+        CheckResult("dns.resolve", "DNS resolution", Status.PASS, 12,
                     facts={"resolver": "10.20.0.53", "addresses": ["203.0.113.10"],
                            "cname_chain": []}),
-        CheckResult("tcp", "TCP connection", Status.PASS, 3,
+        CheckResult("tcp.connect", "TCP connection", Status.PASS, 3,
                     facts={"connected": {"203.0.113.10:22": 3}}),
         CheckResult("ssh.banner", "SSH identification", Status.PASS, 4,
                     facts={"banner": "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",

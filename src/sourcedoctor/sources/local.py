@@ -1,7 +1,8 @@
-"""FileSource over the local file system (a sample a customer attached to a ticket, a mounted share).
+"""FileSource over the local file system (a sample attached to a ticket, a mounted share).
 
-Reads are positioned and bounded. Anything that is not a regular file (FIFO, device, socket) is never
-opened: opening a FIFO for reading blocks until a writer appears, which would hang the preview.
+Reads are positioned and bounded. Anything that is not a regular file (FIFO, device, socket) is
+never opened: opening a FIFO for reading blocks until a writer appears, which would hang the
+preview.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from ..config.sftp import SftpSettings
 from ..model import Report
-from .engine_parts import PartMissing, engine_part
+from .engine_parts import PartMissing, engine_part, warm_up
 from .messages import DemoFailed, DemoStarted
 from .profiles import ProfileStore
 from .report_file import ReportFileError, load_report
@@ -77,6 +77,7 @@ class SourceDoctorApp(App[None]):
         self.faults = demo_faults()
 
     def on_mount(self) -> None:
+        self._warm_up()
         self.push_screen(HomeScreen(self.profiles.names(), self.faults, self.fault))
         if self.demo:
             self.action_start_demo(self.fault)
@@ -85,6 +86,11 @@ class SourceDoctorApp(App[None]):
                                          self.timeout))
         elif self.initial_report is not None:
             self.push_screen(DiagnosticsScreen(report=self.initial_report))
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        # Import the engine while the user reads the first screen, not when they press a key.
+        warm_up()
 
     # --- actions (all reachable from the command palette) --------------------------------------
 

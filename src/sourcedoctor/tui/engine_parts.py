@@ -6,7 +6,9 @@ The app asks here instead of importing them at the top, so a missing part shows 
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+from types import ModuleType
 from typing import Any
 
 
@@ -52,3 +54,21 @@ def has_part(module: str, name: str) -> bool:
     except PartMissing:
         return False
     return True
+
+
+#: Engine modules the screens need; importing them takes a second or more on a busy machine.
+HEAVY_MODULES = ("api", "preview", "lake", "keys")
+
+
+async def engine_module(name: str) -> ModuleType:
+    """Import ``sourcedoctor.<name>`` in a thread, so a first import never freezes the UI."""
+    return await asyncio.to_thread(importlib.import_module, f"sourcedoctor.{name}")
+
+
+def warm_up() -> None:
+    """Import the heavy engine modules (call from a thread worker at start)."""
+    for name in HEAVY_MODULES:
+        try:
+            importlib.import_module(f"sourcedoctor.{name}")
+        except ImportError:  # a part not built yet: the screen that needs it says so
+            continue

@@ -1,6 +1,5 @@
-"""The SFTP connector: plan of checks from DNS to the sampled bytes, sharing one SSH connection."""
+"""The SFTP connector: plan of checks from DNS to the sampled bytes, sharing one SSH connection.
 
-from .plan import build_plan
-from .state import SftpState
-
-__all__ = ["SftpState", "build_plan"]
+``plan.build_plan`` lists the checks; ``state.SftpState`` is what they share; ``session`` drives the
+one SSH connection; ``wire`` reads the clear-text handshake; ``hostkeys`` verifies the server.
+"""

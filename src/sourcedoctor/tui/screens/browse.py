@@ -20,7 +20,7 @@ from ...config.sftp import redacted_url
 from ...model import Finding
 from ...sources.base import FileEntry, FileSource, Listing, SourceError
 from ...targets import get_target
-from ..engine_parts import PartMissing, engine_part
+from ..engine_parts import PartMissing, engine_module, engine_part
 from ..messages import ConnectionTarget, FolderListed, SourceFailed, SourceOpened
 
 #: Most entries shown per folder; the listing says how many more there were.
@@ -95,11 +95,11 @@ class BrowseScreen(Screen[None]):
     ]
 
     def __init__(self, conn: ConnectionTarget | None, *, source: FileSource | None = None,
-                 folder: str = "") -> None:
+                 folder: str = "", target: str = "generic") -> None:
         """Browse ``conn``'s folder (connecting again), or an already open ``source``/``folder``."""
         super().__init__()
         self.conn = conn
-        self.target = conn.target if conn is not None else "generic"
+        self.target = conn.target if conn is not None else target
         self.timeout = conn.timeout if conn is not None else 10.0
         self.opened: Any | None = OpenedFolder(source, folder) if source is not None else None
         self._loaded: set[str] = set()
@@ -129,15 +129,14 @@ class BrowseScreen(Screen[None]):
     @work(exclusive=True, group="source")
     async def _hold_source(self) -> None:
         # The connection lives as long as this worker: cancelled (and closed) when the screen goes.
-        from ...api import DiagnosisFailed, open_sftp_source
-
         assert self.conn is not None
+        api = await engine_module("api")
         try:
-            async with open_sftp_source(self.conn.settings, target=self.conn.target,
+            async with api.open_sftp_source(self.conn.settings, target=self.conn.target,
                                         timeout=self.conn.timeout) as opened:
                 self.post_message(SourceOpened(opened))
                 await asyncio.Event().wait()
-        except DiagnosisFailed as exc:
+        except api.DiagnosisFailed as exc:
             self.post_message(SourceFailed(str(exc), exc.report))
         except Exception as exc:  # a network error after the diagnosis: one line, no traceback
             self.post_message(SourceFailed(f"{type(exc).__name__}: {exc}"))

@@ -14,6 +14,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from ...config.sftp import redacted_url
 from ...model import CheckFinished, CheckStarted, Report, RunFinished, Status
+from ..engine_parts import engine_module
 from ..fieldmap import culprit_field
 from ..messages import (
     CheckBegan,
@@ -122,10 +123,9 @@ class DiagnosticsScreen(Screen[None]):
 
     @work(exclusive=True, group="diagnose")
     async def _diagnose(self, conn: ConnectionTarget, run: int) -> None:
-        from ...api import sftp_runner
-
         try:
-            runner = sftp_runner(conn.settings, target=conn.target, timeout=conn.timeout)
+            api = await engine_module("api")
+            runner = api.sftp_runner(conn.settings, target=conn.target, timeout=conn.timeout)
         except Exception as exc:  # a missing engine part or a bug: say it, do not crash the app
             self.post_message(DiagnosisCrashed(f"{type(exc).__name__}: {exc}"))
             return

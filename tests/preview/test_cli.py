@@ -1,0 +1,77 @@
+"""`sourcedoctor preview` as a user runs it: a subprocess on local files and over SFTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import asyncssh
+
+from . import files
+from .conftest import PASSWORD, USER, _PasswordServer
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    import subprocess
+
+    proc = subprocess.run(["sourcedoctor", "preview", *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, **(env or {})})
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_local_file_json(data_dir: Path) -> None:
+    files.write(data_dir, "r.csv", b"a,b,c\n1,2,3\n4,5\n")
+    rc, out, err = _run(str(data_dir / "r.csv"), "--format", "json", "--target", "aep")
+    assert rc == 1, err
+    doc = json.loads(out)
+    assert doc["kind"] == "file"
+    (sample,) = doc["samples"]
+    assert [f["code"] for f in sample["findings"]] == ["data.csv_ragged"]
+    assert sample["rows"] == [{"a": 1, "b": 2, "c": 3}]
+
+
+def test_local_folder_text_ok(data_dir: Path) -> None:
+    files.write(data_dir, "ok.csv", files.CSV)
+    rc, out, err = _run(str(data_dir), "--rows", "2")
+    assert rc == 0, err
+    assert "name1" in out and "name2" in out and "name3" not in out  # the table is on stdout
+    assert "ok.csv" in err
+
+
+def test_usage_errors(data_dir: Path) -> None:
+    rc, _, err = _run(str(data_dir), "--rows", "-1")
+    assert rc == 2
+    rc, _, err = _run("sftp://u@127.0.0.1:1/x", "--password-env", "NOPE_NOT_SET")
+    assert rc == 2 and err.startswith("error: password:")
+
+
+def test_sftp_preview(data_dir: Path, tmp_path: Path) -> None:
+    files.write(data_dir, "a.jsonl", files.json_lines())
+    files.write(data_dir, "b.json", json.dumps([{"id": 1}]))
+    key = asyncssh.generate_private_key("ssh-ed25519")
+
+    async def scenario() -> tuple[int, str, str]:
+        server = await asyncssh.listen(
+            "127.0.0.1", 0, server_host_keys=[key], server_factory=_PasswordServer,
+            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(data_dir).encode()))
+        port = server.sockets[0].getsockname()[1]
+        proc = await asyncio.create_subprocess_exec(
+            "sourcedoctor", "preview", f"sftp://{USER}@127.0.0.1:{port}/", "--password-env",
+            "PV_PW", "--target", "aep", "--format", "json", "--no-prompt",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PV_PW": PASSWORD})
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        server.close()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+    rc, out, err = asyncio.run(scenario())
+    assert PASSWORD not in out + err
+    doc = json.loads(out)
+    assert "samples" in doc, err  # the diagnosis got as far as the folder
+    assert [s["format"] for s in doc["samples"]] == ["json_lines", "json_array"]
+    codes = [f["code"] for s in doc["samples"] for f in s["findings"]] + \
+        [f["code"] for f in doc["findings"]]
+    assert codes == ["data.json_multiline", "data.schema_mismatch"]
+    assert rc == 1
