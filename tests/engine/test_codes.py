@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT.parent / "shared" / "guide" / "finding-codes.md"
 # The contract's codes, as listed in shared/guide/finding-codes.md (kept here so the test also
 # runs where shared/ is absent).
-CONTRACT = """config.invalid dns.nxdomain dns.no_answer dns.servfail dns.timeout dns.private_address
-tcp.refused tcp.timeout tcp.unreachable ssh.not_ssh ssh.banner_timeout ssh.closed_before_banner
+CONTRACT = """
+config.invalid dns.nxdomain dns.no_answer dns.servfail dns.timeout dns.private_address tcp.refused
+tcp.timeout tcp.unreachable ssh.not_ssh ssh.banner_timeout ssh.closed_before_banner
 ssh.no_common_algorithm ssh.kex_legacy ssh.hostkey_algorithm_legacy ssh.hostkey_mismatch
 ssh.hostkey_unknown auth.no_credentials auth.method_not_offered auth.keyboard_interactive_only
 auth.password_rejected auth.key_rejected auth.partial_success auth.too_many_failures key.not_a_key
@@ -22,7 +23,7 @@ key.unsupported_by_target key.weak sftp.subsystem_unavailable sftp.shell_noise
 sftp.concurrency_limited sftp.range_read_unsupported path.not_found path.not_a_directory
 path.permission_denied path.empty path.naming_violation file.permission_denied data.empty_file
 data.format_unknown data.encoding data.json_multiline data.json_invalid data.csv_ragged
-data.header_missing data.compression_unsupported check.timeout check.internal_error""".split()
+data.header_missing data.compression_unsupported check.timeout check.internal_error""".split()  # noqa: SIM905
 
 
 def test_every_contract_code_exists() -> None:

@@ -127,7 +127,10 @@ async def test_cancel_returns_partial_report_and_closes_resources() -> None:
 
 async def test_events_stream_in_order() -> None:
     events = [e async for e in Runner([make("a"), make("b", needs=("a",))], ctx()).events()]
-    kinds = [(type(e).__name__, getattr(e, "check_id", None) or getattr(getattr(e, "result", None), "check_id", None)) for e in events]
+    def ident(e: object) -> str | None:
+        return getattr(e, "check_id", None) or getattr(getattr(e, "result", None), "check_id", None)
+
+    kinds = [(type(e).__name__, ident(e)) for e in events]
     assert kinds == [("CheckStarted", "a"), ("CheckFinished", "a"), ("CheckStarted", "b"),
                      ("CheckFinished", "b"), ("RunFinished", None)]
     assert all(isinstance(e, (CheckStarted, CheckFinished, RunFinished)) for e in events)

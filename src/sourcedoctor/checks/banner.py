@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from typing import Any
 
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
@@ -42,7 +43,7 @@ class BannerCheck(Check[SftpSettings, SftpState]):
                 ident, _ = found
                 ctx.state.preread = buf
                 ctx.transcript.add("banner", f"server identification: {ident.line}")
-                facts = {"identification": ident.line, "software": ident.software,
+                facts: dict[str, Any] = {"identification": ident.line, "software": ident.software,
                          "protocol": ident.protocol, "comments": ident.comments,
                          "banner_ms": round((time.monotonic() - t0) * 1000, 1)}
                 if ident.pre_lines:

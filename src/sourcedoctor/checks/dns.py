@@ -82,7 +82,7 @@ async def resolve_with_dnspython(
     resolver.lifetime = timeout
     resolver.timeout = min(timeout, 3.0)
     described = (
-        f"{nameserver[0]}:{nameserver[1]}" if nameserver else ",".join(resolver.nameservers)
+        f"{nameserver[0]}:{nameserver[1]}" if nameserver else ",".join(map(str, resolver.nameservers))
     )
     out = Resolution()
     await asyncio.gather(_query(resolver, name, "A", out), _query(resolver, name, "AAAA", out))

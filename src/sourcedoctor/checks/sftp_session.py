@@ -46,11 +46,11 @@ async def read_subsystem_noise(conn: asyncssh.SSHClientConnection, timeout: floa
                 break
             if not chunk:
                 break
-            buf += chunk
+            buf += bytes(chunk)
             cut = find_version_packet(buf)
             if cut is not None:
-                return buf[:cut]
-        return buf
+                return bytes(buf[:cut])
+        return bytes(buf)
     finally:
         writer.close()
 

@@ -85,7 +85,7 @@ def command(url: str, folder: str | None, user: str | None, known_hosts: str | N
 
 def _emit(report: Report, fmt: str, redactor: Redactor, output: Path | None) -> None:
     try:
-        write_report(report, fmt, redactor, output)  # type: ignore[arg-type]
+        write_report(report, fmt, redactor, output)
     except OSError as exc:
         Console(stderr=True).print(f"error: --output: cannot write {output}: {exc.strerror}",
                                    markup=False)

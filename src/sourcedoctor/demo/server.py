@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import shutil
 import socket
 import struct
-import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -133,13 +133,15 @@ class _DemoSFTPServer(asyncssh.SFTPServer):
         self.opts = opts
         self._next_offset: dict[int, int] = {}
 
-    async def realpath(self, path: bytes) -> bytes:  # type: ignore[override]
+    async def realpath(self, path: bytes) -> bytes:
         if self.opts.hang_realpath is not None and path.decode() == self.opts.hang_realpath:
             await asyncio.Event().wait()
-        return super().realpath(path)
+        result = super().realpath(path)
+        return result if isinstance(result, bytes) else await result
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
-        data: bytes = super().read(file_obj, offset, size)  # type: ignore[arg-type]
+        data = super().read(file_obj, offset, size)
+        assert isinstance(data, bytes)  # the stock server reads local files synchronously
         if self.opts.no_offset_reads:
             if offset != self._next_offset.get(id(file_obj), 0):
                 raise asyncssh.SFTPFailure("this server cannot seek: reads must be sequential")

@@ -66,10 +66,8 @@ def _evidence(evidence: dict[str, Any]) -> str:
         return ""
     items = []
     for key, value in evidence.items():
-        if view.is_block(value):
-            shown = f"<pre>{_e(view.block(value))}</pre>"
-        else:
-            shown = _e(view.inline(value))
+        block = view.is_block(value)
+        shown = f"<pre>{_e(view.block(value))}</pre>" if block else _e(view.inline(value))
         items.append(f"<dt>{_e(key)}</dt><dd>{shown}</dd>")
     return '<p><em>Evidence:</em></p><dl class="evidence">' + "".join(items) + "</dl>"
 

@@ -133,9 +133,6 @@ class RecordingClient(asyncssh.SSHClient):
     def auth_completed(self) -> None:
         self.s.auth_ok = True
 
-    def public_key_auth_requested_count(self) -> int:  # pragma: no cover - debugging aid
-        return sum(1 for s in self.s.auth_steps if s.method == "publickey")
-
 
 @dataclass
 class SshSession:
@@ -248,10 +245,8 @@ class SshSession:
                     pending += data
                     if len(pending) < len(ident):
                         continue
-                    if pending.startswith(ident):
-                        data = pending[len(ident) :]
-                    else:  # pragma: no cover - guarded by CLIENT_VERSION being ours
-                        data = pending
+                    # asyncssh sends exactly client_ident() (CLIENT_VERSION is ours).
+                    data = pending[len(ident) :] if pending.startswith(ident) else pending
                     swallowed = True
                     self.client_tap.feed(ident)
                 if data and not self.client_tap.newkeys:
