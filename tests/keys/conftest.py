@@ -29,9 +29,7 @@ class KeyFactory:
             "rsa": lambda p: self._keygen(p, "-t", "rsa", "-b", "2048"),
             "rsa1024": lambda p: self._keygen(p, "-t", "rsa", "-b", "1024"),
             "rsa_pem": lambda p: self._keygen(p, "-t", "rsa", "-b", "2048", "-m", "PEM"),
-            "rsa_pem_enc": lambda p: self._keygen(
-                p, "-t", "rsa", "-b", "2048", "-m", "PEM", pw=PASS
-            ),
+            "rsa_pem_enc": lambda p: self._keygen(p, "-t", "rsa", "-b", "2048", "-m", "PEM", pw=PASS),
             "rsa_pkcs8": lambda p: self._keygen(p, "-t", "rsa", "-b", "2048", "-m", "PKCS8"),
             "ecdsa": lambda p: self._keygen(p, "-t", "ecdsa", "-b", "256"),
             "ecdsa384_pem": lambda p: self._keygen(p, "-t", "ecdsa", "-b", "384", "-m", "PEM"),
@@ -39,9 +37,7 @@ class KeyFactory:
             "dsa": lambda p: self._keygen(p, "-t", "dsa"),
             "dsa_pem": lambda p: self._keygen(p, "-t", "dsa", "-m", "PEM"),
             "pkcs8_enc": self._pkcs8_enc,
-            "ed25519_pkcs8": lambda p: self._openssl(
-                "genpkey", "-algorithm", "ed25519", "-out", str(p)
-            ),
+            "ed25519_pkcs8": lambda p: self._openssl("genpkey", "-algorithm", "ed25519", "-out", str(p)),
             "sec1_ec": lambda p: self._openssl(
                 "ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", str(p)
             ),
@@ -49,9 +45,7 @@ class KeyFactory:
             "csr": self._csr,
             "cert": self._ssh_cert,
             "ssh2_pub": self._ssh2_pub,
-            "sshcom": lambda p: self._puttygen(
-                self.path("rsa"), "-O", "private-sshcom", "-o", str(p)
-            ),
+            "sshcom": lambda p: self._puttygen(self.path("rsa"), "-O", "private-sshcom", "-o", str(p)),
             "sshcom_enc": lambda p: self._puttygen(
                 self.path("rsa"),
                 "-O",
@@ -65,9 +59,7 @@ class KeyFactory:
         for base in ("ed25519", "rsa", "ecdsa", "dsa"):
             for version in (2, 3):
                 self._makers[f"{base}_v{version}.ppk"] = self._ppk_maker(base, version, enc=False)
-                self._makers[f"{base}_v{version}_enc.ppk"] = self._ppk_maker(
-                    base, version, enc=True
-                )
+                self._makers[f"{base}_v{version}_enc.ppk"] = self._ppk_maker(base, version, enc=True)
 
     def path(self, name: str) -> Path:
         p = self.root / name
@@ -84,9 +76,7 @@ class KeyFactory:
         return out.decode().split()[1]
 
     def _out(self, *args: str) -> bytes:
-        return subprocess.run(
-            args, cwd=self.root, check=True, capture_output=True, timeout=60
-        ).stdout
+        return subprocess.run(args, cwd=self.root, check=True, capture_output=True, timeout=60).stdout
 
     def _keygen(self, p: Path, *args: str, pw: str = "") -> None:
         _run(

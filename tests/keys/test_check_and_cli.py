@@ -115,9 +115,7 @@ def test_cli_emit_writes_0600_and_refuses_overwrite(cli, keys: KeyFactory, tmp_p
     assert out.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
     assert runner.invoke(cli, args).exit_code == 2
     assert runner.invoke(cli, [*args, "--force"]).exit_code == 1
-    assert (
-        runner.invoke(cli, ["inspect", str(keys.path("ed25519")), "--emit", "pem"]).exit_code == 2
-    )
+    assert runner.invoke(cli, ["inspect", str(keys.path("ed25519")), "--emit", "pem"]).exit_code == 2
 
 
 def test_cli_emit_stdout_only_when_asked(cli, keys: KeyFactory) -> None:  # type: ignore[no-untyped-def]

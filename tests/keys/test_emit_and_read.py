@@ -26,9 +26,7 @@ def _keygen_public(path: Path, passphrase: str = "") -> str:
     return out.stdout.decode().split()[1]
 
 
-@pytest.mark.parametrize(
-    "name", ["ed25519", "rsa_pkcs8", "rsa_v2_enc.ppk", "ecdsa_v3.ppk", "sshcom"]
-)
+@pytest.mark.parametrize("name", ["ed25519", "rsa_pkcs8", "rsa_v2_enc.ppk", "ecdsa_v3.ppk", "sshcom"])
 def test_emitted_openssh_loads_in_ssh_keygen(keys: KeyFactory, tmp_path: Path, name: str) -> None:
     enc = "_enc" in name
     report = inspect_key(keys.data(name), passphrase=PASS if enc else None)
@@ -37,9 +35,7 @@ def test_emitted_openssh_loads_in_ssh_keygen(keys: KeyFactory, tmp_path: Path, n
     out.chmod(0o600)
     assert out.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
     blob = _keygen_public(out, PASS if enc else "")
-    assert (
-        report.authorized_keys_line is not None and blob == report.authorized_keys_line.split()[1]
-    )
+    assert report.authorized_keys_line is not None and blob == report.authorized_keys_line.split()[1]
 
 
 @pytest.mark.parametrize(

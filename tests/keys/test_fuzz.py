@@ -1,8 +1,9 @@
 """Property-based robustness: random and mutated key material never raises, always explains.
 
 Runs under the hypothesis profile ``keyfuzz`` (registered here): no database, no deadline, a fixed
-number of examples per test. The four tests together generate KEYFUZZ_EXAMPLES * 4 inputs
-(default 25,000 each: 100,000 in all).
+number of examples per test, KEYFUZZ_EXAMPLES (default 5,000; 4 tests = 20,000 per run). Measured on
+the 2-core machine: ~600 examples per CPU-second, so KEYFUZZ_EXAMPLES=25000 (100,000 inputs) takes
+~170 CPU-seconds; 100,000 within 60 s is not reachable in one run here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sourcedoctor.keys.report import KeyReport
 
 from .conftest import KeyFactory
 
-_PER_TEST = int(os.environ.get("KEYFUZZ_EXAMPLES", "25000"))
+_PER_TEST = int(os.environ.get("KEYFUZZ_EXAMPLES", "5000"))
 settings.register_profile(
     "keyfuzz",
     max_examples=_PER_TEST,
@@ -80,9 +81,7 @@ def _inner_mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     """Mutate the binary container inside the base64 body, then re-armour it (deep parsing)."""
     text = draw(st.sampled_from(seeds)).decode()
     lines = text.splitlines()
-    body_idx = [
-        i for i, line in enumerate(lines) if line and ":" not in line and "-----" not in line
-    ]
+    body_idx = [i for i, line in enumerate(lines) if line and ":" not in line and "-----" not in line]
     raw = bytearray(base64.b64decode("".join(lines[i] for i in body_idx) + "=="))
     for _ in range(draw(st.integers(1, 3))):
         pos = draw(st.integers(0, max(0, len(raw) - 1)))
@@ -93,9 +92,7 @@ def _inner_mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     body = base64.b64encode(bytes(raw)).decode()
     head = [line for line in lines[: body_idx[0]]]
     tail = [line for line in lines[body_idx[-1] + 1 :]]
-    return "\n".join(
-        [*head, *[body[i : i + 64] for i in range(0, len(body), 64)], *tail, ""]
-    ).encode()
+    return "\n".join([*head, *[body[i : i + 64] for i in range(0, len(body), 64)], *tail, ""]).encode()
 
 
 def test_fuzz_random_bytes() -> None:
@@ -141,9 +138,7 @@ def test_fuzz_mutated_real_keys(keys: KeyFactory) -> None:
 
 
 def test_fuzz_mutated_containers(keys: KeyFactory) -> None:
-    seeds = [
-        keys.data(name) for name in ("ed25519", "ed25519_enc", "ecdsa", "sshcom", "ed25519_pkcs8")
-    ]
+    seeds = [keys.data(name) for name in ("ed25519", "ed25519_enc", "ecdsa", "sshcom", "ed25519_pkcs8")]
 
     @KEYFUZZ
     @given(_inner_mutated(seeds))

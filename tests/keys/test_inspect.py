@@ -86,9 +86,7 @@ def test_passphrase_required_and_wrong(keys: KeyFactory, name: str) -> None:
 @pytest.mark.parametrize("base", ["ed25519", "rsa", "ecdsa", "dsa"])
 @pytest.mark.parametrize("version", [2, 3])
 @pytest.mark.parametrize("enc", [False, True])
-def test_ppk_round_trip_matches_ssh_keygen(
-    keys: KeyFactory, base: str, version: int, enc: bool
-) -> None:
+def test_ppk_round_trip_matches_ssh_keygen(keys: KeyFactory, base: str, version: int, enc: bool) -> None:
     name = f"{base}_v{version}{'_enc' if enc else ''}.ppk"
     report = inspect_key(keys.data(name), passphrase=PASS if enc else None, source_name=name)
     assert report.format == "ppk" and report.encrypted is enc
@@ -177,9 +175,7 @@ def test_damaged_base64_body_is_corrupt(keys: KeyFactory) -> None:
 def test_aep_target_rules(keys: KeyFactory, name: str, codes: list[str]) -> None:
     report = inspect_key(keys.data(name), target=AEP, source_name=name)
     assert report.codes == codes
-    assert report.target_ok is (
-        not any(c in ("key.unsupported_by_target", "key.ppk_format") for c in codes)
-    )
+    assert report.target_ok is (not any(c in ("key.unsupported_by_target", "key.ppk_format") for c in codes))
     assert inspect_key(keys.data(name), target=GENERIC).target_ok is (
         name not in ("sshcom", "ed25519_v3.ppk")
     )

@@ -58,9 +58,7 @@ def test_mangled_keys_still_load(keys: KeyFactory, name: str, mangle: str) -> No
     assert step in report.normalized
     assert "key.normalized" in report.codes
     assert report.private_key is not None
-    assert report.private_key.get_fingerprint("sha256") == keys.fingerprint(
-        name.removesuffix("_v3.ppk")
-    )
+    assert report.private_key.get_fingerprint("sha256") == keys.fingerprint(name.removesuffix("_v3.ppk"))
 
 
 def test_email_with_text_after_the_key(keys: KeyFactory) -> None:

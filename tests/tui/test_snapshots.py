@@ -102,6 +102,7 @@ def test_diagnostics_running(snap_compare: Any, tmp_path: Path) -> None:
 def browse_folder(tmp_path: Path) -> Path:
     root = tmp_path / "srv"
     (root / "inbound" / "archive").mkdir(parents=True)
+    os.utime(root / "inbound" / "archive", (data.MTIME, data.MTIME))
     for name, size in (("customers.csv", 2048), ("orders 2025#1.csv", 512)):
         path = root / "inbound" / name
         path.write_bytes(b"x" * size)

@@ -2,6 +2,8 @@
 
 Each subcommand lives in its own module exposing ``command``. Rich output goes to stderr; data
 (JSON, CSV...) goes to stdout or ``--output`` only. Exit codes: :mod:`sourcedoctor.exitcodes`.
+Subcommand modules are imported only when used, so ``sourcedoctor ingest`` does not pay for
+the SSH stack and ``sourcedoctor key`` does not pay for DuckDB.
 """
 
 from __future__ import annotations
@@ -12,11 +14,23 @@ import click
 
 from .. import __version__
 
-#: Subcommand modules, in the order ``--help`` lists them.
+#: Subcommand name → module under this package, in the order ``--help`` lists them.
 _SUBCOMMANDS = ("check", "key", "preview", "ingest", "lake", "report", "demo")
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _SUBCOMMANDS:
+            return None
+        command: click.Command = importlib.import_module(f"{__name__}.{cmd_name}").command
+        return command
+
+
+@click.group(cls=_LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sourcedoctor")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -26,8 +40,3 @@ def main(ctx: click.Context) -> None:
         from ..tui import run_app
 
         run_app()
-
-
-for _name in _SUBCOMMANDS:
-    _module = importlib.import_module(f"{__name__}.{_name}")
-    main.add_command(_module.command)

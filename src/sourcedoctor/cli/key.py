@@ -37,9 +37,7 @@ def command() -> None:
 
 @command.command("inspect")
 @click.argument("file", default="-", metavar="[FILE|-]")
-@click.option(
-    "--passphrase-env", metavar="VAR", help="Read the key's passphrase from this variable."
-)
+@click.option("--passphrase-env", metavar="VAR", help="Read the key's passphrase from this variable.")
 @click.option(
     "--target",
     "target_name",
@@ -48,13 +46,9 @@ def command() -> None:
     show_default=True,
     help="Judge the key by this platform's rules.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--emit", type=click.Choice(EMIT_FORMS), help="Write the key converted to this form.")
-@click.option(
-    "--output", type=click.Path(dir_okay=False), help="File for --emit (created with mode 0600)."
-)
+@click.option("--output", type=click.Path(dir_okay=False), help="File for --emit (created with mode 0600).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Write --emit output to standard output.")
 @click.option("--force", is_flag=True, help="Let --output replace an existing file.")
 def inspect_command(
@@ -89,9 +83,7 @@ def inspect_command(
     except KeySourceError as exc:
         _usage("FILE", str(exc))
     name = "KEY" if file == "-" else file
-    report = inspect_key(
-        data, passphrase=passphrase, target=get_target(target_name), source_name=name
-    )
+    report = inspect_key(data, passphrase=passphrase, target=get_target(target_name), source_name=name)
     emit_to_stdout = bool(emit and to_stdout)
     if fmt == "json":
         # With --emit --stdout the key owns stdout; the JSON then goes to stderr.
@@ -103,9 +95,7 @@ def inspect_command(
     sys.exit(ExitCode.OK if report.target_ok else ExitCode.FAILED)
 
 
-def _emit(
-    report: KeyReport, form: str, output: str | None, passphrase: str | None, force: bool
-) -> None:
+def _emit(report: KeyReport, form: str, output: str | None, passphrase: str | None, force: bool) -> None:
     try:
         data = emit_key(report, form, passphrase=passphrase)
     except EmitError as exc:

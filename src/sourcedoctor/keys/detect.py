@@ -160,9 +160,7 @@ def _detect(text: str) -> Detected:
     if line is not None:
         return _public_line(line)
     if "PRIVATE KEY" in text and "BEGIN" in text:
-        return Detected(
-            "corrupt", "unknown", "a damaged private key", problem="BEGIN line is damaged"
-        )
+        return Detected("corrupt", "unknown", "a damaged private key", problem="BEGIN line is damaged")
     return Detected("unknown", "unknown", "text that is not a key")
 
 
@@ -341,9 +339,7 @@ def _ssh2_private(text: str) -> Detected:
     r = WireReader(raw)
     try:
         if r.uint32() != _SSH2_PRIVATE_MAGIC:
-            return replace(
-                base, problem="the binary body does not start with the SSH.com magic number"
-            )
+            return replace(base, problem="the binary body does not start with the SSH.com magic number")
         r.uint32()
         type_spec = r.text()
         cipher = r.text()
@@ -351,11 +347,7 @@ def _ssh2_private(text: str) -> Detected:
     except WireError as exc:
         return replace(base, problem=f"the body is truncated ({exc})")
     key_type = (
-        "rsa"
-        if type_spec.startswith("if-modn")
-        else "dss"
-        if type_spec.startswith("dl-modp")
-        else None
+        "rsa" if type_spec.startswith("if-modn") else "dss" if type_spec.startswith("dl-modp") else None
     )
     encrypted = cipher != "none"
     block = text[text.find("---- BEGIN SSH2") :]

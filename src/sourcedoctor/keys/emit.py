@@ -62,7 +62,5 @@ def _pem(report: KeyReport, passphrase: str | None) -> bytes:
     if report.key_type not in _PEM_TYPES:
         raise EmitError(f"{report.key_type} keys have no traditional PEM form; use --emit openssh")
     if passphrase:
-        return bytes(
-            report.private_key.export_private_key("pkcs1-pem", passphrase, cipher_name="aes128-cbc")
-        )
+        return bytes(report.private_key.export_private_key("pkcs1-pem", passphrase, cipher_name="aes128-cbc"))
     return bytes(report.private_key.export_private_key("pkcs1-pem"))

@@ -18,9 +18,7 @@ def _q(name: str) -> str:
 def stem(name: str) -> str:
     """The conversion output name: ``k.ppk`` -> ``k``, ``id_rsa`` -> ``id_rsa.openssh``."""
     path = PurePath(name)
-    return (
-        str(path.with_suffix("")) if path.suffix in (".ppk", ".key", ".pem") else f"{name}.openssh"
-    )
+    return str(path.with_suffix("")) if path.suffix in (".ppk", ".key", ".pem") else f"{name}.openssh"
 
 
 def too_large(size: int, limit: int) -> Finding:
@@ -38,18 +36,14 @@ def binary_content(size: int) -> Finding:
         "binary data, not key text",
         evidence={"size": size},
         fix=[
-            "Give the private key file in text form "
-            "(it starts with -----BEGIN or PuTTY-User-Key-File).",
+            "Give the private key file in text form (it starts with -----BEGIN or PuTTY-User-Key-File).",
             "A binary DER key converts with: openssl pkey -inform DER -in KEY.der -out KEY",
         ],
     )
 
 
 def not_a_key(d: Detected) -> Finding:
-    fix = [
-        "Give the private key file "
-        "(usually ~/.ssh/id_ed25519 or ~/.ssh/id_rsa, the one without .pub)."
-    ]
+    fix = ["Give the private key file (usually ~/.ssh/id_ed25519 or ~/.ssh/id_rsa, the one without .pub)."]
     if d.format in ("x509", "csr"):
         fix.append(
             "For a certificate, the matching key is the file with 'PRIVATE KEY' in its first line; "
@@ -65,9 +59,7 @@ def not_a_key(d: Detected) -> Finding:
     )
 
 
-def public_not_private(
-    d: Detected, name: str, line: str | None, fingerprint: str | None
-) -> Finding:
+def public_not_private(d: Detected, name: str, line: str | None, fingerprint: str | None) -> Finding:
     private_name = name.removesuffix(".pub") if name.endswith(".pub") else "the private key file"
     fix = [f"Use the private key ({private_name}) instead; it has PRIVATE KEY in its first line."]
     if line:
@@ -93,10 +85,8 @@ def corrupt(d: Detected, name: str, problem: str) -> Finding:
         f"{d.label} that cannot be decoded: {problem}",
         evidence={"format": d.format, "problem": problem},
         fix=[
-            "Copy the key file again without editing it "
-            "(binary-safe, e.g. scp, not a chat window).",
-            "Check that it ends with its END line; "
-            "compare with the original: ssh-keygen -y -f ORIGINAL",
+            "Copy the key file again without editing it (binary-safe, e.g. scp, not a chat window).",
+            "Check that it ends with its END line; compare with the original: ssh-keygen -y -f ORIGINAL",
             f"For the platform's privateKeyContent field use: base64 -w0 {_q(name)}",
         ],
     )
@@ -110,8 +100,7 @@ def ppk_format(name: str, version: int | None) -> Finding:
         evidence={"format": "ppk", "ppk_version": version},
         fix=[
             f"Convert it: puttygen {_q(name)} -O private-openssh -o {_q(out)}",
-            f"or without PuTTY: sourcedoctor key inspect {_q(name)} "
-            f"--emit openssh --output {_q(out)}",
+            f"or without PuTTY: sourcedoctor key inspect {_q(name)} --emit openssh --output {_q(out)}",
         ],
     )
 
@@ -119,9 +108,7 @@ def ppk_format(name: str, version: int | None) -> Finding:
 def passphrase_required(d: Detected, name: str) -> Finding:
     fix = ["Give the passphrase: --passphrase-env VAR (the platform's passPhrase field)."]
     if d.format in ("openssh", "pem", "pkcs8"):
-        fix.append(
-            f"Or remove the passphrase (then protect the file): ssh-keygen -p -N '' -f {_q(name)}"
-        )
+        fix.append(f"Or remove the passphrase (then protect the file): ssh-keygen -p -N '' -f {_q(name)}")
     return make_finding(
         "key.passphrase_required",
         f"{d.label} is encrypted and no passphrase was given",
@@ -162,8 +149,7 @@ def normalized(steps: tuple[str, ...], name: str) -> Finding:
         "read after cleaning up: " + ", ".join(steps),
         evidence={"normalized": list(steps)},
         fix=[
-            f"Save the clean form: sourcedoctor key inspect {_q(name)} "
-            "--emit openssh --output CLEAN_KEY",
+            f"Save the clean form: sourcedoctor key inspect {_q(name)} --emit openssh --output CLEAN_KEY",
             "For the platform's privateKeyContent field: "
             f"sourcedoctor key inspect {_q(name)} --emit aep-base64 --stdout",
         ],
@@ -193,9 +179,7 @@ def type_findings(target: TargetProfile, key_type: str, name: str) -> list[Findi
     ]
 
 
-def format_findings(
-    target: TargetProfile, fmt: str, key_type: str | None, name: str
-) -> list[Finding]:
+def format_findings(target: TargetProfile, fmt: str, key_type: str | None, name: str) -> list[Finding]:
     """What the target refuses about this key's file format, with the conversion for each."""
     out: list[Finding] = []
     family = key_family(key_type) if key_type else None
@@ -203,8 +187,7 @@ def format_findings(
         out.append(
             make_finding(
                 "key.unsupported_by_target",
-                "SSH.com (SSH2) private key format: neither OpenSSH nor "
-                f"the {target.name} target reads it",
+                f"SSH.com (SSH2) private key format: neither OpenSSH nor the {target.name} target reads it",
                 evidence={"format": fmt, "target": target.name},
                 fix=[f"Convert it: puttygen {_q(name)} -O private-openssh -o {_q(stem(name))}"],
             )
@@ -220,9 +203,7 @@ def format_findings(
             if family in ("rsa", "dss")
             else []
         )
-        fix.append(
-            f"or: sourcedoctor key inspect {_q(name)} --emit {form} --output {_q(f'{name}.{form}')}"
-        )
+        fix.append(f"or: sourcedoctor key inspect {_q(name)} --emit {form} --output {_q(f'{name}.{form}')}")
         out.append(
             make_finding(
                 "key.unsupported_by_target",

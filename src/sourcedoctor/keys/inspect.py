@@ -45,9 +45,7 @@ def inspect_key(
     norm = normalize(data, limit=limit)
     base = KeyReport(source=name, target=target.name, format="unknown", description="")
     if norm.too_large:
-        return replace(
-            base, description="too large to be a key", findings=(F.too_large(norm.size, limit),)
-        )
+        return replace(base, description="too large to be a key", findings=(F.too_large(norm.size, limit),))
     if norm.text is None:
         return replace(base, description="binary data", findings=(F.binary_content(norm.size),))
     d = detect(norm.text)
@@ -79,9 +77,7 @@ def inspect_key(
             report,
             findings=(
                 *found,
-                F.public_not_private(
-                    d, name, report.authorized_keys_line, report.fingerprint_sha256
-                ),
+                F.public_not_private(d, name, report.authorized_keys_line, report.fingerprint_sha256),
             ),
         )
     # A private key of some format.

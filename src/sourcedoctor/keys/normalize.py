@@ -18,9 +18,7 @@ MAX_INPUT = 1 << 20
 _MARKERS = ("-----BEGIN ", "PuTTY-User-Key-File-", "---- BEGIN SSH2 ")
 _PUBLIC_LINE = re.compile(r"(?:^|\s)(?:ssh-|ecdsa-sha2-|sk-)[a-z0-9@.-]+ AAAA", re.M)
 _B64_BODY = re.compile(r"[A-Za-z0-9+/=_-]+")
-_BLOCK_START = re.compile(
-    r"^(-----BEGIN [A-Z0-9 ]+-----|PuTTY-User-Key-File-\d+:|---- BEGIN SSH2 )", re.M
-)
+_BLOCK_START = re.compile(r"^(-----BEGIN [A-Z0-9 ]+-----|PuTTY-User-Key-File-\d+:|---- BEGIN SSH2 )", re.M)
 _BLOCK_END = re.compile(
     r"^(-----END [A-Z0-9 ]+-----|Private-MAC: *[0-9a-fA-F]+|---- END SSH2 [A-Z ]+----)$", re.M
 )
@@ -92,9 +90,7 @@ def _clean(text: str, steps: list[str]) -> str:
     if stripped != text and stripped and text.rstrip("\r\n") != stripped:
         steps.append("surrounding whitespace")
     text = stripped
-    for _ in range(
-        2
-    ):  # '"..."' inside "'...'" happens when a JSON value is quoted again in a shell
+    for _ in range(2):  # '"..."' inside "'...'" happens when a JSON value is quoted again in a shell
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'`":
             text = text[1:-1].strip()
             steps.append("surrounding quotes")

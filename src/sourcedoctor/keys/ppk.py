@@ -90,9 +90,7 @@ def parse_ppk(text: str) -> PpkFile:
             try:
                 sections[name] = base64.b64decode(body, validate=True)
             except (binascii.Error, ValueError):
-                raise PpkError(
-                    "corrupt", f"the {name.split('-')[0].lower()} base64 is damaged"
-                ) from None
+                raise PpkError("corrupt", f"the {name.split('-')[0].lower()} base64 is damaged") from None
         else:
             headers[name] = value
     for needed in ("Encryption", "Public-Lines", "Private-Lines", "Private-MAC"):
@@ -220,9 +218,7 @@ def decrypt_ppk(ppk: PpkFile, passphrase: str | None) -> bytes:
     )
     if not hmac.compare_digest(hmac.new(mac_key, data, digest).digest(), ppk.mac):
         if ppk.encrypted:
-            raise PpkError(
-                "passphrase_wrong", "the MAC does not match: wrong passphrase (or a damaged file)"
-            )
+            raise PpkError("passphrase_wrong", "the MAC does not match: wrong passphrase (or a damaged file)")
         raise PpkError("corrupt", "the MAC does not match: the file was altered")
     return private
 
@@ -257,9 +253,7 @@ def _build_key(
         d, p, q, iqmp = priv.mpint(), priv.mpint(), priv.mpint(), priv.mpint()
         if min(e, n, d, p, q, iqmp) <= 1 or p * q != n:
             raise ValueError("p*q differs from n")
-        numbers = rsa.RSAPrivateNumbers(
-            p, q, d, d % (p - 1), d % (q - 1), iqmp, rsa.RSAPublicNumbers(e, n)
-        )
+        numbers = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), iqmp, rsa.RSAPublicNumbers(e, n))
         return numbers.private_key()
     if algo == "ssh-dss":
         p, q, g, y = pub.mpint(), pub.mpint(), pub.mpint(), pub.mpint()

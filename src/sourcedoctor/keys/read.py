@@ -33,8 +33,7 @@ def read_key_source(path_or_dash: str, *, limit: int = MAX_INPUT) -> bytes:
         raise KeySourceError(f"{path_or_dash} is a directory; give the private key file inside it")
     if stat.S_ISFIFO(mode):
         raise KeySourceError(
-            f"{path_or_dash} is a FIFO (named pipe); give a regular key file, or '-' "
-            "to read standard input"
+            f"{path_or_dash} is a FIFO (named pipe); give a regular key file, or '-' to read standard input"
         )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
         raise KeySourceError(f"{path_or_dash} is a device or socket, not a key file")

@@ -46,9 +46,7 @@ def load_ssh2(block: str, comment: str | None) -> asyncssh.SSHKey:
         r.uint32()
         spec, cipher = r.text(), r.text()
         if cipher != "none":
-            raise ValueError(
-                f"encrypted SSH.com keys ({cipher}) are not read here; convert with puttygen"
-            )
+            raise ValueError(f"encrypted SSH.com keys ({cipher}) are not read here; convert with puttygen")
         inner = WireReader(r.string())
         inner.uint32()
         key: rsa.RSAPrivateKey | dsa.DSAPrivateKey

@@ -49,6 +49,11 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _sed_literal(text: str) -> str:
+    """``text`` as a literal in a sed basic regular expression (| and + are plain there)."""
+    return "".join("\\" + ch if ch in "\\.[]*^$/" else ch for ch in text)
+
+
 def multichar_delimiter(text: str) -> str | None:
     """A 2-4 character separator that occurs equally often (at least once) on every probed line."""
     lines = [ln for ln in text.splitlines()[:_PROBE_LINES] if ln.strip()]
@@ -86,7 +91,7 @@ def read_delimited(text: str, *, name: str, target: TargetProfile, rows: int,
             f"{name} separates columns with the multi-character delimiter {multi!r}",
             evidence={"file": name, "delimiter": multi},
             fix=[f"Re-export {name} with a one-character delimiter, e.g.: "
-                 f"sed 's/{re.escape(multi).replace('/', chr(92) + '/')}/,/g' {name} > {name}.csv "
+                 f"sed 's/{_sed_literal(multi)}/,/g' {name} > {name}.csv "
                  "(only if no value contains a comma)"]))
     with tempfile.TemporaryDirectory(prefix="sourcedoctor-") as tmp:
         path = os.path.join(tmp, "sample.csv")

@@ -359,7 +359,7 @@ async def _sample_file(source: FileSource, entry: FileEntry, target: TargetProfi
         return _failed(entry, codes.make_finding(
             "file.unreadable", f"{entry.name} is {what}, not a regular file; it was not read",
             evidence={"file": entry.path, "kind": fresh.kind, "mode": fresh.permissions},
-            files=entry.path))
+            fix=[f"Remove {entry.name} from the folder, or replace it with a regular file."]))
     size = fresh.size
     try:
         head = await source.read(entry.path, 0, head_bytes if size is None else

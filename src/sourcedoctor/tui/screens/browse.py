@@ -109,7 +109,8 @@ class BrowseScreen(Screen[None]):
         if self.conn is not None:
             where = redacted_url(self.conn.settings)
         else:
-            where = f"{getattr(getattr(self.opened, 'source', None), 'scheme', '?')}:"
+            scheme = getattr(getattr(self.opened, "source", None), "scheme", "?")
+            where = f"{scheme}:{getattr(self.opened, 'folder', '')}"
         yield Static(f"Browse · {where}", id="title")
         with Horizontal(id="browse-body"):
             tree: Tree[FileEntry | None] = Tree("connecting…", id="tree")
@@ -147,6 +148,8 @@ class BrowseScreen(Screen[None]):
         folder = message.opened.folder
         tree.root.set_label(f"{folder or '.'}/")
         tree.root.data = None
+        self.query_one("#entry-info", Static).update(
+            f"{folder or '.'}\nListing up to {LISTING_LIMIT} entries per folder.")
         self.query_one("#browse-status", Static).update(
             "Enter: open a folder or preview a file · Esc back")
         self._list(tree.root, folder)
@@ -195,9 +198,8 @@ class BrowseScreen(Screen[None]):
         shown = len(listing.entries)
         self.query_one("#browse-status", Static).update(
             f"{shown} entries in {listing.folder or '.'}"
-            + (f", {len(message.flagged)} with naming problems (marked !)"
-               if message.flagged else "")
-            + " · Enter: preview a file · Esc back")
+            + (f" · {len(message.flagged)} naming problem(s), marked !" if message.flagged else "")
+            + " · Enter previews a file")
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[FileEntry | None]) -> None:

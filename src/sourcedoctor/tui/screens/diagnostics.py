@@ -175,10 +175,7 @@ class DiagnosticsScreen(Screen[None]):
         if report.root_cause is not None:
             checklist.highlight_check(report.root_cause.check)
         self.query_one(CheckDetail).show(checklist.selected_result())
-        keys = "r re-run · x export" + (" · e edit field" if culprit else "")
-        if can_browse(report) and self.conn is not None:
-            keys += " · b browse"
-        self.query_one("#diag-status", Static).update(f"{summary_line(report)}  ({keys})")
+        self.query_one("#diag-status", Static).update(summary_line(report))
 
     @on(OptionList.OptionHighlighted, "#checklist")
     def _highlighted(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
 
-from ...config.secrets import Redactor
+from ...config.secrets import MASK, Redactor
 from ...config.sftp import SftpSettings
 from ...model import Report
 from ..engine_parts import PartMissing, engine_part
@@ -86,8 +86,9 @@ class ExportScreen(Screen[None]):
             yield Static("Write to", classes="field-label")
             yield Input(str(self._default_path(self.formats[0])), id="path", compact=True)
         with Horizontal(id="export-buttons"):
-            yield Button("Write  ^W", id="write", variant="primary")
+            yield Button("Write  ^W", id="write", variant="primary", compact=True)
         yield Static("Redaction preview (exactly what the file will contain):", classes="section")
+        yield Static("", id="redaction-count", classes="note")
         with VerticalScroll(id="export-preview"):
             yield Static("", id="preview-text")
         yield Static("", id="export-status")
@@ -113,7 +114,13 @@ class ExportScreen(Screen[None]):
         return render(self.report, self.redactor)
 
     def _render_preview(self) -> None:
-        lines = self.rendered().splitlines()
+        rendered = self.rendered()
+        masked = rendered.count(MASK)
+        self.query_one("#redaction-count", Static).update(
+            f"{masked} secret value(s) replaced by {MASK}; key material and passwords in URLs are "
+            "always masked." if masked else
+            f"No secret value appears in this report (any would be replaced by {MASK}).")
+        lines = rendered.splitlines()
         shown = "\n".join(lines[:PREVIEW_LINES])
         if len(lines) > PREVIEW_LINES:
             shown += f"\n… {len(lines) - PREVIEW_LINES} more lines"

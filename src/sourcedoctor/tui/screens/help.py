@@ -39,7 +39,8 @@ def help_text() -> Text:
     from .preview import PreviewScreen
     from .setup import SetupScreen
 
-    text = Text("Keys\n", style="bold")
+    text = Text()
+    text.append("Keys\n", style="bold")
     for key, what in GLOBAL_KEYS:
         text.append(f"  {key:<16} {what}\n")
     for title, screen in (("Home", HomeScreen), ("Setup form", SetupScreen),

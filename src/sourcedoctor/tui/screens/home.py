@@ -46,10 +46,10 @@ class HomeScreen(Screen[None]):
                     Option("Try the demo server", id="demo"),
                     id="start",
                 )
-                yield Static("Demo fault (what the demo server gets wrong)", classes="section")
+                yield Static("Demo server fault", classes="section")
                 if self.faults is None:
                     yield Static("The demo server is not available yet in this build.",
-                                 id="fault-missing", classes="field-help")
+                                 id="fault-missing", classes="note")
                 else:
                     options = [("none — a healthy server", NO_FAULT)]
                     options += [(f"{name} — {desc}", name) for name, desc in self.faults.items()]
@@ -62,7 +62,7 @@ class HomeScreen(Screen[None]):
                                      id="profiles")
                 else:
                     yield Static("No saved profiles yet. Save one from the setup form (^S).",
-                                 classes="field-help")
+                                 classes="note")
         yield Footer()
 
     def on_mount(self) -> None:

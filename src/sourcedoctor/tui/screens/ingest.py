@@ -71,7 +71,7 @@ class IngestScreen(Screen[None]):
                 yield Static(label, classes="field-label")
                 yield Input(value, id=wid, placeholder=placeholder, compact=True)
         with Horizontal(id="ingest-buttons"):
-            yield Button("Ingest  ^G", id="ingest", variant="primary")
+            yield Button("Ingest  ^G", id="ingest", variant="primary", compact=True)
         yield ProgressBar(id="progress", show_eta=False)
         yield Static("", id="ingest-status")
         yield Static("Rejected rows", classes="section")

@@ -59,7 +59,8 @@ def _cell(value: Any) -> str:
 
 def schema_text(sample: SampleResult) -> Text:
     """Column name, type, nullability and an example, one block per column."""
-    text = Text("Schema\n", style="bold underline")
+    text = Text()
+    text.append("Schema\n", style="bold underline")
     if not sample.columns:
         text.append("no columns inferred\n", style="dim")
     for col in sample.columns:

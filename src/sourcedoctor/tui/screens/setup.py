@@ -63,6 +63,8 @@ class SetupScreen(Screen[None]):
         self._timeout = timeout
         self._note = note
         self._key_timer: Timer | None = None
+        #: The last key inspection (a KeyReport), for the panel and for tests.
+        self.key_report: Any | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("New SFTP connection · fields marked by the platform's names", id="title")
@@ -77,8 +79,8 @@ class SetupScreen(Screen[None]):
                 )
             yield SettingsForm(SftpSettings, self._initial)
             with Horizontal(id="setup-buttons"):
-                yield Button("Diagnose  ^R", id="diagnose", variant="primary")
-                yield Button("Save profile  ^S", id="save")
+                yield Button("Diagnose  ^R", id="diagnose", variant="primary", compact=True)
+                yield Button("Save profile  ^S", id="save", compact=True)
             yield Static("", id="setup-status")
         yield Footer()
 
@@ -233,6 +235,7 @@ class SetupScreen(Screen[None]):
         self.post_message(KeyInspected(report))
 
     def on_key_inspected(self, message: KeyInspected) -> None:
+        self.key_report = message.report
         panel = self.query_one("#key-report", Static)
         panel.display = True
         if message.report is None:

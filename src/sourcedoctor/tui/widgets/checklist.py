@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 from ...model import CheckResult, Status
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-TITLE_WIDTH = 22
+TITLE_WIDTH = 18
 #: Styles only add emphasis; the symbol and the word carry the meaning (NO_COLOR keeps both).
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -34,7 +34,7 @@ def result_row(result: CheckResult) -> Text:
     word = "" if status == Status.PASS else status.label
     row.append(f" {word:<5}", style=STATUS_STYLE[status])
     if status != Status.SKIP:
-        row.append(f" {duration_text(result.duration_ms):>8}", style="dim")
+        row.append(f" {duration_text(result.duration_ms):>7}", style="dim")
     return row
 
 

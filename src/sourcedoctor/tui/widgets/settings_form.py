@@ -125,9 +125,8 @@ class FormField(Vertical):
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        hint = f" ({spec.hint})" if spec.hint else ""
         with Horizontal(classes="field-line"):
-            yield Label(f"{spec.label}{hint}", classes="field-label")
+            yield Label(spec.label, classes="field-label")
             if spec.kind == "bool":
                 yield Checkbox(value=bool(self._value), id=f"field-{spec.name}", compact=True)
             elif spec.kind == "key":
@@ -143,12 +142,18 @@ class FormField(Vertical):
                     placeholder=placeholder,
                     compact=True,
                 )
-        yield Static(spec.help, id=f"help-{spec.name}", classes="field-help")
+        yield Static(self.help_line, id=f"help-{spec.name}", classes="field-help")
+
+    @property
+    def help_line(self) -> str:
+        """The field's description, led by the platform's name for it when it has one."""
+        spec = self.spec
+        return f"{spec.hint}: {spec.help}" if spec.hint else spec.help
 
     def show_error(self, message: str | None) -> None:
         """Replace the help line by ``✗ message`` (or restore the help)."""
         line = self.query_one(f"#help-{self.spec.name}", Static)
-        line.update(f"✗ {self.spec.label}: {message}" if message else self.spec.help)
+        line.update(f"✗ {self.spec.label}: {message}" if message else self.help_line)
         line.set_class(bool(message), "-error")
 
 
