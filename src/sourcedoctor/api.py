@@ -27,14 +27,15 @@ DEADLINE_STEPS = 12.0
 
 
 def tool_info() -> dict[str, Any]:
-    """Versions that matter when a report is read later."""
+    """Versions that matter when a report is read later (from package metadata: no imports)."""
+    from importlib import metadata
+
     versions: dict[str, Any] = {"sourcedoctor": __version__, "python": sys.version.split()[0]}
-    for mod in ("asyncssh", "cryptography", "dns", "duckdb", "paramiko"):
+    for dist in ("asyncssh", "cryptography", "dnspython", "duckdb", "paramiko", "textual"):
         try:
-            m = __import__(mod)
-            versions[mod if mod != "dns" else "dnspython"] = getattr(m, "__version__", "?")
-        except Exception:  # an optional library missing is a fact, not an error
-            versions[mod] = None
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:  # an optional library missing is a fact
+            versions[dist] = None
     versions["platform"] = platform.platform()
     return versions
 

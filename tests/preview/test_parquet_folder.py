@@ -99,8 +99,6 @@ async def test_capped_listing_keeps_platform_order(data_dir: Path) -> None:
     assert [s.path for s in result.samples] == ["f00.csv", "f01.csv", "f02.csv"]
 
 
-@pytest.mark.xfail(strict=True, reason="SftpSource.list keeps the first entries in server order "
-                   "and sorts after capping (sources/sftp.py; fix reported to the lead)")
 async def test_capped_sftp_listing_keeps_platform_order(sftp_source: FileSource,
                                                         data_dir: Path) -> None:
     for i in range(12):

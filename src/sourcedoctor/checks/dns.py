@@ -11,18 +11,16 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass, field
-from typing import Any
-
-import dns.asyncresolver
-import dns.exception
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING, Any
 
 from ..codes import make_finding
 from ..config.sftp import SftpSettings, parse_resolver
 from ..connectors.sftp.state import SftpState
 from ..model import Finding
 from .base import Check, Context, Outcome
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 
 def address_scope(addr: str) -> str:
@@ -49,6 +47,10 @@ class Resolution:
 async def _query(
     resolver: dns.asyncresolver.Resolver, name: str, rdtype: str, out: Resolution
 ) -> None:
+    import dns.exception
+    import dns.rdatatype
+    import dns.resolver
+
     try:
         answer = await resolver.resolve(name, rdtype, search=False)
     except dns.resolver.NXDOMAIN:
@@ -75,6 +77,9 @@ async def resolve_with_dnspython(
     name: str, nameserver: tuple[str, int] | None, timeout: float
 ) -> tuple[Resolution, str]:
     """Ask for A and AAAA at once. Returns the resolution and the resolver's description."""
+    # dnspython costs ~0.1 s to import; most runs resolve through the system and never need it.
+    import dns.asyncresolver
+
     resolver = dns.asyncresolver.Resolver(configure=nameserver is None)
     if nameserver is not None:
         resolver.nameservers = [nameserver[0]]

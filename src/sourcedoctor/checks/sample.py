@@ -11,7 +11,7 @@ from typing import Any
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
 from ..model import Finding
-from ..preview import folder_consistency, sample_bytes, sample_file
+from .. import preview
 from .base import Check, Context, Outcome
 
 #: Codes that mean "there is no readable data"; everything else is about the format.
@@ -38,11 +38,11 @@ class SampleCheck(Check[SftpSettings, SftpState]):
                 continue
             if head.startswith(PARQUET_MAGIC) and st.source is not None:
                 # Parquet keeps its schema in the footer: a range read at the end, not the head.
-                result = await sample_file(st.source, entry, target=ctx.target,
+                result = await preview.sample_file(st.source, entry, target=ctx.target,
                                            head_bytes=ctx.settings.head_bytes,
                                            timeout=ctx.step_timeout)
             else:
-                result = sample_bytes(head, name=entry.path, size=entry.size, target=ctx.target)
+                result = preview.sample_bytes(head, name=entry.path, size=entry.size, target=ctx.target)
             st.samples.append(result)
         findings = [f for r in st.samples for f in r.findings if f.code in SAMPLE_CODES]
         facts: dict[str, Any] = {
@@ -62,7 +62,7 @@ class FormatCheck(Check[SftpSettings, SftpState]):
         samples = ctx.state.samples
         findings: list[Finding] = [
             f for r in samples for f in r.findings if f.code not in SAMPLE_CODES]
-        findings += folder_consistency(samples)
+        findings += preview.folder_consistency(samples)
         facts: dict[str, Any] = {
             "files": [{"path": r.path, "format": r.format, "columns": [c.name for c in r.columns],
                        "rows_sampled": len(r.rows), "confidence": r.confidence} for r in samples]}

@@ -83,7 +83,7 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
     sys.exit(ExitCode.FAILED if worst >= Severity.FAIL else ExitCode.OK)
 
 
-async def _preview_sftp(url: str, target: TargetProfile, timeout: float,  # noqa: ASYNC109 (a budget for several awaits)
+async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
                         secrets: dict[str, Any], kwargs: dict[str, Any],
                         fmt: str) -> PreviewResult:
     from .. import api

@@ -42,7 +42,7 @@ def _pick(entries: tuple[FileEntry, ...], file: str | None, count: int) -> list[
 async def preview_path(source: FileSource, path: str, *, target: TargetProfile,
                        file: str | None = None, rows: int = 100, head_bytes: int = DEFAULT_HEAD,
                        max_entries: int = 10_000, depth: int = 0, glob: str | None = None,
-                       sample_files: int = 3, timeout: float = 10.0) -> PreviewResult:  # noqa: ASYNC109 (a budget for several awaits)
+                       sample_files: int = 3, timeout: float = 10.0) -> PreviewResult:
     """Preview ``path`` on ``source``: a single file, or a folder's first ``sample_files`` files
     in the order the platform takes them (or ``file`` alone). Never raises for source or data
     problems; they are findings."""

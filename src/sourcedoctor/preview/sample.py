@@ -331,7 +331,7 @@ def _failed(entry: FileEntry, finding: Finding, size: int | None = None) -> Samp
 
 async def sample_file(source: FileSource, entry: FileEntry, *, target: TargetProfile,
                       head_bytes: int = DEFAULT_HEAD, rows: int = 100,
-                      timeout: float = 10.0) -> SampleResult:  # noqa: ASYNC109 (a budget for several awaits)
+                      timeout: float = 10.0) -> SampleResult:
     """Sample one file through ``source``, reading only its head (plus footer/tail ranges).
 
     Source errors (permission, vanished, FIFO, I/O) and timeouts become findings; never raises for
@@ -347,7 +347,7 @@ async def sample_file(source: FileSource, entry: FileEntry, *, target: TargetPro
 
 
 async def _sample_file(source: FileSource, entry: FileEntry, target: TargetProfile,
-                       head_bytes: int, rows: int, timeout: float) -> SampleResult:  # noqa: ASYNC109 (a budget for several awaits)
+                       head_bytes: int, rows: int, timeout: float) -> SampleResult:
     try:
         fresh = await source.stat(entry.path)
     except SourceError as err:

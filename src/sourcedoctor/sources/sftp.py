@@ -98,10 +98,12 @@ class SftpSource:
                         queue.append((full, level + 1))
                     if glob and entry.kind != "dir" and not fnmatch.fnmatch(fname, glob):
                         continue
-                    if len(kept) < limit:
-                        kept.append(entry)
-                    else:
-                        truncated += 1
+                    kept.append(entry)
+                    if len(kept) >= 2 * limit:
+                        # Keep the first `limit` in platform (path) order, not server order.
+                        kept.sort(key=lambda e: e.path)
+                        truncated += len(kept) - limit
+                        del kept[limit:]
                     if seen >= budget:
                         break
             except (asyncssh.SFTPError, OSError) as exc:
@@ -110,7 +112,8 @@ class SftpSource:
                     raise err from None
                 errors.append(str(err))
         kept.sort(key=lambda e: e.path)
-        return Listing(folder, tuple(kept), truncated, tuple(errors))
+        truncated += max(0, len(kept) - limit)
+        return Listing(folder, tuple(kept[:limit]), truncated, tuple(errors))
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         try:

@@ -85,6 +85,8 @@ class KeyInput(Input):
         if event.text:
             text = event.text.replace("\r\n", "\n").strip("\n").replace("\n", PASTE_NEWLINE)
             self.insert_text_at_cursor(text)
+        # Input's own handler (which keeps only the first line) must not run after this one.
+        event.prevent_default()
         event.stop()
 
 

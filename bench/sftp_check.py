@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Benchmark: sourcedoctor's full healthy SFTP diagnosis vs. what a support engineer runs by hand.
+
+Baseline (same run, same sshd on loopback): ``ssh-audit`` (algorithm audit) plus one OpenSSH
+``sftp`` session that lists the folder and fetches the first file. Measured: the ``sourcedoctor
+check`` process from start to exit (DNS to the sampled bytes). Goal: ratio <= 0.8.
+
+Second figure: a filtered port (a network namespace whose nftables drops SYNs): the time to a
+verdict must stay <= 1.1 x --timeout.
+
+Run from the repository root as root (sshd, namespaces):  python3 bench/sftp_check.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fixtures.keys import make_key  # noqa: E402
+from tests.fixtures.netns import FilteredHost  # noqa: E402
+from tests.fixtures.sshd import USER, SshdServer, ensure_test_users  # noqa: E402
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, input=stdin, timeout=120,
+                          env={**os.environ, **(env or {})}, check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode not in (0, 1, 2, 3):  # ssh-audit exits 1-3 when it has warnings
+        raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-500:]}")
+    return elapsed
+
+
+def median_of(runs: int, argv: list[str], **kw: object) -> float:
+    timed(argv, **kw)  # type: ignore[arg-type]  # warm-up: page cache, host key cache
+    return statistics.median(timed(argv, **kw) for _ in range(runs))  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=2.0, help="--timeout for the filtered port")
+    args = parser.parse_args()
+    for tool in ("ssh-audit", "sftp", "sourcedoctor"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed (pip install ssh-audit / apt-get install "
+                             "openssh-client / pip install -e .)")
+    ensure_test_users()
+    work = Path(tempfile.mkdtemp(prefix="sd-bench-"))
+    key = make_key(work, type="ed25519")
+    with SshdServer() as sshd:
+        sshd.authorize(USER, key.public_line)
+        known = sshd.write_known_hosts(work / "known_hosts")
+        batch = work / "batch"
+        batch.write_text(f"ls data\nget data/customers.csv {work / 'got.csv'}\n")
+        # --skip-rate-test: its DHEat probe opens ~40 connections, which no engineer waits for.
+        audit = ["ssh-audit", "-n", "--skip-rate-test", "-p", str(sshd.port), "127.0.0.1"]
+        sftp = ["sftp", "-q", "-b", str(batch), "-i", str(key.private), "-P", str(sshd.port),
+                "-o", f"UserKnownHostsFile={known}", "-o", "BatchMode=yes", f"{USER}@127.0.0.1"]
+        check = ["sourcedoctor", "check", f"sftp://{USER}@127.0.0.1:{sshd.port}/data",
+                 "--key", str(key.private), "--known-hosts", str(known), "--file", "customers.csv",
+                 "--format", "json", "--no-prompt"]
+        t_audit = median_of(args.runs, audit)
+        t_sftp = median_of(args.runs, sftp)
+        t_check = median_of(args.runs, check)
+    baseline = t_audit + t_sftp
+    print(f"healthy diagnosis, OpenSSH sshd on loopback, median of {args.runs} runs")
+    print(f"  ssh-audit                         {t_audit:7.3f} s")
+    print(f"  sftp (ls + get first file)        {t_sftp:7.3f} s")
+    print(f"  baseline (sum)                    {baseline:7.3f} s")
+    print(f"  sourcedoctor check (whole process){t_check:7.3f} s")
+    print(f"  ratio sourcedoctor / baseline     {t_check / baseline:7.2f}   (goal <= 0.80)")
+
+    with FilteredHost() as host:
+        argv = ["sourcedoctor", "check", f"sftp://bob@{host.address}:{host.port}/x",
+                "--timeout", f"{args.timeout:g}", "--no-prompt", "--format", "json"]
+        t_filtered = statistics.median(timed(argv) for _ in range(3))
+    print(f"filtered port (SYNs dropped), --timeout {args.timeout:g} s, median of 3")
+    print(f"  time to verdict                   {t_filtered:7.3f} s")
+    print(f"  ratio to --timeout                {t_filtered / args.timeout:7.2f}   (goal <= 1.10)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
