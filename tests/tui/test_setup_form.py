@@ -22,7 +22,7 @@ from sourcedoctor.tui.profiles import ProfileStore, real_keyring
 from sourcedoctor.tui.screens.profile_name import ProfileNameScreen
 from sourcedoctor.tui.screens.setup import SetupScreen
 from sourcedoctor.tui.widgets.settings_form import FormField, SettingsForm, field_specs
-from tests.fixtures.keys import make_key
+from tests.fixtures.keys import KeyFiles, make_key
 
 from .conftest import wait_until
 
@@ -69,10 +69,18 @@ async def _paste(pilot: Any, text: str) -> None:
     await pilot.pause()
 
 
-async def test_live_key_inspection_of_a_pasted_key(tmp_path: Path, profiles: ProfileStore) -> None:
+@pytest.fixture
+def encrypted_key(tmp_path: Path) -> tuple[KeyFiles, str]:
+    """An ed25519 key encrypted by ssh-keygen, and ssh-keygen's own SHA256 fingerprint of it."""
     key = make_key(tmp_path, "ed25519", passphrase="correct horse")
-    fingerprint = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True,
-                                 text=True, check=True).stdout.split()[1]
+    listed = subprocess.run(["ssh-keygen", "-lf", str(key.public)], capture_output=True,
+                            text=True, check=True, timeout=30).stdout
+    return key, listed.split()[1]
+
+
+async def test_live_key_inspection_of_a_pasted_key(encrypted_key: tuple[KeyFiles, str],
+                                                   profiles: ProfileStore) -> None:
+    key, fingerprint = encrypted_key
     app = SourceDoctorApp(profiles=profiles)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("n")
@@ -182,7 +190,8 @@ async def test_profile_secrets_go_to_the_keyring(profiles: ProfileStore,
     app = SourceDoctorApp(profiles=profiles)
     async with app.run_test(size=(100, 30)) as pilot:
         app.action_open_profile("prod")
-        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen)
+                         and bool(app.screen.query(SettingsForm)))
         form = app.screen.query_one(SettingsForm)
         assert form.values()["password"] == VALUES["password"]
         assert form.values()["host"] == VALUES["host"]

@@ -57,7 +57,7 @@ def tmux_app(tmp_path: Path) -> Iterator[Tmux]:
     # A private HOME/XDG so the test never reads or writes the user's profiles.
     env_file.write_text(
         f"export HOME={tmp_path} XDG_CONFIG_HOME={tmp_path}/config XDG_DATA_HOME={tmp_path}/data "
-        "TERM=xterm-256color\n")
+        "TERM=xterm-256color NO_COLOR=1\n")
     command = f". {env_file}; cd {tmp_path}; {script}; echo EXITED-$?; sleep 30"
     subprocess.run([tmux, "new-session", "-d", "-s", name, "-x", "100", "-y", "30", command],
                    check=True, timeout=10, env={**os.environ, "TMUX": ""})

@@ -166,7 +166,8 @@ class SourceDoctorApp(App[None]):
     def on_demo_started(self, message: DemoStarted) -> None:
         self.demo_settings = message.settings
         faults = self.faults or {}
-        target = target_for_fault(message.fault, faults)
+        # An explicit --target wins; otherwise the fault's own platform (kbdint-only → aep).
+        target = self.target if self.target != "generic" else target_for_fault(message.fault, faults)
         fault = message.fault or "none (healthy server)"
         note = (f"Demo server on 127.0.0.1:{message.settings.port} · fault: {fault} · "
                 "press ^R to diagnose")

@@ -26,11 +26,11 @@ def duration_text(ms: int) -> str:
     return f"{ms} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
-def result_row(result: CheckResult) -> Text:
+def result_row(result: CheckResult, width: int = TITLE_WIDTH) -> Text:
     """The row of a finished check: symbol, title, a word for anything but a pass, duration."""
     status = result.status
     row = Text(f"{status.symbol} ", style=STATUS_STYLE[status])
-    row.append(result.title[:TITLE_WIDTH].ljust(TITLE_WIDTH))
+    row.append(result.title[:width].ljust(width))
     word = "" if status == Status.PASS else status.label
     row.append(f" {word:<5}", style=STATUS_STYLE[status])
     if status != Status.SKIP:
@@ -38,10 +38,10 @@ def result_row(result: CheckResult) -> Text:
     return row
 
 
-def running_row(title: str, frame: int) -> Text:
+def running_row(title: str, frame: int, width: int = TITLE_WIDTH) -> Text:
     """The row of a running check: a spinner glyph and the word ``running``."""
     row = Text(f"{SPINNER[frame % len(SPINNER)]} ", style="bold cyan")
-    row.append(title[:TITLE_WIDTH].ljust(TITLE_WIDTH))
+    row.append(title[:width].ljust(width))
     row.append(" running", style="cyan")
     return row
 
@@ -70,13 +70,13 @@ class CheckList(OptionList):
     def begin(self, check_id: str, title: str) -> None:
         """Show a running row for ``check_id``."""
         self._in_progress[check_id] = title
-        self._put(check_id, running_row(title, self._frame))
+        self._put(check_id, running_row(title, self._frame, self.title_width))
 
     def conclude(self, result: CheckResult) -> None:
         """Replace the row of ``result.check_id`` with its outcome."""
         self._in_progress.pop(result.check_id, None)
         self.results[result.check_id] = result
-        self._put(result.check_id, result_row(result))
+        self._put(result.check_id, result_row(result, self.title_width))
 
     def show_all(self, results: tuple[CheckResult, ...]) -> None:
         """Render a finished report's results at once (an opened report, a snapshot)."""
@@ -111,4 +111,16 @@ class CheckList(OptionList):
             return
         self._frame += 1
         for check_id, title in self._in_progress.items():
-            self.replace_option_prompt(check_id, running_row(title, self._frame))
+            self.replace_option_prompt(check_id, running_row(title, self._frame,
+                                                             self.title_width))
+
+    @property
+    def title_width(self) -> int:
+        """Characters left for the title once symbol, word and duration have theirs."""
+        inner = self.scrollable_content_region.width
+        return TITLE_WIDTH if inner <= 0 else max(10, min(32, inner - 16))
+
+    def on_resize(self) -> None:
+        # Re-render every row to the new width (titles get the room there is).
+        for check_id, result in self.results.items():
+            self.replace_option_prompt(check_id, result_row(result, self.title_width))
