@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fixtures.keys import make_key  # noqa: E402
-from tests.fixtures.netns import FilteredHost  # noqa: E402
-from tests.fixtures.sshd import USER, SshdServer, ensure_test_users  # noqa: E402
+from tests.fixtures.keys import make_key
+from tests.fixtures.netns import FilteredHost
+from tests.fixtures.sshd import USER, SshdServer, ensure_test_users
 
 
 def timed(argv: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> float:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from sourcedoctor.preview import folder_consistency, naming_findings, preview_path, sample_file
 from sourcedoctor.sources.base import FileEntry, FileSource
 from sourcedoctor.sources.local import LocalSource

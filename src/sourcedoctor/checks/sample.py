@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import preview
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
 from ..model import Finding
-from .. import preview
 from .base import Check, Context, Outcome
 
 #: Codes that mean "there is no readable data"; everything else is about the format.

@@ -271,7 +271,7 @@ async def _ingest_sftp(
     mapping: Mapping,
     force: bool,
     target: str,
-    timeout: float,  # noqa: ASYNC109 - the per-step budget handed to the SFTP engine
+    timeout: float,
     file_: str | None,
     max_bytes: int,
     known_hosts: str | None,
