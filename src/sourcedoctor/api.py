@@ -83,6 +83,8 @@ def reproduce_command(settings: SftpSettings, target: str, timeout: float) -> st
         parts += ["--timeout", f"{timeout:g}"]
     if settings.max_connections != 3:
         parts += ["--max-connections", str(settings.max_connections)]
+    if settings.max_entries != 10_000:
+        parts += ["--max-entries", str(settings.max_entries)]
     return " ".join(parts)
 
 

@@ -218,3 +218,11 @@ async def test_pinned_fingerprint_of_another_key_type_is_explained(sshd) -> None
     assert failing(report) == "ssh.hostkey_unknown"  # not reported as an interception
     assert other in report.result("ssh.hostkey").findings[0].evidence["pinned_matches"].values()  # type: ignore[union-attr]
     assert status(report, "ssh.auth") == Status.SKIP
+
+
+@pytest.mark.dnsmasq
+async def test_healthy_through_cname_at_the_given_resolver(sshd, dnsmasq) -> None:
+    report = await diagnose(**sshd_values(sshd, host="chain.test", resolver=dnsmasq.resolver))
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert report.root_cause is None
+    assert facts(report, "dns.resolve")["cname_chain"] == ["alias.test.", "ok.test."]

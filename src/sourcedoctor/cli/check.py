@@ -40,6 +40,8 @@ from .options import read_secret_options, secret_options
 @click.option("--max-connections", type=click.IntRange(1, 16), default=3, show_default=True,
               help="Parallel connections the platform opens (the probe never opens more).")
 @click.option("--file", "file_", help="Sample this file of the folder only.")
+@click.option("--max-entries", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+              help="Most folder entries ever listed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here instead of stdout.")
@@ -47,7 +49,8 @@ from .options import read_secret_options, secret_options
               help="Also replace host names, IPs and user names with pseudonyms.")
 def command(url: str, folder: str | None, user: str | None, known_hosts: str | None,
             host_key_fingerprint: str | None, accept_new: bool, resolver: str | None,
-            target: str, timeout: float, max_connections: int, file_: str | None, fmt: str,
+            target: str, timeout: float, max_connections: int, file_: str | None,
+            max_entries: int, fmt: str,
             output: Path | None, redact_hosts: bool, **secret_opts: Any) -> None:
     """Diagnose an SFTP source layer by layer: DNS → TCP → banner → key exchange → host key →
     auth → SFTP → folder → files → sample → format. Stops at the first broken layer and says
@@ -62,7 +65,8 @@ def command(url: str, folder: str | None, user: str | None, known_hosts: str | N
         settings = api.sftp_settings(
             url, folder=folder, user=user, known_hosts=known_hosts,
             host_key_fingerprint=host_key_fingerprint, accept_new=accept_new or None,
-            resolver=resolver, max_connections=max_connections, file=file_, **secrets.values,
+            resolver=resolver, max_connections=max_connections, file=file_,
+            max_entries=max_entries, **secrets.values,
         )
     except SettingsError as exc:
         err.print(f"error: {exc.field}: {exc.message}", markup=False)

@@ -66,8 +66,8 @@ class SavedProfile:
             return f"{where}; {', '.join(self.secrets_in_keyring)} stored in the system keyring."
         if self.secrets_dropped:
             dropped = ", ".join(self.secrets_dropped)
-            return (f"{where}; no system keyring is available, so {dropped} were NOT saved "
-                    "(type them again next time).")
+            return (f"{where}; no system keyring is available, so these were NOT saved: "
+                    f"{dropped} (type them again next time).")
         return f"{where}."
 
 
