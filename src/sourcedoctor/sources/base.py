@@ -47,6 +47,30 @@ class Listing:
         return tuple(e for e in self.entries if e.is_file)
 
 
+class CappedEntries:
+    """Keeps the first ``limit`` entries in platform (path) order while a listing streams in,
+    in bounded memory (at most twice the cap), counting what it leaves out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[FileEntry] = []
+        self.truncated = 0
+
+    def add(self, entry: FileEntry) -> None:
+        self.kept.append(entry)
+        if len(self.kept) >= 2 * self.limit:
+            self._cut()
+
+    def _cut(self) -> None:
+        self.kept.sort(key=lambda e: e.path)
+        self.truncated += max(0, len(self.kept) - self.limit)
+        del self.kept[self.limit :]
+
+    def listing(self, folder: str, errors: list[str]) -> Listing:
+        self._cut()
+        return Listing(folder, tuple(self.kept), self.truncated, tuple(errors))
+
+
 class FileSource(Protocol):
     """What sampling, preview and ingest need from any place that holds files."""
 

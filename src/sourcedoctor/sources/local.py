@@ -14,7 +14,7 @@ import os
 import stat as statmod
 from pathlib import Path
 
-from .base import FileEntry, Listing, SourceError
+from .base import CappedEntries, FileEntry, Listing, SourceError
 
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop, so a
 #: folder with millions of files cannot make a listing unbounded in time.
@@ -81,8 +81,7 @@ class LocalSource:
         return _entry(path, st)
 
     def _list(self, folder: str, limit: int, depth: int, glob: str | None) -> Listing:
-        kept: list[FileEntry] = []
-        truncated = 0
+        capped = CappedEntries(limit)
         errors: list[str] = []
         queue: list[tuple[str, int]] = [(folder, 0)]
         budget = limit * _COUNT_FACTOR
@@ -113,12 +112,7 @@ class LocalSource:
                             queue.append((full, level + 1))
                         if glob and entry.kind != "dir" and not fnmatch.fnmatch(de.name, glob):
                             continue
-                        kept.append(entry)
-                        if len(kept) >= 2 * limit:
-                            # keep the first `limit` in platform (path) order, not scan order
-                            kept.sort(key=lambda e: e.path)
-                            truncated += len(kept) - limit
-                            del kept[limit:]
+                        capped.add(entry)
                         if seen >= budget:
                             break
             except OSError as exc:
@@ -126,9 +120,7 @@ class LocalSource:
                 if current == folder:
                     raise err from None
                 errors.append(str(err))
-        kept.sort(key=lambda e: e.path)
-        truncated += max(0, len(kept) - limit)
-        return Listing(folder, tuple(kept[:limit]), truncated, tuple(errors))
+        return capped.listing(folder, errors)
 
     def _read(self, path: str, offset: int, length: int) -> bytes:
         real = self._real(path)

@@ -8,7 +8,7 @@ import stat as statmod
 
 import asyncssh
 
-from .base import FileEntry, Listing, SourceError
+from .base import CappedEntries, FileEntry, Listing, SourceError
 
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
 #: with millions of files must not make a listing unbounded in time.
@@ -76,8 +76,7 @@ class SftpSource:
     async def list(
         self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
     ) -> Listing:
-        kept: list[FileEntry] = []
-        truncated = 0
+        capped = CappedEntries(limit)
         errors: list[str] = []
         queue: list[tuple[str, int]] = [(folder, 0)]
         budget = limit * _COUNT_FACTOR
@@ -98,12 +97,7 @@ class SftpSource:
                         queue.append((full, level + 1))
                     if glob and entry.kind != "dir" and not fnmatch.fnmatch(fname, glob):
                         continue
-                    kept.append(entry)
-                    if len(kept) >= 2 * limit:
-                        # Keep the first `limit` in platform (path) order, not server order.
-                        kept.sort(key=lambda e: e.path)
-                        truncated += len(kept) - limit
-                        del kept[limit:]
+                    capped.add(entry)
                     if seen >= budget:
                         break
             except (asyncssh.SFTPError, OSError) as exc:
@@ -111,9 +105,7 @@ class SftpSource:
                 if current == folder:
                     raise err from None
                 errors.append(str(err))
-        kept.sort(key=lambda e: e.path)
-        truncated += max(0, len(kept) - limit)
-        return Listing(folder, tuple(kept[:limit]), truncated, tuple(errors))
+        return capped.listing(folder, errors)
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         try:
