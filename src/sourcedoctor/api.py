@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import platform
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -88,6 +91,23 @@ def reproduce_command(settings: SftpSettings, target: str, timeout: float) -> st
     return " ".join(parts)
 
 
+_prefetched = threading.Event()
+
+
+def _prefetch_sniffers() -> None:
+    """Import the data sniffers (DuckDB, charset-normalizer: ~0.1 s) in a background thread while
+    the network layers run, so the sample layer does not pay for it at the end of the run."""
+    if _prefetched.is_set():
+        return
+    _prefetched.set()
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the sample layer imports again and reports errors
+            importlib.import_module("sourcedoctor.preview.sample")
+
+    threading.Thread(target=load, name="prefetch-sniffers", daemon=True).start()
+
+
 def sftp_runner(
     settings: SftpSettings,
     *,
@@ -97,6 +117,7 @@ def sftp_runner(
 ) -> Runner:
     """A Runner for the full SFTP diagnosis (or the plan up to and including ``stop_after``)."""
     profile = get_target(target)
+    _prefetch_sniffers()
     plan = build_plan(settings, profile)
     if stop_after is not None:
         ids = [c.id for c in plan]

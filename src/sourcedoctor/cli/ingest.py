@@ -1,7 +1,14 @@
 """``sourcedoctor ingest (sftp://… | PATH) --dataset NAME``: land a preview batch in the lake.
 
-Exit codes: 0 the batch landed (rejects included) or was already there; 1 the lake is busy or the
-diagnosis before the folder failed; 2 bad input (option, file, mapping); 130 interrupted.
+Every file is sampled by the preview's sampler first, so the dataset gets the dialect and types
+``sourcedoctor preview`` shows, and a file the lake cannot read is refused with the preview's
+finding code before DuckDB is asked to read it.
+
+Exit codes: 0 the batch landed (rejects included) or was already there; 1 the source cannot be
+ingested as it is (a blocking data finding, or the diagnosis before the folder failed) or the lake
+is busy; 2 bad input (option, missing file, mapping); 130 interrupted.
+
+Only the sftp:// path imports the SSH stack (``sourcedoctor.api``); a local ingest never loads it.
 """
 
 from __future__ import annotations
@@ -20,8 +27,19 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
 from ..config.sftp import SettingsError
 from ..exitcodes import ExitCode
-from ..lake import DEFAULT_ROWS, BatchResult, Lake, LakeBusy, LakeError, Mapping, load_mapping
+from ..lake import (
+    DEFAULT_ROWS,
+    BatchResult,
+    DataRefused,
+    Lake,
+    LakeBusy,
+    LakeError,
+    Mapping,
+    Sampling,
+    load_mapping,
+)
 from ..lake.remote import DEFAULT_MAX_BYTES
+from ..lake.sampling import DEFAULT_HEAD
 from .options import read_secret_options, secret_options
 
 _MAX_LOCAL_FILES = 1000
@@ -95,6 +113,13 @@ def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.U
     show_default=True,
     help="json prints the batch result on stdout.",
 )
+@click.option(
+    "--head-bytes",
+    type=click.IntRange(4096, 64 << 20),
+    default=DEFAULT_HEAD,
+    show_default=True,
+    help="Bytes of each file's head the preview sampler reads to decide format, dialect, types.",
+)
 @click.option("--file", "file_", help="Over SFTP: ingest this file of the folder only.")
 @click.option(
     "--max-bytes",
@@ -122,6 +147,7 @@ def command(
     lake_path: Path | None,
     force: bool,
     fmt: str,
+    head_bytes: int,
     file_: str | None,
     max_bytes: int,
     known_hosts: str | None,
@@ -138,6 +164,7 @@ def command(
     except click.BadParameter as exc:
         fail(err, "rows", exc.message)
     lake = Lake(lake_path)
+    sampling = Sampling(target=target, head_bytes=head_bytes, timeout=timeout)
     try:
         mapping = load_mapping(map_file) if map_file else Mapping()
         show_bar = fmt == "text" and err.is_terminal
@@ -151,8 +178,7 @@ def command(
                         rows=rows,
                         mapping=mapping,
                         force=force,
-                        target=target,
-                        timeout=timeout,
+                        sampling=sampling,
                         file_=file_,
                         max_bytes=max_bytes,
                         known_hosts=known_hosts,
@@ -172,7 +198,10 @@ def command(
                     force=force,
                     progress=bar,
                     source_label=str(Path(source).resolve()),
+                    sampling=sampling,
                 )
+    except DataRefused as exc:
+        _refused(err, exc, fmt)
     except LakeBusy as exc:
         fail(err, exc.field, exc.message, ExitCode.FAILED)
     except (LakeError, SettingsError) as exc:
@@ -195,6 +224,24 @@ def command(
     else:
         _summary(err, lake, result, reasons)
     sys.exit(ExitCode.OK)
+
+
+def _refused(err: Console, exc: DataRefused, fmt: str) -> None:
+    """A file the lake cannot read: the preview's finding(s) and fix, exit 1 (the command was
+    right; the data must change)."""
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"refused": exc.label, "findings": [f.to_dict() for f in exc.findings]}, indent=2
+            )
+        )
+    err.print(f"error: {exc.field}: {exc.message}", markup=False)
+    for extra in exc.findings[1:]:
+        err.print(f"  also {extra.code}: {extra.summary}", markup=False)
+    for step in exc.findings[0].fix:
+        err.print(f"  fix: {step}", markup=False)
+    err.print("  nothing was stored; see: sourcedoctor preview " + exc.label, markup=False)
+    sys.exit(ExitCode.FAILED)
 
 
 class _Bar:
@@ -241,6 +288,8 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
         )
         return
     err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False)
+    for note in r.notes:
+        err.print(f"  ! {note.code}: {note.summary}", markup=False)
     for f in r.files:
         err.print(
             f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
@@ -270,8 +319,7 @@ async def _ingest_sftp(
     rows: int | None,
     mapping: Mapping,
     force: bool,
-    target: str,
-    timeout: float,
+    sampling: Sampling,
     file_: str | None,
     max_bytes: int,
     known_hosts: str | None,
@@ -296,6 +344,7 @@ async def _ingest_sftp(
         **secrets.values,
     )
     label = redacted_url(settings)
+    target, timeout = sampling.target, sampling.timeout
     try:
         async with api.open_sftp_source(settings, target=target, timeout=timeout) as opened:
             if file_:
@@ -317,6 +366,7 @@ async def _ingest_sftp(
                 progress=progress,
                 source_label=label,
                 max_bytes=max_bytes,
+                sampling=sampling,
             )
     except api.DiagnosisFailed as exc:
         root = exc.report.root_cause

@@ -3,10 +3,14 @@
 Public API (used by the CLI and the TUI)::
 
     lake = Lake(path)                      # default: platformdirs user data dir / lake.duckdb
-    result = lake.ingest(path_or_plan_or_sample, "customers", rows=10_000, mapping=load_mapping(f))
+    result = lake.ingest(path_or_plan_or_sample, "customers", rows=10_000, mapping=load_mapping(f),
+                         sampling=Sampling(target="aep"))   # files sampled as the preview does
     lake.datasets(); lake.batches(); lake.rejects(batch_id); lake.show("customers", 20)
     lake.export("customers", "out.parquet", "parquet")
     await ingest_from_source(lake, file_source, ["in/a.csv"], "customers")   # SFTP etc.
+
+A file the preview finds unreadable (empty, unknown bytes, an archive, UTF-16...) raises
+``DataRefused`` (a LakeError) carrying the preview's findings; nothing is stored.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from .errors import LakeBusy, LakeError
 from .mapping import Mapping, load_mapping, mapping_from_dict
 from .names import normalise_name, unique_names
 from .plan import IngestPlan, plan_for_path, plan_from_sample
+from .readable import DataRefused, blocking_findings
 from .remote import DEFAULT_MAX_BYTES, fetch_sample, ingest_from_source
+from .sampling import Sampling
 from .store import DEFAULT_ROWS, BatchResult, Lake, default_lake_path
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_ROWS",
     "BatchResult",
+    "DataRefused",
     "IngestPlan",
     "Lake",
     "LakeBusy",
@@ -30,6 +37,8 @@ __all__ = [
     "Mapping",
     "PreparedFile",
     "RecordCutter",
+    "Sampling",
+    "blocking_findings",
     "default_lake_path",
     "fetch_sample",
     "ingest_from_source",

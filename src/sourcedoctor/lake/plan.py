@@ -1,25 +1,26 @@
-"""IngestPlan: how to read one local file (from the preview's SampleResult or DuckDB's sniffer)."""
+"""IngestPlan: how DuckDB reads one local file, built from the preview's SampleResult.
+
+The preview's sampler decides format, compression, encoding, dialect and column types; the lake
+uses them as they are, so ``sourcedoctor preview`` and ``sourcedoctor ingest`` agree on every file.
+DuckDB's own ``sniff_csv`` only fills in what a sample did not say.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from .errors import LakeError
+from .readable import notes, refuse_unreadable
+from .sampling import Sampling, sample_local
 
 if TYPE_CHECKING:
+    from ..model import Finding
     from ..preview.model import SampleResult
-
-#: Formats the lake reads, and the compressions it can stream (others: decompress first).
-FORMATS = ("csv", "json_lines", "json_array", "parquet")
-COMPRESSIONS = (None, "gzip", "bzip2")
-
-_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class IngestPlan:
     encoding: str | None = None
     compression: str | None = None
     columns: tuple[tuple[str, str], ...] = ()
+    #: The preview's findings the lake ingests through (ragged rows, target-only rules...).
+    notes: tuple[Finding, ...] = field(default=(), compare=False)
 
     @property
     def label(self) -> str:
@@ -53,49 +56,6 @@ class IngestPlan:
 
 def _empty_to_none(value: str | None) -> str:
     return "" if value in (None, "(empty)", "\\0") else str(value)
-
-
-def detect_compression(head: bytes) -> str | None:
-    """Compression from magic bytes (the name can lie)."""
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh"):
-        return "bzip2"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\xfd7zXZ"):
-        return "xz"
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        return "zstd"
-    return None
-
-
-def _decompressed_head(path: str, compression: str | None) -> bytes:
-    import bz2
-    import gzip
-
-    openers: dict[str | None, Callable[..., Any]] = {
-        None: open,
-        "gzip": gzip.open,
-        "bzip2": bz2.open,
-    }
-    opener = openers[compression]
-    with opener(path, "rb") as fh:
-        return bytes(fh.read(_SNIFF_BYTES))
-
-
-def detect_format(head: bytes, name: str) -> str:
-    """csv, json_lines, json_array or parquet from the first bytes (the name breaks ties)."""
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"["):
-        return "json_array"
-    if text.startswith(b"{"):
-        return "json_lines"
-    if name.lower().endswith((".jsonl", ".ndjson")):
-        return "json_lines"
-    return "csv"
 
 
 def sniff_csv_plan(plan: IngestPlan) -> IngestPlan:
@@ -136,32 +96,15 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def plan_for_path(path: str | os.PathLike[str], *, origin: str = "") -> IngestPlan:
-    """Sniff a local file with DuckDB alone (no preview module needed)."""
+def plan_for_path(
+    path: str | os.PathLike[str], *, origin: str = "", sampling: Sampling | None = None
+) -> IngestPlan:
+    """Sample a local file with the preview's sampler and plan its read (see
+    :func:`plan_from_sample`); raises :class:`~.readable.DataRefused` when it cannot be read."""
     p = Path(path)
     if not p.is_file():
         raise LakeError("path", f"{p} is not a readable file")
-    with p.open("rb") as fh:
-        raw_head = fh.read(_SNIFF_BYTES)
-    compression = detect_compression(raw_head)
-    if compression not in COMPRESSIONS:
-        raise LakeError(
-            "file", f"{p}: {compression} compression is not read by the lake; decompress it first"
-        )
-    head = _decompressed_head(str(p), compression) if compression else raw_head
-    fmt = detect_format(head, p.name.removesuffix(".gz").removesuffix(".bz2"))
-    plan = IngestPlan(path=str(p), format=fmt, origin=origin, compression=compression)
-    if fmt == "csv":
-        plan = sniff_csv_plan(plan)
-    return plan
-
-
-_SAMPLE_FORMATS = {
-    "csv": "csv",
-    "json_lines": "json_lines",
-    "json_array": "json_array",
-    "parquet": "parquet",
-}
+    return plan_from_sample(sample_local(str(p), sampling), str(p), origin=origin)
 
 
 def plan_from_sample(
@@ -169,31 +112,21 @@ def plan_from_sample(
 ) -> IngestPlan:
     """Turn the preview's SampleResult into a plan; ``path``: the local copy (default sample.path).
 
-    The sniffed dialect, encoding, compression and column types are used as they are; DuckDB's own
-    sniffer fills in only what the sample did not say.
+    A sample showing a file the lake cannot read (empty, unknown bytes, an archive, UTF-16...)
+    raises :class:`~.readable.DataRefused` with the preview's finding. Otherwise the sniffed
+    dialect, encoding, compression and column types are used as they are; DuckDB's own sniffer
+    fills in only what the sample did not say.
     """
-    local = path or sample.path
-    fmt = _SAMPLE_FORMATS.get(sample.format)
-    if fmt is None:
-        raise LakeError(
-            "file",
-            f"{origin or sample.path}: format {sample.format!r} cannot be ingested "
-            "(the lake reads delimited text, JSON lines/array and Parquet)",
-        )
-    if sample.compression not in COMPRESSIONS:
-        raise LakeError(
-            "file",
-            f"{origin or sample.path}: {sample.compression} compression is not "
-            "read by the lake; decompress it first",
-        )
+    refuse_unreadable(sample, origin or sample.path)
     plan = IngestPlan(
-        path=local,
-        format=fmt,
+        path=path or sample.path,
+        format=sample.format,  # one of readable.FORMATS, or refused above
         origin=origin or sample.path,
         encoding=(sample.encoding or None),
         compression=sample.compression,
+        notes=notes(sample),
     )
-    if fmt != "csv":
+    if plan.format != "csv":
         return plan
     if sample.dialect is None:
         return sniff_csv_plan(plan)

@@ -1,8 +1,10 @@
 """Ingest from a FileSource (SFTP…): copy only the bounded sample with range reads, then ingest.
 
-Bytes are fetched in chunks and cut at the row cap (whole records) or the byte cap, so a huge remote
-file costs only what the batch needs. Compressed files, Parquet and JSON arrays cannot be cut by
-bytes; they are copied whole, up to the byte cap.
+Each file is first sampled by the preview's sampler (its head, plus a footer for Parquet), which
+decides the plan or refuses the file; the head it read is reused, not fetched again. Then bytes are
+fetched in chunks and cut at the row cap (whole records) or the byte cap, so a huge remote file
+costs only what the batch needs. Compressed files, Parquet and JSON arrays cannot be cut by bytes;
+they are copied whole, up to the byte cap.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING
 from .bounded import PreparedFile, cutter_for, prepare_file
 from .errors import LakeError
 from .mapping import Mapping
-from .plan import plan_for_path
+from .plan import plan_from_sample
+from .sampling import Sampling, sample_path
 
 if TYPE_CHECKING:
-    from ..sources.base import FileSource
+    from ..sources.base import FileEntry, FileSource, Listing
     from .store import BatchResult, Lake, Progress
 
 #: Most bytes copied from one remote file for one batch (override with ``max_bytes``).
@@ -35,6 +38,30 @@ def _temp(suffix: str, workdir: str | None) -> str:
     return name
 
 
+class _HeadKeeper:
+    """A FileSource that remembers what was read at offset 0 of each file, so the head the
+    preview sampled is the start of the copy instead of a second transfer."""
+
+    def __init__(self, source: FileSource) -> None:
+        self._source = source
+        self.scheme = source.scheme
+        self.heads: dict[str, bytes] = {}
+
+    async def stat(self, path: str) -> FileEntry:
+        return await self._source.stat(path)
+
+    async def list(
+        self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
+    ) -> Listing:
+        return await self._source.list(folder, limit=limit, depth=depth, glob=glob)
+
+    async def read(self, path: str, offset: int, length: int) -> bytes:
+        data = await self._source.read(path, offset, length)
+        if offset == 0:
+            self.heads[path] = data
+        return data
+
+
 async def _fetch_one(
     source: FileSource,
     path: str,
@@ -42,14 +69,18 @@ async def _fetch_one(
     limit: int | None,
     max_bytes: int,
     workdir: str | None,
+    sampling: Sampling,
 ) -> PreparedFile:
-    head = await source.read(path, 0, _CHUNK)
+    keeper = _HeadKeeper(source)
+    sample = await sample_path(keeper, path, sampling)
+    head = keeper.heads.get(path, b"")
     suffix = posixpath.splitext(path)[1] or ".dat"
     head_path = _temp(suffix, workdir)
     try:
         with open(head_path, "wb") as fh:  # noqa: ASYNC230 - local temp file, bounded chunks
             fh.write(head)
-        plan = await asyncio.to_thread(plan_for_path, head_path, origin=origin)
+        # Refuses (DataRefused) what the lake cannot read, with the preview's finding.
+        plan = await asyncio.to_thread(plan_from_sample, sample, head_path, origin=origin)
         if plan.compression or plan.format in ("parquet", "json_array"):
             # Cannot be cut by bytes: copy it whole (bounded by max_bytes), then cut locally.
             offset = len(head)
@@ -84,7 +115,7 @@ async def _fetch_one(
         h = hashlib.sha256()
         offset = 0
         with open(out_path, "wb") as out:  # noqa: ASYNC230 - local temp file, bounded chunks
-            chunk = head
+            chunk = head or await source.read(path, 0, _CHUNK)
             while chunk:
                 offset += len(chunk)
                 keep = cutter.feed(chunk)
@@ -121,8 +152,12 @@ async def fetch_sample(
     origin_prefix: str = "",
     max_bytes: int = DEFAULT_MAX_BYTES,
     workdir: str | None = None,
+    sampling: Sampling | None = None,
 ) -> list[PreparedFile]:
-    """Copy the bounded sample of ``paths`` (in order; ``rows`` records across them) locally."""
+    """Copy the bounded sample of ``paths`` (in order; ``rows`` records across them) locally.
+
+    Each file is sampled first as the preview does (``sampling``); one the lake cannot read
+    raises :class:`~.readable.DataRefused` and nothing is kept."""
     preps: list[PreparedFile] = []
     remaining = rows if rows else None
     try:
@@ -130,7 +165,8 @@ async def fetch_sample(
             if remaining is not None and remaining <= 0:
                 break
             prep = await _fetch_one(
-                source, path, origin_prefix + path, remaining, max_bytes, workdir
+                source, path, origin_prefix + path, remaining, max_bytes, workdir,
+                sampling or Sampling(),
             )
             preps.append(prep)
             if remaining is not None and prep.records is not None:
@@ -154,11 +190,15 @@ async def ingest_from_source(
     progress: Progress | None = None,
     source_label: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    sampling: Sampling | None = None,
 ) -> BatchResult:
     """Fetch the bounded sample from ``source`` and ingest it as one batch (DuckDB work runs in a
-    thread, so an event loop — the TUI's — stays responsive)."""
+    thread, so an event loop — the TUI's — stays responsive). ``sampling``: the preview's target
+    and head size used to plan each file."""
     prefix = (source_label.rstrip("/") + "/") if source_label else f"{source.scheme}:"
-    preps = await fetch_sample(source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes)
+    preps = await fetch_sample(
+        source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes, sampling=sampling
+    )
     return await asyncio.to_thread(
         lake.ingest,
         preps,

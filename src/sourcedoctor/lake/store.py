@@ -27,9 +27,11 @@ from .mapping import Mapping
 from .names import normalise_name, quote_ident
 from .plan import IngestPlan, plan_for_path, plan_from_sample
 from .readers import FileLoader, lit
+from .sampling import Sampling
 from .schema import DDL, METADATA_TABLES
 
 if TYPE_CHECKING:
+    from ..model import Finding
     from ..preview.model import SampleResult
 
 #: Default bounded sample: the same cap the preview uses.
@@ -60,6 +62,8 @@ class BatchResult:
     content_hash: str
     duplicate_of: int | None = None
     files: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: The preview's warnings about the files that were ingested anyway (e.g. data.csv_ragged).
+    notes: tuple[Finding, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,10 @@ class BatchResult:
             "duration_s": round(self.duration, 3),
             "content_hash": self.content_hash,
             "files": list(self.files),
+            "notes": [
+                {"code": f.code, "severity": f.severity.label, "summary": f.summary}
+                for f in self.notes
+            ],
         }
 
 
@@ -81,14 +89,22 @@ def _is_lock_error(exc: BaseException) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def _as_plan(item: Any, origin: str) -> IngestPlan | PreparedFile:
+def _as_plan(item: Any, sampling: Sampling) -> IngestPlan | PreparedFile:
     if isinstance(item, IngestPlan | PreparedFile):
         return item
     if isinstance(item, str | os.PathLike):
-        return plan_for_path(item, origin=origin)
+        return plan_for_path(item, sampling=sampling)
     if hasattr(item, "format") and hasattr(item, "dialect"):  # a preview SampleResult
-        return plan_from_sample(item, origin=origin)
+        return plan_from_sample(item)
     raise LakeError("source", f"cannot ingest a {type(item).__name__}")
+
+
+def _label(item: Any) -> str:
+    if isinstance(item, IngestPlan):
+        return item.label
+    if isinstance(item, PreparedFile):
+        return item.plan.label
+    return str(getattr(item, "path", item))  # a path, or a SampleResult's path
 
 
 class Lake:
@@ -140,10 +156,14 @@ class Lake:
         force: bool = False,
         progress: Progress | None = None,
         source_label: str | None = None,
+        sampling: Sampling | None = None,
     ) -> BatchResult:
         """Ingest a bounded sample of ``source`` (file path(s), IngestPlan(s), SampleResult(s) or
         already prepared files) into ``dataset`` as one batch.
 
+        Paths are sampled with the preview's sampler (``sampling``: target, head bytes), so the
+        dataset gets the dialect and column types ``sourcedoctor preview`` shows; a file the
+        preview finds unreadable raises :class:`~.readable.DataRefused` before anything is stored.
         ``rows`` caps records across all files (None or 0: no cap). The same content (bytes read +
         mapping + dataset) ingested again adds nothing (``skipped_duplicate=True``) unless
         ``force``. ``progress(done, total)`` is called with input bytes.
@@ -156,9 +176,8 @@ class Lake:
         items: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
         if not items:
             raise LakeError("source", "no files to ingest")
-        label = source_label or ", ".join(str(getattr(i, "label", None) or i) for i in items)[:500]
-        plans = [_as_plan(i, "") for i in items]
-        preps = self._prepare(plans, limit, progress)
+        label = source_label or ", ".join(_label(i) for i in items)[:500]
+        preps = self._prepare(items, limit, progress, sampling or Sampling())
         try:
             content_hash = self._content_hash(name, mapping, preps)
             with self.connect() as con:
@@ -175,9 +194,14 @@ class Lake:
                 p.discard()
 
     def _prepare(
-        self, plans: list[IngestPlan | PreparedFile], limit: int | None, progress: Progress | None
+        self,
+        items: Sequence[Any],
+        limit: int | None,
+        progress: Progress | None,
+        sampling: Sampling,
     ) -> list[PreparedFile]:
-        total = sum(_size(p) for p in plans)
+        """Sample, plan and cut the files in order, only as many as the row cap needs."""
+        total = sum(_size(i) for i in items)
         done = 0
 
         def on_bytes(n: int) -> None:
@@ -189,9 +213,10 @@ class Lake:
         preps: list[PreparedFile] = []
         remaining = limit
         try:
-            for plan in plans:
+            for item in items:
                 if remaining is not None and remaining <= 0:
                     break
+                plan = _as_plan(item, sampling)
                 prep = (
                     plan
                     if isinstance(plan, PreparedFile)
@@ -292,6 +317,7 @@ class Lake:
             content_hash,
             dup,
             tuple(files),
+            _notes(preps),
         )
 
     def _load_batch(
@@ -383,6 +409,7 @@ class Lake:
             content_hash,
             None,
             tuple(files),
+            _notes(preps),
         )
 
     # -- reading the lake ------------------------------------------------------------------------
@@ -472,12 +499,17 @@ class Lake:
         return METADATA_TABLES
 
 
-def _size(plan: IngestPlan | PreparedFile) -> int:
-    if isinstance(plan, PreparedFile):
-        return plan.length
+def _notes(preps: list[PreparedFile]) -> tuple[Finding, ...]:
+    return tuple(f for p in preps for f in p.plan.notes)
+
+
+def _size(item: Any) -> int:
+    if isinstance(item, PreparedFile):
+        return item.length
+    path = item.path if isinstance(item, IngestPlan) else getattr(item, "path", item)
     try:
-        return os.path.getsize(plan.path)
-    except OSError:
+        return os.path.getsize(path)
+    except (OSError, TypeError):
         return 0
 
 

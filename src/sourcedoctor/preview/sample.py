@@ -23,6 +23,7 @@ from .encoding import Decoded, decode, iconv_name, line_ending
 from .jsondata import read_json
 from .model import Column, Dialect, RowProblem, SampleResult
 from .parquet import read_parquet
+from .headread import read_head
 from .unpack import unpack
 
 DEFAULT_HEAD = 1 << 20
@@ -76,10 +77,12 @@ def sample_bytes(head: bytes, *, name: str, size: int | None, target: TargetProf
 
 
 def _guarded(head: bytes, *, name: str, size: int | None, target: TargetProfile, rows: int,
-             fetch: Fetch | None, path: str | None = None) -> SampleResult:
+             fetch: Fetch | None, path: str | None = None,
+             out_cap: int | None = None) -> SampleResult:
     acc = _Acc(path=path or name, size=size, bytes_read=len(head))
     try:
-        _sniff(acc, head, name, size, target, rows, fetch)
+        _sniff(acc, head, name, size, target, rows, fetch,
+               max(len(head), DEFAULT_HEAD) if out_cap is None else out_cap)
     except _FetchFailed:
         raise  # a source error while fetching a range: reported by sample_file
     except Exception as exc:  # a bug in a sniffer must not become an outage of the whole run
@@ -93,7 +96,7 @@ def _guarded(head: bytes, *, name: str, size: int | None, target: TargetProfile,
 
 
 def _sniff(acc: _Acc, head: bytes, name: str, size: int | None, target: TargetProfile,
-           rows: int, fetch: Fetch | None) -> None:
+           rows: int, fetch: Fetch | None, out_cap: int) -> None:
     whole = size is not None and size <= len(head)
     if size == 0 or (whole and not head):
         acc.format = "empty"
@@ -121,8 +124,7 @@ def _sniff(acc: _Acc, head: bytes, name: str, size: int | None, target: TargetPr
             acc.bytes_read += len(tail)
         elif compression == "zip" and whole:
             tail = head
-        un = unpack(head, compression, whole=whole, out_cap=max(len(head), DEFAULT_HEAD),
-                    tail=tail, size=size)
+        un = unpack(head, compression, whole=whole, out_cap=out_cap, tail=tail, size=size)
         acc.compression = un.compression
         acc.members = un.members
         if un.member:
@@ -361,13 +363,18 @@ async def _sample_file(source: FileSource, entry: FileEntry, target: TargetProfi
             evidence={"file": entry.path, "kind": fresh.kind, "mode": fresh.permissions},
             fix=[f"Remove {entry.name} from the folder, or replace it with a regular file."]))
     size = fresh.size
+    # The decompressed sample of a compressed file is as large as a plain file's head (at least
+    # DEFAULT_HEAD); read_head stops reading compressed bytes once that much is decoded.
+    out_cap = max(head_bytes, DEFAULT_HEAD)
     try:
-        head = await source.read(entry.path, 0, head_bytes if size is None else
-                                 min(head_bytes, size))
+        read = await read_head(lambda offset, length: source.read(entry.path, offset, length),
+                               name=entry.name, size=size, head_bytes=head_bytes,
+                               out_cap=out_cap)
     except SourceError as err:
         return _failed(entry, _source_finding(err, entry.name), size)
+    head = read.data
     changed: Finding | None = None
-    if size is not None and len(head) < min(head_bytes, size):
+    if read.short:
         changed = codes.make_finding(
             "file.unreadable", f"{entry.name} changed while being read: {size} bytes listed, "
             f"the read ended after {len(head)}",
@@ -392,7 +399,7 @@ async def _sample_file(source: FileSource, entry: FileEntry, target: TargetProfi
     try:
         result = await asyncio.to_thread(
             lambda: _guarded(head, name=entry.name, size=size, target=target, rows=rows,
-                             fetch=fetch, path=entry.path))
+                             fetch=fetch, path=entry.path, out_cap=out_cap))
     except _FetchFailed as failed:
         return _failed(entry, _source_finding(failed.err, entry.name), size)
     if changed is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bz2
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .magic import is_tar
@@ -33,6 +33,9 @@ class Unpacked:
 
     ``complete`` means ``data`` is all of the (first member's) content; ``problem`` is one of
     "truncated", "bomb", "damaged", "unsupported" (with ``evidence`` saying more) or None.
+    ``needs_more`` means the decoder ran out of input before the sample was settled (``out_cap``
+    reached, the member complete, or a problem found): more of the file's head would give more
+    data. Always False when the head was the whole file.
     """
 
     data: bytes
@@ -43,6 +46,7 @@ class Unpacked:
     complete: bool = False
     problem: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    needs_more: bool = False
 
 
 @dataclass
@@ -147,16 +151,22 @@ def _unpack_stream(head: bytes, kind: str, whole: bool, out_cap: int,
     problem, evidence = _judge(stream, whole=whole, ratio_cap=ratio_cap, what=kind)
     if problem == "bomb":
         return Unpacked(b"", kind, problem=problem, evidence=evidence)
+    # A gzip stream that ends exactly where the head ends may be followed by another member in
+    # the part not read yet, so it is neither complete nor settled.
+    open_end = kind == "gzip" and stream.ended and not stream.unused and not whole
+    # Input ran out before the cap (so neither the sample nor the bomb test is settled yet).
+    more = not whole and not stream.capped and (open_end or not stream.ended)
     if is_tar(stream.out):
         inner = _unpack_tar(stream.out, f"tar.{'gz' if kind == 'gzip' else 'bz2'}",
                             stream.ended, out_cap)
+        needs_more = more and not inner.complete and len(inner.data) < out_cap
         if problem and not inner.problem:
             return Unpacked(inner.data, inner.compression, inner.member, inner.members,
-                            inner.member_count, False, problem, evidence)
-        return inner
-    complete = stream.ended and not stream.unused.strip(b"\0")
+                            inner.member_count, False, problem, evidence, needs_more)
+        return replace(inner, needs_more=needs_more)
+    complete = stream.ended and not open_end and not stream.unused.strip(b"\0")
     return Unpacked(stream.out[:out_cap], kind, complete=complete and len(stream.out) <= out_cap,
-                    problem=problem, evidence=evidence)
+                    problem=problem, evidence=evidence, needs_more=more)
 
 
 def _tar_size(field_: bytes) -> int:
@@ -205,11 +215,14 @@ def _unpack_tar(data: bytes, kind: str, whole: bool, out_cap: int) -> Unpacked:
     if first is None:
         problem = "damaged" if whole else None
         return Unpacked(b"", kind, problem=problem or "unsupported",
-                        evidence={"reason": "no regular file in the part of the archive read"})
+                        evidence={"reason": "no regular file in the part of the archive read"},
+                        needs_more=not whole)
     member, member_body, complete = first
-    problem = "truncated" if whole and not complete and len(member_body) < out_cap else None
+    short = not complete and len(member_body) < out_cap
+    problem = "truncated" if whole and short else None
     evidence = {"reason": "the archive ends inside its first member"} if problem else {}
-    return Unpacked(member_body, kind, member, tuple(names), None, complete, problem, evidence)
+    return Unpacked(member_body, kind, member, tuple(names), None, complete, problem, evidence,
+                    needs_more=short and not whole)
 
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
@@ -248,7 +261,8 @@ def _unpack_zip(head: bytes, whole: bool, out_cap: int, ratio_cap: float, tail: 
     while True:
         if head[off:off + 4] != b"PK\x03\x04" or off + _LOCAL.size > len(head):
             return Unpacked(b"", "zip", problem="damaged" if whole else "unsupported",
-                            evidence={"reason": "no file member in the part of the archive read"})
+                            evidence={"reason": "no file member in the part of the archive read"},
+                            needs_more=not whole)
         (_, _, flags, method, _, _, _, csize, usize, nlen, xlen) = _LOCAL.unpack_from(head, off)
         name = head[off + 30:off + 30 + nlen].decode("utf-8", "replace")
         start = off + 30 + nlen + xlen
@@ -273,7 +287,8 @@ def _unpack_zip(head: bytes, whole: bool, out_cap: int, ratio_cap: float, tail: 
         complete = usize not in (0, 0xFFFFFFFF) and len(data) == usize
         problem = "truncated" if whole and csize and len(body) < csize else None
         return Unpacked(data, "zip", name, tuple(others), count, complete, problem,
-                        {"reason": "the archive ends inside its first member"} if problem else {})
+                        {"reason": "the archive ends inside its first member"} if problem else {},
+                        needs_more=not whole and not complete and len(data) < out_cap)
     if method not in (8, 12):
         return Unpacked(b"", "zip", name, tuple(others), count, problem="unsupported",
                         evidence={**base, "reason": "compression method not readable"})
@@ -283,4 +298,5 @@ def _unpack_zip(head: bytes, whole: bool, out_cap: int, ratio_cap: float, tail: 
         return Unpacked(b"", "zip", name, tuple(others), count, problem=problem,
                         evidence={**base, **evidence})
     return Unpacked(stream.out, "zip", name, tuple(others), count, stream.ended, problem,
-                    {**base, **evidence} if problem else {})
+                    {**base, **evidence} if problem else {},
+                    needs_more=not whole and not stream.ended and not stream.capped)

@@ -7,20 +7,36 @@ with ``Redactor(redact_hosts=True)`` host names, IPs and user names become stabl
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config.secrets import Redactor
 from ..model import Report
-from .bundle import write_bundle
-from .diff import ReportDiff, diff_reports
-from .html import to_html
-from .json_report import report_schema, schema_errors, to_json
-from .load import ReportLoadError, load_report
-from .markdown import to_markdown
 from .redaction import redacted_view
 from .text import render_text, to_text
+
+if TYPE_CHECKING:
+    from .bundle import write_bundle
+    from .diff import ReportDiff, diff_reports
+    from .html import to_html
+    from .json_report import report_schema, schema_errors, to_json
+    from .load import ReportLoadError, load_report
+    from .markdown import to_markdown
+
+# Writers load on first use: a `check` that prints text never pays for HTML, zip or JSON Schema.
+_LAZY = {
+    "write_bundle": ".bundle", "ReportDiff": ".diff", "diff_reports": ".diff", "to_html": ".html",
+    "report_schema": ".json_report", "schema_errors": ".json_report", "to_json": ".json_report",
+    "ReportLoadError": ".load", "load_report": ".load", "to_markdown": ".markdown",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Format = Literal["json", "md", "html", "bundle", "text"]
 FORMATS: tuple[str, ...] = ("text", "json", "md", "html", "bundle")
@@ -47,6 +63,10 @@ __all__ = [
 
 def render(report: Report, fmt: str, redactor: Redactor) -> str:
     """The report as text in one of the text formats (json, md, html, text)."""
+    from .html import to_html
+    from .json_report import to_json
+    from .markdown import to_markdown
+
     if fmt == "json":
         return to_json(report, redactor)
     if fmt == "md":
@@ -68,6 +88,8 @@ def write_report(report: Report, fmt: Format | str, redactor: Redactor,
     if fmt == "bundle":
         if output is None:
             raise ValueError("output: a bundle is a .zip file; give --output FILE.zip")
+        from .bundle import write_bundle
+
         write_bundle(report, redactor, Path(output))
         return
     text = render(report, fmt, redactor)

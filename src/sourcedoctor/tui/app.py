@@ -18,7 +18,6 @@ from ..model import Report
 from .engine_parts import PartMissing, engine_part, warm_up
 from .messages import DemoFailed, DemoStarted
 from .profiles import ProfileStore
-from .report_file import ReportFileError, load_report
 from .screens.diagnostics import DiagnosticsScreen
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
@@ -127,8 +126,9 @@ class SourceDoctorApp(App[None]):
             if not path:
                 return
             try:
+                load_report = engine_part("report", "load_report", "Opening reports")
                 report = load_report(path)
-            except ReportFileError as exc:
+            except (PartMissing, ValueError) as exc:  # ReportLoadError is a ValueError: one line
                 self.notify(f"✗ {exc}", severity="error", timeout=8)
                 return
             self.last_report = report

@@ -23,7 +23,11 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "json": ("to_json", "report.json_report", "json"),
     "markdown": ("to_markdown", "report.markdown", "md"),
     "html": ("to_html", "report.html", "html"),
+    # The support bundle is a zip around the JSON report; its preview is that JSON.
+    "bundle": ("to_json", "report.json_report", "zip"),
 }
+#: Our format names → ``sourcedoctor.report.write_report``'s.
+WRITER_FORMAT = {"json": "json", "markdown": "md", "html": "html", "bundle": "bundle"}
 PREVIEW_LINES = 200
 
 Renderer = Callable[[Report, Redactor], str]
@@ -42,8 +46,13 @@ def renderer(fmt: str) -> Renderer | None:
 
 
 def available_formats() -> list[str]:
-    """Formats this build can write."""
-    return [fmt for fmt in FORMATS if renderer(fmt) is not None]
+    """Formats this build can write (the bundle only where the engine writes bundles)."""
+    found = [fmt for fmt in FORMATS if renderer(fmt) is not None]
+    try:
+        engine_part("report", "write_report", "Report files")
+    except PartMissing:
+        return [f for f in found if f != "bundle"]
+    return found
 
 
 def redactor_for_settings(settings: SftpSettings | None) -> Redactor:
@@ -154,9 +163,17 @@ class ExportScreen(Screen[None]):
         path = Path(raw).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.rendered(), encoding="utf-8")
+            try:
+                write_report = engine_part("report", "write_report", "Report files")
+            except PartMissing:
+                path.write_text(self.rendered(), encoding="utf-8")
+            else:
+                write_report(self.report, WRITER_FORMAT[self.fmt], self.redactor, path)
         except OSError as exc:
             status.update(f"✗ path: cannot write {path}: {exc.strerror}")
+            return
+        except ValueError as exc:  # the writer refusing its input: one line, no traceback
+            status.update(f"✗ {exc}")
             return
         self.written = path
         status.update(f"✓ Wrote {self.fmt} report to {path}")
