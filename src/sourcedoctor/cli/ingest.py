@@ -71,7 +71,7 @@ def local_files(path: Path) -> list[Path]:
 
 
 def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.USAGE) -> None:
-    console.print(f"error: {field}: {message}", markup=False)
+    console.print(f"error: {field}: {message}", markup=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -207,7 +207,7 @@ def command(
     except (LakeError, SettingsError) as exc:
         fail(err, exc.field, exc.message)
     except KeyboardInterrupt:
-        err.print("interrupted: nothing from this batch was stored", markup=False)
+        err.print("interrupted: nothing from this batch was stored", markup=False, soft_wrap=True)
         sys.exit(ExitCode.INTERRUPTED)
     reasons = (
         Counter(r["reason"] for r in lake.rejects(result.batch_id))
@@ -235,12 +235,12 @@ def _refused(err: Console, exc: DataRefused, fmt: str) -> None:
                 {"refused": exc.label, "findings": [f.to_dict() for f in exc.findings]}, indent=2
             )
         )
-    err.print(f"error: {exc.field}: {exc.message}", markup=False)
+    err.print(f"error: {exc.field}: {exc.message}", markup=False, soft_wrap=True)
     for extra in exc.findings[1:]:
-        err.print(f"  also {extra.code}: {extra.summary}", markup=False)
+        err.print(f"  also {extra.code}: {extra.summary}", markup=False, soft_wrap=True)
     for step in exc.findings[0].fix:
-        err.print(f"  fix: {step}", markup=False)
-    err.print("  nothing was stored; see: sourcedoctor preview " + exc.label, markup=False)
+        err.print(f"  fix: {step}", markup=False, soft_wrap=True)
+    err.print("  nothing was stored; see: sourcedoctor preview " + exc.label, markup=False, soft_wrap=True)
     sys.exit(ExitCode.FAILED)
 
 
@@ -287,9 +287,9 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
             markup=False,
         )
         return
-    err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False)
+    err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False, soft_wrap=True)
     for note in r.notes:
-        err.print(f"  ! {note.code}: {note.summary}", markup=False)
+        err.print(f"  ! {note.code}: {note.summary}", markup=False, soft_wrap=True)
     for f in r.files:
         err.print(
             f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
@@ -335,7 +335,7 @@ async def _ingest_sftp(
 
     secrets = read_secret_options(url=url, **secret_opts)
     for warning in secrets.warnings:
-        console.print(f"warning: {warning}", markup=False)
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     settings = api.sftp_settings(
         url,
         known_hosts=known_hosts,

@@ -20,10 +20,10 @@ from ..targets import TargetProfile
 from . import magic
 from .delimited import read_delimited
 from .encoding import Decoded, decode, iconv_name, line_ending
+from .headread import read_head
 from .jsondata import read_json
 from .model import Column, Dialect, RowProblem, SampleResult
 from .parquet import read_parquet
-from .headread import read_head
 from .unpack import unpack
 
 DEFAULT_HEAD = 1 << 20
