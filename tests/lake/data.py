@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
+
 
 def good_csv(path: Path, n: int, *, start: int = 0) -> Path:
     lines = ["id,email,amount"] + [
@@ -55,3 +57,24 @@ def bad_jsonl(path: Path) -> tuple[Path, int, int]:
     ]
     path.write_text("\n".join(lines) + "\n")
     return path, 9, 3
+
+
+def typed_csv(path: Path, encoding: str = "utf-8") -> Path:
+    """Semicolon-separated, accented header and values, several sniffed types."""
+    rows = [
+        f"{i};Müller-{i};{i * 2.5};2024-01-{i % 28 + 1:02d};{'true' if i % 2 else 'false'}"
+        for i in range(50)
+    ]
+    text = "Kunden Nr;Name;Betrag (€);Datum;Aktiv\n" + "\n".join(rows) + "\n"
+    if encoding == "iso-8859-1":
+        text = text.replace("€", "EUR")
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def table_columns(lake_path: Path, table: str) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(lake_path), read_only=True)
+    try:
+        return [(str(r[0]), str(r[1])) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    finally:
+        con.close()

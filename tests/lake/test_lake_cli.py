@@ -20,9 +20,10 @@ _ENV = {**os.environ, "COLUMNS": "200"}
 
 
 def _sd(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    run: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
         ["sourcedoctor", *args], capture_output=True, text=True, env=_ENV, timeout=120, **kw
-    )  # type: ignore[call-overload]
+    )
+    return run
 
 
 def _big_csv(path: Path, rows: int) -> Path:
@@ -90,6 +91,8 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, lake_path: Path) -> None:
     assert run.returncode == 2 and run.stderr.startswith("error: path:")
     run = _sd("lake", "show", "nothing", "--lake", str(lake_path))
     assert run.returncode == 2 and run.stderr.startswith("error: dataset:")
+    run = _sd("ingest", "sftp://bob@127.0.0.1:99999/in", "--dataset", "x", "--lake", str(lake_path))
+    assert run.returncode == 2 and run.stderr.startswith("error: url:")
     assert "Traceback" not in run.stderr
 
 

@@ -9,12 +9,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from sourcedoctor.lake import DataRefused, Lake, normalise_name
 from sourcedoctor.lake.sampling import DEFAULT_HEAD
 from sourcedoctor.preview.sample import DEFAULT_HEAD as PREVIEW_HEAD
+
+from .data import table_columns, typed_csv
 
 _ENV = {**os.environ, "COLUMNS": "200"}
 
@@ -25,27 +26,6 @@ def _sd(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _typed_csv(path: Path, encoding: str = "utf-8") -> Path:
-    """Semicolon-separated, accented header and values, several sniffed types."""
-    rows = [
-        f"{i};Müller-{i};{i * 2.5};2024-01-{i % 28 + 1:02d};{'true' if i % 2 else 'false'}"
-        for i in range(50)
-    ]
-    text = "Kunden Nr;Name;Betrag (€);Datum;Aktiv\n" + "\n".join(rows) + "\n"
-    if encoding == "iso-8859-1":
-        text = text.replace("€", "EUR")
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def _table_columns(lake_path: Path, table: str) -> list[tuple[str, str]]:
-    con = duckdb.connect(str(lake_path), read_only=True)
-    try:
-        return [(str(r[0]), str(r[1])) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
-    finally:
-        con.close()
-
-
 def test_lake_samples_as_much_as_the_preview() -> None:
     assert DEFAULT_HEAD == PREVIEW_HEAD
 
@@ -54,7 +34,7 @@ def test_lake_samples_as_much_as_the_preview() -> None:
 def test_dataset_schema_is_what_preview_reports(
     tmp_path: Path, lake_path: Path, encoding: str
 ) -> None:
-    src = _typed_csv(tmp_path / "kunden.csv", encoding)
+    src = typed_csv(tmp_path / "kunden.csv", encoding)
     preview = _sd("preview", str(src), "--format", "json")
     assert preview.returncode == 0, preview.stderr
     sample = json.loads(preview.stdout)["samples"][0]
@@ -65,7 +45,7 @@ def test_dataset_schema_is_what_preview_reports(
     # Every record lands: a Latin-1 file is read as Latin-1, as the preview decoded it.
     assert (out["rows_read"], out["rows_ingested"], out["rows_rejected"]) == (50, 50, 0)
     expected = [(normalise_name(c["name"]), c["type"]) for c in sample["columns"]]
-    assert _table_columns(lake_path, "kunden") == [*expected, ("_sd_batch", "INTEGER")]
+    assert table_columns(lake_path, "kunden") == [*expected, ("_sd_batch", "INTEGER")]
     assert sample["dialect"]["delimiter"] == ";"
     assert sample["encoding"] == encoding
     names = Lake(lake_path).show("kunden", 1)

@@ -19,11 +19,10 @@ SAMPLE_CODES = frozenset({
     "data.empty_file", "data.format_unknown", "data.compression_unsupported",
     "file.permission_denied", "file.unreadable",
 })
-PARQUET_MAGIC = b"PAR1"
 
 
 class SampleCheck(Check[SftpSettings, SftpState]):
-    """Sniff each head read by the files layer."""
+    """Sample each file the files layer could open, through the preview layer."""
 
     id = "data.sample"
     title = "Data sample"
@@ -32,18 +31,13 @@ class SampleCheck(Check[SftpSettings, SftpState]):
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st = ctx.state
+        assert st.source is not None
         for entry in st.files:
-            head = st.heads.get(entry.path)
-            if head is None:
+            if entry.path not in st.heads:  # the files layer already reported it
                 continue
-            if head.startswith(PARQUET_MAGIC) and st.source is not None:
-                # Parquet keeps its schema in the footer: a range read at the end, not the head.
-                result = await preview.sample_file(st.source, entry, target=ctx.target,
-                                           head_bytes=ctx.settings.head_bytes,
-                                           timeout=ctx.step_timeout)
-            else:
-                result = preview.sample_bytes(head, name=entry.path, size=entry.size, target=ctx.target)
-            st.samples.append(result)
+            st.samples.append(await preview.sample_file(
+                st.source, entry, target=ctx.target, head_bytes=ctx.settings.head_bytes,
+                timeout=ctx.step_timeout))
         findings = [f for r in st.samples for f in r.findings if f.code in SAMPLE_CODES]
         facts: dict[str, Any] = {
             "files": [{"path": r.path, "format": r.format, "compression": r.compression,

@@ -20,6 +20,9 @@ from ..sources.base import FileEntry, SourceError
 from .base import Check, Context, Outcome
 
 PROBE_BYTES = 64
+#: What this layer reads of each file: enough to prove it opens and reads. The sample layer reads
+#: the head it needs itself (more for plain files, less for compressed ones, a footer for Parquet).
+OPEN_PROBE = 4096
 
 
 class FilesCheck(Check[SftpSettings, SftpState]):
@@ -39,7 +42,7 @@ class FilesCheck(Check[SftpSettings, SftpState]):
         for entry in chosen:
             try:
                 st.heads[entry.path] = await asyncio.wait_for(
-                    st.source.read(entry.path, 0, s.head_bytes), ctx.step_timeout)
+                    st.source.read(entry.path, 0, min(OPEN_PROBE, s.head_bytes)), ctx.step_timeout)
             except SourceError as err:
                 if err.kind == "permission_denied":
                     denied.append(entry.path)

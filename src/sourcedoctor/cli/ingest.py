@@ -19,13 +19,11 @@ import sys
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
 
-from ..config.sftp import SettingsError
 from ..exitcodes import ExitCode
 from ..lake import (
     DEFAULT_ROWS,
@@ -41,6 +39,9 @@ from ..lake import (
 from ..lake.remote import DEFAULT_MAX_BYTES
 from ..lake.sampling import DEFAULT_HEAD
 from .options import read_secret_options, secret_options
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 _MAX_LOCAL_FILES = 1000
 
@@ -204,7 +205,7 @@ def command(
         _refused(err, exc, fmt)
     except LakeBusy as exc:
         fail(err, exc.field, exc.message, ExitCode.FAILED)
-    except (LakeError, SettingsError) as exc:
+    except LakeError as exc:
         fail(err, exc.field, exc.message)
     except KeyboardInterrupt:
         err.print("interrupted: nothing from this batch was stored", markup=False, soft_wrap=True)
@@ -261,6 +262,9 @@ def _progress(console: Console, enabled: bool) -> Any:
 
     class _Ctx:
         def __enter__(self) -> _Bar:
+            # Only a terminal shows a bar: scripts and the bench do not pay for importing it.
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn
+
             self.p = Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -328,21 +332,25 @@ async def _ingest_sftp(
     progress: Any,
     console: Console,
 ) -> BatchResult:
+    # The SSH stack (asyncssh, via api) and the settings model load only on this path.
     from .. import api
-    from ..config.sftp import redacted_url
+    from ..config.sftp import SettingsError, redacted_url
     from ..lake import ingest_from_source
     from ..sources.base import SourceError
 
-    secrets = read_secret_options(url=url, **secret_opts)
-    for warning in secrets.warnings:
-        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    settings = api.sftp_settings(
-        url,
-        known_hosts=known_hosts,
-        host_key_fingerprint=host_key_fingerprint,
-        file=file_,
-        **secrets.values,
-    )
+    try:
+        secrets = read_secret_options(url=url, **secret_opts)
+        for warning in secrets.warnings:
+            console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        settings = api.sftp_settings(
+            url,
+            known_hosts=known_hosts,
+            host_key_fingerprint=host_key_fingerprint,
+            file=file_,
+            **secrets.values,
+        )
+    except SettingsError as exc:
+        raise LakeError(exc.field, exc.message) from None
     label = redacted_url(settings)
     target, timeout = sampling.target, sampling.timeout
     try:

@@ -11,12 +11,14 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import SecretStr
 
-from ..config.sftp import SettingsError, parse_sftp_url
+from ..config.urls import SettingsError, parse_sftp_url
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +46,8 @@ class SecretValues:
 
 
 def _env(var: str, fld: str) -> SecretStr:
+    from pydantic import SecretStr
+
     value = os.environ.get(var)
     if value is None:
         raise SettingsError(fld, f"environment variable {var} is not set")
@@ -55,6 +59,8 @@ def read_secret_options(
     passphrase_env: str | None, no_prompt: bool,
 ) -> SecretValues:
     """Collect credentials from the environment, stdin or a prompt (never from argv)."""
+    from pydantic import SecretStr  # only commands that connect pay for pydantic
+
     out = SecretValues()
     url_values = parse_sftp_url(url) if url and url.lower().startswith("sftp://") else {}
     if "password" in url_values:

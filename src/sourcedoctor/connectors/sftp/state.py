@@ -41,6 +41,6 @@ class SftpState:
     #: The folder as the server resolved it (realpath).
     folder: str | None = None
     files: list[FileEntry] = field(default_factory=list)
-    #: First bytes of each opened file, by path.
+    #: First bytes of each file the files layer opened (a small probe), by path.
     heads: dict[str, bytes] = field(default_factory=dict)
     samples: list[SampleResult] = field(default_factory=list)
