@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from pathlib import Path
 
-import asyncssh
+from sourcedoctor.demo.server import DemoServer, ServerOptions
+from tests.fixtures.embedded import ThreadedServer
 
 from . import files
-from .conftest import PASSWORD, USER, _PasswordServer
+from .conftest import PASSWORD, USER
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -50,23 +50,11 @@ def test_usage_errors(data_dir: Path) -> None:
 def test_sftp_preview(data_dir: Path, tmp_path: Path) -> None:
     files.write(data_dir, "a.jsonl", files.json_lines())
     files.write(data_dir, "b.json", json.dumps([{"id": 1}]))
-    key = asyncssh.generate_private_key("ssh-ed25519")
-
-    async def scenario() -> tuple[int, str, str]:
-        server = await asyncssh.listen(
-            "127.0.0.1", 0, server_host_keys=[key], server_factory=_PasswordServer,
-            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(data_dir).encode()))
-        port = server.sockets[0].getsockname()[1]
-        proc = await asyncio.create_subprocess_exec(
-            "sourcedoctor", "preview", f"sftp://{USER}@127.0.0.1:{port}/", "--password-env",
-            "PV_PW", "--target", "aep", "--format", "json", "--no-prompt",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "PV_PW": PASSWORD})
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        server.close()
-        return proc.returncode or 0, out.decode(), err.decode()
-
-    rc, out, err = asyncio.run(scenario())
+    options = ServerOptions(users={USER: PASSWORD}, auth_methods=("password",))
+    with ThreadedServer(DemoServer(options=options, root=data_dir)) as server:
+        rc, out, err = _run(f"sftp://{USER}@127.0.0.1:{server.port}/", "--password-env", "PV_PW",
+                            "--host-key-fingerprint", server.fingerprint, "--target", "aep",
+                            "--format", "json", "--no-prompt", env={"PV_PW": PASSWORD})
     assert PASSWORD not in out + err
     doc = json.loads(out)
     assert "samples" in doc, err  # the diagnosis got as far as the folder

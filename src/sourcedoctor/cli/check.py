@@ -20,7 +20,7 @@ from ..model import Report
 from ..report import FORMATS, write_report
 from ..runner import Runner
 from .live import LiveChecklist, settings_failure_report
-from .options import read_secret_options, secret_options
+from .options import connection_options, connection_values, read_secret_options, secret_options
 
 
 @click.command("check")
@@ -28,11 +28,7 @@ from .options import read_secret_options, secret_options
 @click.option("--folder", help="Folder to read (absolute with a leading '/'); overrides the URL's.")
 @click.option("--user", help="Login user name; overrides the URL's.")
 @secret_options
-@click.option("--known-hosts", type=click.Path(dir_okay=False),
-              help="known_hosts file to verify the host key (default: ~/.ssh/known_hosts).")
-@click.option("--host-key-fingerprint", help="Pinned host key fingerprint, e.g. SHA256:….")
-@click.option("--accept-new", is_flag=True, help="Write an unknown host key to known_hosts.")
-@click.option("--resolver", help="Ask this DNS server, IP[:PORT] (default: the system's).")
+@connection_options
 @click.option("--target", type=click.Choice(["generic", "aep"]), default="generic",
               show_default=True, help="Rules of the platform that will connect.")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
@@ -47,10 +43,8 @@ from .options import read_secret_options, secret_options
               help="Write the report here instead of stdout.")
 @click.option("--redact-hosts", is_flag=True,
               help="Also replace host names, IPs and user names with pseudonyms.")
-def command(url: str, folder: str | None, user: str | None, known_hosts: str | None,
-            host_key_fingerprint: str | None, accept_new: bool, resolver: str | None,
-            target: str, timeout: float, max_connections: int, file_: str | None,
-            max_entries: int, fmt: str,
+def command(url: str, folder: str | None, user: str | None, target: str, timeout: float,
+            max_connections: int, file_: str | None, max_entries: int, fmt: str,
             output: Path | None, redact_hosts: bool, **secret_opts: Any) -> None:
     """Diagnose an SFTP source layer by layer: DNS → TCP → banner → key exchange → host key →
     auth → SFTP → folder → files → sample → format. Stops at the first broken layer and says
@@ -61,12 +55,11 @@ def command(url: str, folder: str | None, user: str | None, known_hosts: str | N
     """
     err = Console(stderr=True, highlight=False)
     try:
+        connection = connection_values(secret_opts)
         secrets = read_secret_options(url=url, **secret_opts)
         settings = api.sftp_settings(
-            url, folder=folder, user=user, known_hosts=known_hosts,
-            host_key_fingerprint=host_key_fingerprint, accept_new=accept_new or None,
-            resolver=resolver, max_connections=max_connections, file=file_,
-            max_entries=max_entries, **secrets.values,
+            url, folder=folder, user=user, max_connections=max_connections, file=file_,
+            max_entries=max_entries, **connection, **secrets.values,
         )
     except SettingsError as exc:
         err.print(f"error: {exc.field}: {exc.message}", markup=False)

@@ -38,7 +38,7 @@ from ..lake import (
 )
 from ..lake.remote import DEFAULT_MAX_BYTES
 from ..lake.sampling import DEFAULT_HEAD
-from .options import read_secret_options, secret_options
+from .options import connection_options, connection_values, read_secret_options, secret_options
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -129,8 +129,6 @@ def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.U
     show_default=True,
     help="Over SFTP: most bytes copied from one file.",
 )
-@click.option("--known-hosts", type=click.Path(dir_okay=False), help="known_hosts file.")
-@click.option("--host-key-fingerprint", help="Pinned host key fingerprint, e.g. SHA256:….")
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 600),
@@ -139,6 +137,7 @@ def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.U
     help="Budget of each network step, in seconds.",
 )
 @secret_options
+@connection_options
 def command(
     source: str,
     dataset: str,
@@ -151,8 +150,6 @@ def command(
     head_bytes: int,
     file_: str | None,
     max_bytes: int,
-    known_hosts: str | None,
-    host_key_fingerprint: str | None,
     timeout: float,
     **secret_opts: Any,
 ) -> None:
@@ -182,8 +179,6 @@ def command(
                         sampling=sampling,
                         file_=file_,
                         max_bytes=max_bytes,
-                        known_hosts=known_hosts,
-                        host_key_fingerprint=host_key_fingerprint,
                         secret_opts=secret_opts,
                         progress=bar,
                         console=err,
@@ -326,8 +321,6 @@ async def _ingest_sftp(
     sampling: Sampling,
     file_: str | None,
     max_bytes: int,
-    known_hosts: str | None,
-    host_key_fingerprint: str | None,
     secret_opts: dict[str, Any],
     progress: Any,
     console: Console,
@@ -339,16 +332,11 @@ async def _ingest_sftp(
     from ..sources.base import SourceError
 
     try:
+        connection = connection_values(secret_opts)
         secrets = read_secret_options(url=url, **secret_opts)
         for warning in secrets.warnings:
             console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        settings = api.sftp_settings(
-            url,
-            known_hosts=known_hosts,
-            host_key_fingerprint=host_key_fingerprint,
-            file=file_,
-            **secrets.values,
-        )
+        settings = api.sftp_settings(url, file=file_, **connection, **secrets.values)
     except SettingsError as exc:
         raise LakeError(exc.field, exc.message) from None
     label = redacted_url(settings)

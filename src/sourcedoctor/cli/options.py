@@ -39,6 +39,33 @@ def secret_options(func: F) -> F:
     return func
 
 
+#: Keyword names the connection options add (see :func:`connection_options`).
+CONNECTION_KEYS = ("known_hosts", "host_key_fingerprint", "accept_new", "resolver")
+
+
+def connection_options(func: F) -> F:
+    """Add --known-hosts, --host-key-fingerprint, --accept-new and --resolver (how the server is
+    found and verified) to a command that connects."""
+    options = [
+        click.option("--known-hosts", type=click.Path(dir_okay=False),
+                     help="known_hosts file to verify the host key (default: ~/.ssh/known_hosts)."),
+        click.option("--host-key-fingerprint", metavar="FP",
+                     help="Pinned host key fingerprint(s), SHA256:…, comma-separated."),
+        click.option("--accept-new", is_flag=True, help="Write an unknown host key to known_hosts."),
+        click.option("--resolver", metavar="IP[:PORT]",
+                     help="Ask this DNS server (default: the system's)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def connection_values(options: dict[str, Any]) -> dict[str, Any]:
+    """Take the connection options out of a command's keyword arguments, as settings values."""
+    values = {key: options.pop(key, None) for key in CONNECTION_KEYS}
+    return {key: value for key, value in values.items() if value not in (None, False)}
+
+
 @dataclass
 class SecretValues:
     values: dict[str, Any] = field(default_factory=dict)

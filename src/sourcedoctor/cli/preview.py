@@ -22,7 +22,7 @@ from ..model import Finding, Severity
 from ..preview import PreviewResult, SampleResult, preview_path
 from ..sources.local import LocalSource
 from ..targets import TARGETS, TargetProfile, get_target
-from .options import read_secret_options, secret_options
+from .options import connection_options, connection_values, read_secret_options, secret_options
 
 _MARK = {Severity.INFO: "[cyan]i[/]", Severity.WARN: "[yellow]![/]", Severity.FAIL: "[red]✗[/]",
          Severity.ERROR: "[red]‼[/]"}
@@ -56,6 +56,7 @@ def _usage(field: str, message: str) -> NoReturn:
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds allowed per step.")
 @secret_options
+@connection_options
 def command(location: str, file_: str | None, rows: int, target_name: str, fmt: str,
             head_bytes: int, max_entries: int, depth: int, glob: str | None, sample_files: int,
             timeout: float, **secrets: Any) -> None:
@@ -88,11 +89,12 @@ async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
                         fmt: str) -> PreviewResult:
     from .. import api
 
+    connection = connection_values(secrets)
     values = read_secret_options(url=url, **secrets)
     err = Console(stderr=True)
     for warning in values.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
-    settings = api.sftp_settings(url, **values.values)
+    settings = api.sftp_settings(url, **connection, **values.values)
     try:
         async with api.open_sftp_source(settings, target=target.name, timeout=timeout) as opened:
             if kwargs["file"] is None and settings.file:

@@ -233,7 +233,7 @@ class DemoServer:
     """
 
     def __init__(self, fault: str | None = None, *, options: ServerOptions | None = None,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", root: Path | None = None) -> None:
         self.fault = fault
         self.options = options or options_for_fault(fault)
         self.host = host
@@ -243,7 +243,9 @@ class DemoServer:
         self.folder = DEMO_FOLDER
         self._server: Any = None
         self._counter = [0, 0]  # connections open now, most ever open at once
-        self._tmp: Path | None = None
+        self._tmp: Path | None = root
+        #: An existing folder to serve as it is (never written to, never deleted).
+        self._own_root = root is None
         self.host_key = asyncssh.generate_private_key(self.options.host_key_type)
 
     @property
@@ -284,13 +286,15 @@ class DemoServer:
         return SftpSettings(**values)
 
     async def start(self) -> DemoServer:
-        self._tmp = Path(tempfile.mkdtemp(prefix="sourcedoctor-demo-"))
-        for rel, data in self.options.files.items():
-            path = self._tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        for rel in self.options.dirs:
-            (self._tmp / rel).mkdir(parents=True, exist_ok=True)
+        if self._own_root:
+            self._tmp = Path(tempfile.mkdtemp(prefix="sourcedoctor-demo-"))
+            for rel, data in self.options.files.items():
+                path = self._tmp / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            for rel in self.options.dirs:
+                (self._tmp / rel).mkdir(parents=True, exist_ok=True)
+        assert self._tmp is not None
         opts = self.options
         root = str(self._tmp)
 
@@ -324,7 +328,7 @@ class DemoServer:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None
-        if self._tmp is not None:
+        if self._tmp is not None and self._own_root:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
