@@ -29,10 +29,11 @@ def data_dir(tmp_path: Path) -> Path:
 async def serve_sftp(root: Path) -> AsyncIterator[SftpSource]:
     """The embedded SFTP server chrooted to ``root`` and a client on it, as an SftpSource."""
     options = ServerOptions(users={USER: PASSWORD}, auth_methods=("password",))
-    async with DemoServer(options=options, root=root) as server, asyncssh.connect(
-        "127.0.0.1", server.port, username=USER, password=PASSWORD,
-        known_hosts=([server.host_key.convert_to_public()], [], [])) as conn, conn.start_sftp_client() as client:
-        yield SftpSource(client)
+    async with DemoServer(options=options, root=root) as server:
+        trusted = ([server.host_key.convert_to_public()], [], [])
+        async with asyncssh.connect("127.0.0.1", server.port, username=USER, password=PASSWORD,
+                                    known_hosts=trusted) as conn, conn.start_sftp_client() as client:
+            yield SftpSource(client)
 
 
 @pytest.fixture
