@@ -34,6 +34,10 @@ async def connect_one(addr: str, port: int, timeout: float) -> tuple[socket.sock
         outcome.update(result="timeout", after_ms=int(timeout * 1000))
     except ConnectionRefusedError:
         outcome.update(result="refused")
+    except ConnectionResetError:
+        # The handshake completed and the server reset at once (seen before connect() returns):
+        # something listens but throws us out, as MaxStartups or tcp wrappers do.
+        outcome.update(result="reset")
     except OSError as exc:
         kind = "unreachable" if exc.errno in _UNREACHABLE else "error"
         outcome.update(result=kind, errno=errno.errorcode.get(exc.errno or 0, str(exc.errno)),
@@ -73,6 +77,11 @@ class TcpCheck(Check[SftpSettings, SftpState]):
             ctx.resources.callback(sock.close)
             return Outcome.of(attempts=attempts, connected=f"{o['address']}:{port}")
         first = attempts[0]
+        if first["result"] == "reset":
+            return Outcome.of([make_finding(
+                "ssh.closed_before_banner",
+                f"{first['address']}:{port} accepted the connection and reset it at once",
+                evidence={"port": port, "attempts": attempts, "how": "reset"})], attempts=attempts)
         kind = first["result"] if first["result"] in ("refused", "timeout") else "unreachable"
         summary = {
             "refused": f"{first['address']}:{port} refused the connection (nothing listens there)",
