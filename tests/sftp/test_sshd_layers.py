@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sourcedoctor.model import Status, Verdict
+from tests.fixtures.keys import make_ppk
 from tests.fixtures.sshd import NOISE_TEXT, NOISY_USER, SFTP_SERVER, chroot_match
 from tests.sftp.helpers import codes, diagnose, facts, failing, sshd_values, status
 
@@ -226,3 +227,23 @@ async def test_healthy_through_cname_at_the_given_resolver(sshd, dnsmasq) -> Non
     assert report.verdict is Verdict.PASS, codes(report)
     assert report.root_cause is None
     assert facts(report, "dns.resolve")["cname_chain"] == ["alias.test.", "ok.test."]
+
+
+async def test_ppk_key_still_tells_whether_it_is_authorized(sshd, keygen, tmp_path: Path) -> None:
+    key = keygen(type="ed25519")
+    ppk = make_ppk(key.private, tmp_path / "k.ppk", version=3)
+    sshd.authorize("sdtest", key.public_line)
+    report = await diagnose(**sshd_values(sshd, password=None, key_path=str(ppk)))
+    assert failing(report) == "key.ppk_format"  # the platform will not take the file...
+    assert status(report, "ssh.auth") == Status.PASS  # ...but the key itself is authorized
+    assert facts(report, "ssh.auth")["method_used"] == "publickey"
+
+
+async def test_crlf_key_still_authenticates_with_a_note(sshd, keygen, tmp_path: Path) -> None:
+    key = keygen(type="ed25519")
+    sshd.authorize("sdtest", key.public_line)
+    crlf = tmp_path / "crlf_key"
+    crlf.write_bytes(key.private.read_bytes().replace(b"\n", b"\r\n"))
+    report = await diagnose(**sshd_values(sshd, password=None, key_path=str(crlf)))
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert "key.normalized" in codes(report)
