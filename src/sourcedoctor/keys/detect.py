@@ -42,6 +42,47 @@ _OTHER_ARMOUR = {
 }
 
 
+#: Key-derivation work we accept before trying a passphrase. A key file sets its own cost; a
+#: damaged or hostile one asking for billions of rounds must not hang the tool. ssh-keygen's
+#: default is 16 bcrypt rounds (``-a 100`` is a strong choice); OpenSSL's PBKDF2 default is 2,048
+#: iterations and its strongest presets stay well below a few million.
+MAX_BCRYPT_ROUNDS = 1000
+MAX_PBKDF2_ITERATIONS = 5_000_000
+_PBKDF2_OID = bytes.fromhex("06092a864886f70d01050c")  # 1.2.840.113549.1.5.12
+
+
+def pbkdf2_iterations(der: bytes) -> int | None:
+    """The PBKDF2 iteration count inside an encrypted PKCS#8 structure, if it has one."""
+    at = der.find(_PBKDF2_OID)
+    if at < 0:
+        return None
+    pos = at + len(_PBKDF2_OID)
+
+    def header(p: int) -> tuple[int, int, int]:  # tag, length, start of content
+        if p + 2 > len(der):
+            raise ValueError("truncated")
+        tag, length, p = der[p], der[p + 1], p + 2
+        if length & 0x80:
+            n = length & 0x7F
+            if n == 0 or n > 4 or p + n > len(der):
+                raise ValueError("bad length")
+            length, p = int.from_bytes(der[p : p + n], "big"), p + n
+        return tag, length, p
+
+    try:
+        tag, _, pos = header(pos)  # PBKDF2-params SEQUENCE
+        if tag != 0x30:
+            return None
+        tag, length, pos = header(pos)  # salt OCTET STRING
+        pos += length
+        tag, length, pos = header(pos)  # iterationCount INTEGER
+        if tag != 0x02 or length > 8:
+            return None
+        return int.from_bytes(der[pos : pos + length], "big")
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Detected:
     """What the text is. ``block`` is the part to hand to a loader; nothing here is secret-free."""
@@ -206,7 +247,14 @@ def _armoured(text: str, label: str) -> Detected:
         )
     if label in ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"):
         encrypted = label.startswith("ENCRYPTED")
-        if _b64(body) is None:
+        der = _b64(body)
+        iterations = pbkdf2_iterations(der) if encrypted and der is not None else None
+        if iterations is not None and iterations > MAX_PBKDF2_ITERATIONS:
+            return Detected(
+                "corrupt", "pkcs8", f"a PKCS#8 {label}", block=block, encrypted=True,
+                problem=(f"the key asks for {iterations} PBKDF2 iterations (more than "
+                         f"{MAX_PBKDF2_ITERATIONS}): a damaged or hostile file"))
+        if der is None:
             return Detected(
                 "corrupt",
                 "pkcs8",
@@ -266,9 +314,14 @@ def _openssh(block: str, body: str) -> Detected:
     if kdf == "bcrypt":
         try:
             kdf_options.string()
-            kdf_text = f"bcrypt ({kdf_options.uint32()} rounds)"
+            rounds = kdf_options.uint32()
         except WireError:
             return replace(base, problem="the bcrypt KDF options are damaged")
+        if rounds > MAX_BCRYPT_ROUNDS:
+            return replace(base, encrypted=True, problem=(
+                f"the key asks for {rounds} bcrypt rounds (more than {MAX_BCRYPT_ROUNDS}): a damaged "
+                "or hostile file; re-export it with ssh-keygen -p -a 100"))
+        kdf_text = f"bcrypt ({rounds} rounds)"
     try:
         key_type, bits, curve = describe_public_blob(blob)
     except WireError as exc:
