@@ -24,6 +24,8 @@ class TargetProfile:
     multi_step_auth: bool = True
     #: Key types accepted (OpenSSH names without the "ssh-" prefix: rsa, dss, ed25519, ecdsa, sk).
     key_types: frozenset[str] = frozenset({"rsa", "dss", "ed25519", "ecdsa", "sk-ed25519", "sk-ecdsa"})
+    #: The platform stores the key base64-encoded on one line (so that form is no defect).
+    key_content_base64: bool = False
     #: Key file formats accepted (openssh, pem, pkcs8, ppk, ssh2).
     key_formats: frozenset[str] = frozenset({"openssh", "pem", "pkcs8"})
     #: Does the platform read files in parallel chunks (so the chunking probe matters)?
@@ -55,6 +57,7 @@ AEP = TargetProfile(
     multi_step_auth=False,
     key_types=frozenset({"rsa", "dss", "ed25519"}),
     key_formats=frozenset({"openssh", "pem"}),
+    key_content_base64=True,
     chunked_reads=True,
     naming_rules=True,
     json_lines_only=True,

@@ -66,3 +66,17 @@ def test_normal_costs_still_load(tmp_path: Path) -> None:
     subprocess.run([keygen, "-q", "-t", "ed25519", "-a", "32", "-N", PASS, "-f", str(key)],
                    check=True)
     assert inspect_key(key.read_text(), passphrase=PASS).usable
+
+
+def test_base64_one_line_is_no_defect_for_aep(tmp_path: Path) -> None:
+    from sourcedoctor.targets import AEP, GENERIC
+
+    keygen = require_binary("ssh-keygen")
+    key = tmp_path / "k"
+    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    one_line = base64.b64encode(key.read_bytes()).decode()
+    assert "key.normalized" in inspect_key(one_line, target=GENERIC).codes
+    aep = inspect_key(one_line, target=AEP)
+    assert aep.usable and "key.normalized" not in aep.codes
+    crlf = key.read_text().replace("\n", "\r\n")
+    assert "key.normalized" in inspect_key(crlf, target=AEP).codes  # a real cleanup still shows

@@ -65,9 +65,9 @@ class AuthCheck(Check[SftpSettings, SftpState]):
         if not have_pw and not have_key and s.has_key:
             return Outcome.blocked("ssh.key", note="the key could not be loaded; nothing else to try")
         try:
+            # Shielded: a timeout here ends this check (check.timeout), while the session's own
+            # cleanup still owns the connect task.
             conn = await asyncio.wait_for(asyncio.shield(session.connect_task), ctx.step_timeout * 2)
-        except TimeoutError:
-            raise
         except (asyncssh.Error, OSError) as exc:
             return self._failed(ctx, session, exc)
         st.conn = conn

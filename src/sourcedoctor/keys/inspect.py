@@ -10,7 +10,7 @@ from ..model import Finding
 from ..targets import GENERIC, TargetProfile
 from . import findings as F
 from .detect import Detected, describe_public_blob, detect
-from .normalize import MAX_INPUT, normalize
+from .normalize import BASE64_ONE_LINE, MAX_INPUT, normalize
 from .report import KeyReport
 
 if TYPE_CHECKING:
@@ -63,8 +63,10 @@ def inspect_key(
         normalized=norm.steps,
     )
     found: list[Finding] = []
-    if norm.steps and d.kind in ("private", "public"):
-        found.append(F.normalized(norm.steps, name))
+    cleanup = tuple(step for step in norm.steps
+                    if not (target.key_content_base64 and step == BASE64_ONE_LINE))
+    if cleanup and d.kind in ("private", "public"):
+        found.append(F.normalized(cleanup, name))
     if d.kind in ("unknown", "other"):
         return replace(report, findings=(*found, F.not_a_key(d)))
     if d.kind == "corrupt":

@@ -11,6 +11,9 @@ import binascii
 import re
 from dataclasses import dataclass
 
+#: The normalisation step for the platform's own key encoding (``privateKeyContent``).
+BASE64_ONE_LINE = "base64-encoded on one line (privateKeyContent form)"
+
 #: Most bytes ever looked at. Real private keys are < 16 KiB; anything much larger is not a key.
 MAX_INPUT = 1 << 20
 
@@ -141,7 +144,7 @@ def _unwrap_base64(text: str, steps: list[str]) -> str:
         elif wrapped:
             steps.append("base64 with line wrapping (e.g. GNU base64 without -w0)")
         else:
-            steps.append("base64-encoded on one line (privateKeyContent form)")
+            steps.append(BASE64_ONE_LINE)
     return text
 
 
