@@ -144,6 +144,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Enable a modern algorithm on the server, e.g. in sshd_config: "
         "KexAlgorithms +curve25519-sha256 and HostKeyAlgorithms +ssh-ed25519,rsa-sha2-256"],
        SERVER_ADMIN),
+    _c("ssh.protocol_error", "The server broke the SSH protocol during key exchange", F,
+       "The server sent an SSH identification, then closed the connection or sent bytes that are "
+       "not valid SSH packets before the key exchange could finish. A broken SSH implementation, "
+       "a proxy that mangles the stream, or something that only imitates an SSH banner.",
+       ["Compare with OpenSSH's own client: ssh -vvv -p {port} {user}@{host}",
+        "Check the server's logs, and any proxy or load balancer in front of the port."],
+       SERVER_ADMIN),
     _c("ssh.kex_legacy", "The server only offers SHA-1-era key exchange", F,
        "Every key-exchange method the server offers uses SHA-1 or 1024-bit groups "
        "(diffie-hellman-group1-sha1, group14-sha1, group-exchange-sha1). Current OpenSSH clients and "

@@ -93,3 +93,23 @@ async def test_ip_literal_skips_dns(peers) -> None:
     report = await diagnose(**_values("127.0.0.1", peers.refused_port().port))
     assert facts(report, "dns.resolve")["ip_literal"] is True
     assert report.verdict is Verdict.FAIL
+
+
+@pytest.mark.parametrize("after_banner", [
+    b"\xff" * 64,  # an absurd packet length
+    b"\x00\x00\x00\x0c\x0a\x14" + b"\x00" * 10,  # a packet cut short, then the peer closes
+])
+async def test_banner_then_junk_is_a_protocol_error(peers, after_banner: bytes) -> None:
+    peer = peers.garbage(b"SSH-2.0-Imitation_1.0\r\n" + after_banner)
+    report = await diagnose(timeout=2.0, **_values("127.0.0.1", peer.port))
+    assert failing(report) == "ssh.protocol_error"
+    assert facts(report, "ssh.banner")["software"] == "Imitation_1.0"
+
+
+async def test_banner_then_silence_is_a_transport_timeout(peers) -> None:
+    peer = peers.garbage(b"SSH-2.0-Quiet_1.0\r\n")
+    t0 = time.monotonic()
+    report = await diagnose(timeout=1.0, **_values("127.0.0.1", peer.port))
+    assert failing(report) == "check.timeout"
+    assert report.root_cause is not None and report.root_cause.check == "ssh.transport"
+    assert time.monotonic() - t0 < 3.0

@@ -134,8 +134,13 @@ class TransportCheck(Check[SftpSettings, SftpState]):
                           "client_offer": facts.get("client_offer"), "error": facts["error"]},
             ))
             return Outcome.of(findings, **facts)
+        # No key exchange offer ever arrived after the banner: the server hung up or sent junk.
+        tap_error = session.server_tap.error
         return Outcome.of([make_finding(
-            "ssh.closed_before_banner",
-            f"the server ended the connection before its key exchange offer ({facts['error']})",
-            evidence={"error": facts["error"]},
+            "ssh.protocol_error",
+            "after its SSH banner the server "
+            + (f"sent invalid data ({tap_error})" if tap_error else f"failed: {facts['error']}"),
+            evidence={"error": facts["error"], "stream": tap_error,
+                      "bytes_received": session.server_tap.bytes_seen},
+            host=s.host, port=s.port, user=s.user,
         )], **facts)
