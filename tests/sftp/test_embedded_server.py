@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +109,15 @@ async def test_one_auth_attempt_per_method() -> None:
         report = await diagnose(**demo.settings(password="wrong-password-x").model_dump())
     assert failing(report) == "auth.password_rejected"
     assert [a[0] for a in attempts] == ["password"]
+
+
+async def test_fifo_in_the_folder_is_reported_not_opened(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "inbound").mkdir(parents=True)
+    (root / "inbound" / "a.csv").write_text("id,name\n1,x\n")
+    os.mkfifo(root / "inbound" / "pipe.csv")
+    async with DemoServer(root=root) as demo:
+        report = await diagnose(**demo.settings().model_dump())
+    assert failing(report) == "file.unreadable"
+    assert report.result("sftp.folder").findings[0].evidence["files"] == ["/inbound/pipe.csv"]  # type: ignore[union-attr]
+    assert status(report, "data.format") == Status.SKIP

@@ -64,6 +64,13 @@ class FolderCheck(Check[SftpSettings, SftpState]):
         if listing.errors:
             facts["unlistable_subfolders"] = list(listing.errors[:20])
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
+        special = [e.path for e in listing.entries if e.kind == "other"]
+        if special:  # FIFOs, sockets, devices: a reader that opens one blocks or fails
+            findings.append(make_finding(
+                "file.unreadable",
+                f"{len(special)} entries in the folder are not regular files (FIFO, socket or device)",
+                evidence={"files": special[:50], "count": len(special)},
+                files=", ".join(special[:5])))
         if not files:
             what = f"no file named {s.file}" if s.file else "no files (hidden files aside)"
             findings.append(make_finding(
