@@ -156,6 +156,16 @@ def test_mapping_errors_name_the_key(tmp_path: Path, lake_path: Path) -> None:
     assert Lake(lake_path).batches() == []
 
 
+def test_mapping_type_cannot_smuggle_sql(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned.csv"
+    hostile = f"INTEGER); COPY (SELECT 1) TO '{marker}'; SELECT CAST(NULL AS INTEGER"
+    with pytest.raises(LakeError) as exc:
+        mapping_from_dict({"cast": {"amount": hostile}})
+    assert exc.value.field == "map.cast.amount"
+    assert not marker.exists()
+    assert mapping_from_dict({"cast": {"amount": "DECIMAL(10, 2)"}}).cast == {"amount": "DECIMAL(10, 2)"}
+
+
 def test_export_round_trip(tmp_path: Path, lake_path: Path) -> None:
     src = good_csv(tmp_path / "r.csv", 25)
     lake = Lake(lake_path)

@@ -17,6 +17,7 @@ Source columns may be named as in the file's header or by their normalised lake 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +61,16 @@ class Mapping:
         return not (self.rename or self.cast or self.drop or self.constants or self.identity)
 
 
+#: What a DuckDB type name looks like: words, optional (precision, scale), optional [] — so a
+#: mapping file can never smuggle SQL into the statement that checks it.
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ]{0,40}(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])?")
+
+
 def _check_type(key: str, type_name: str) -> str:
     """Validate a DuckDB type name without touching any lake."""
+    if not _TYPE_NAME.fullmatch(type_name.strip()):
+        raise LakeError(f"map.cast.{key}", f"{type_name!r} is not a DuckDB type name "
+                        "(e.g. BIGINT, DOUBLE, DATE, DECIMAL(10,2))")
     try:
         con = duckdb.connect()
         try:
