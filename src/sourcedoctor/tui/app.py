@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from ..config.sftp import SftpSettings
 from ..model import Report
-from .engine_parts import PartMissing, engine_part, warm_up
+from .lazy_engine import warm_up
 from .messages import DemoFailed, DemoStarted
 from .profiles import ProfileStore
 from .screens.diagnostics import DiagnosticsScreen
@@ -25,13 +25,12 @@ from .screens.open_report import OpenReportScreen
 from .screens.setup import SetupScreen
 
 
-def demo_faults() -> dict[str, str] | None:
-    """The demo server's named faults, or None when this build has no demo server."""
-    try:
-        faults: dict[str, str] = engine_part("demo.server", "FAULTS", "The demo server")
-    except PartMissing:
-        return None
-    return faults
+def demo_faults() -> dict[str, str]:
+    """The demo server's named faults (name → description)."""
+    # Imported here, not at the top: the server pulls in asyncssh, which `import app` need not pay.
+    from ..demo.server import FAULTS
+
+    return FAULTS
 
 
 def target_for_fault(fault: str | None, faults: dict[str, str]) -> str:
@@ -125,10 +124,11 @@ class SourceDoctorApp(App[None]):
         def opened(path: str | None) -> None:
             if not path:
                 return
+            from ..report import load_report
+
             try:
-                load_report = engine_part("report", "load_report", "Opening reports")
                 report = load_report(path)
-            except (PartMissing, ValueError) as exc:  # ReportLoadError is a ValueError: one line
+            except ValueError as exc:  # ReportLoadError is a ValueError: one line, no traceback
                 self.notify(f"✗ {exc}", severity="error", timeout=8)
                 return
             self.last_report = report
@@ -138,9 +138,6 @@ class SourceDoctorApp(App[None]):
 
     def action_start_demo(self, fault: str | None = None) -> None:
         """Start (or restart) the embedded demo server with ``fault`` and open its form."""
-        if self.faults is None:
-            self.notify("The demo server is not available yet in this build.", severity="error")
-            return
         if fault is not None and fault not in self.faults:
             self.notify(f"Unknown demo fault {fault!r}; choose one on the Home screen.",
                         severity="error")
@@ -153,21 +150,20 @@ class SourceDoctorApp(App[None]):
     async def _serve_demo(self, fault: str | None) -> None:
         # The server lives in this worker, on the app's loop, until the app exits or the fault
         # changes (exclusive: the old server is cancelled and closed first).
+        from ..demo.server import DemoServer  # already imported by demo_faults()
+
         try:
-            server_class = engine_part("demo.server", "DemoServer", "The demo server")
-            async with server_class(fault=fault) as demo:
+            async with DemoServer(fault=fault) as demo:
                 self.post_message(DemoStarted(demo.settings(), fault))
                 await asyncio.Event().wait()
-        except PartMissing as exc:
-            self.post_message(DemoFailed(str(exc)))
         except OSError as exc:
             self.post_message(DemoFailed(f"could not listen on 127.0.0.1: {exc.strerror}"))
 
     def on_demo_started(self, message: DemoStarted) -> None:
         self.demo_settings = message.settings
-        faults = self.faults or {}
         # An explicit --target wins; otherwise the fault's own platform (kbdint-only → aep).
-        target = self.target if self.target != "generic" else target_for_fault(message.fault, faults)
+        target = (self.target if self.target != "generic"
+                  else target_for_fault(message.fault, self.faults))
         fault = message.fault or "none (healthy server)"
         note = (f"Demo server on 127.0.0.1:{message.settings.port} · fault: {fault} · "
                 "press ^R to diagnose")
@@ -185,12 +181,11 @@ class SourceDoctorApp(App[None]):
                             self.action_new_connection)
         yield SystemCommand("Open a report", "Show a saved JSON report", self.action_open_report)
         yield SystemCommand("Help: keys", "Every key of every screen", self.action_help)
-        for name, description in (self.faults or {}).items():
+        for name, description in self.faults.items():
             yield SystemCommand(f"Demo: {name}", description,
                                 partial(self.action_start_demo, name))
-        if self.faults is not None:
-            yield SystemCommand("Demo: healthy server", "The demo server without a fault",
-                                lambda: self.action_start_demo(None))
+        yield SystemCommand("Demo: healthy server", "The demo server without a fault",
+                            lambda: self.action_start_demo(None))
         for name in self.profiles.names():
             yield SystemCommand(f"Profile: {name}", "Open this saved profile",
                                 partial(self.action_open_profile, name))

@@ -20,7 +20,7 @@ from ...config.sftp import redacted_url
 from ...model import Finding
 from ...sources.base import FileEntry, FileSource, Listing, SourceError
 from ...targets import get_target
-from ..engine_parts import PartMissing, engine_module, engine_part
+from ..lazy_engine import engine_module
 from ..messages import ConnectionTarget, FolderListed, SourceFailed, SourceOpened
 
 #: Most entries shown per folder; the listing says how many more there were.
@@ -168,12 +168,11 @@ class BrowseScreen(Screen[None]):
             reason = str(exc) or f"no answer in {self.timeout:g} s"
             self.post_message(FolderListed(node, None, {"": reason}))
             return
-        try:
-            naming = engine_part("preview", "naming_findings", "Naming checks")
-            findings = naming(listing.entries, get_target(self.target))
-            flagged = flagged_names(listing.entries, findings)
-        except PartMissing:
-            flagged = {}
+        await engine_module("preview")  # a first import must not block the event loop
+        from ...preview import naming_findings
+
+        findings = naming_findings(listing.entries, get_target(self.target))
+        flagged = flagged_names(listing.entries, findings)
         self.post_message(FolderListed(node, listing, flagged))
 
     def on_folder_listed(self, message: FolderListed) -> None:

@@ -14,8 +14,8 @@ from textual.widgets import Footer, OptionList, Static
 
 from ...config.sftp import redacted_url
 from ...model import CheckFinished, CheckStarted, Report, RunFinished, Status
-from ..engine_parts import engine_module
 from ..fieldmap import culprit_field
+from ..lazy_engine import engine_module
 from ..messages import (
     CheckBegan,
     CheckConcluded,
@@ -126,7 +126,7 @@ class DiagnosticsScreen(Screen[None]):
         try:
             api = await engine_module("api")
             runner = api.sftp_runner(conn.settings, target=conn.target, timeout=conn.timeout)
-        except Exception as exc:  # a missing engine part or a bug: say it, do not crash the app
+        except Exception as exc:  # a bad setting or an engine bug: say it, do not crash the app
             self.post_message(DiagnosisCrashed(f"{type(exc).__name__}: {exc}"))
             return
         self._runner = runner

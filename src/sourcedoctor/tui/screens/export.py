@@ -16,16 +16,9 @@ from textual.widgets import Button, Footer, Input, Select, Static
 from ...config.secrets import MASK, Redactor
 from ...config.sftp import SftpSettings
 from ...model import Report
-from ..engine_parts import PartMissing, engine_part
 
-#: format → (renderer name in sourcedoctor.report, its module as a fallback, file extension)
-FORMATS: dict[str, tuple[str, str, str]] = {
-    "json": ("to_json", "report.json_report", "json"),
-    "markdown": ("to_markdown", "report.markdown", "md"),
-    "html": ("to_html", "report.html", "html"),
-    # The support bundle is a zip around the JSON report; its preview is that JSON.
-    "bundle": ("to_json", "report.json_report", "zip"),
-}
+#: format → file extension, in menu order
+FORMATS: dict[str, str] = {"json": "json", "markdown": "md", "html": "html", "bundle": "zip"}
 #: Our format names → ``sourcedoctor.report.write_report``'s.
 WRITER_FORMAT = {"json": "json", "markdown": "md", "html": "html", "bundle": "bundle"}
 PREVIEW_LINES = 200
@@ -33,26 +26,19 @@ PREVIEW_LINES = 200
 Renderer = Callable[[Report, Redactor], str]
 
 
-def renderer(fmt: str) -> Renderer | None:
-    """The report writer for ``fmt``, or None when this build has none."""
-    name, module, _ = FORMATS[fmt]
-    for where in ("report", module):
-        try:
-            found: Renderer = engine_part(where, name, f"{fmt} reports")
-            return found
-        except PartMissing:
-            continue
-    return None
+def renderer(fmt: str) -> Renderer:
+    """The engine's redacting renderer for ``fmt`` (what the preview shows)."""
+    from ...report import to_html, to_json, to_markdown
+
+    # The support bundle is a zip around the JSON report; its preview is that JSON.
+    renderers: dict[str, Renderer] = {"json": to_json, "markdown": to_markdown, "html": to_html,
+                                      "bundle": to_json}
+    return renderers[fmt]
 
 
 def available_formats() -> list[str]:
-    """Formats this build can write (the bundle only where the engine writes bundles)."""
-    found = [fmt for fmt in FORMATS if renderer(fmt) is not None]
-    try:
-        engine_part("report", "write_report", "Report files")
-    except PartMissing:
-        return [f for f in found if f != "bundle"]
-    return found
+    """Formats the export screen offers, in menu order."""
+    return list(FORMATS)
 
 
 def redactor_for_settings(settings: SftpSettings | None) -> Redactor:
@@ -83,10 +69,6 @@ class ExportScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Export the report · secrets are replaced by «redacted»", id="title")
-        if not self.formats:
-            yield Static("✗ Report export is not available yet in this build.", id="export-status")
-            yield Footer()
-            return
         with Horizontal(classes="field-line"):
             yield Static("Format", classes="field-label")
             yield Select([(f, f) for f in self.formats], value=self.formats[0],
@@ -104,12 +86,11 @@ class ExportScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.formats:
-            self._render_preview()
-            self.query_one("#write", Button).focus()
+        self._render_preview()
+        self.query_one("#write", Button).focus()
 
     def _default_path(self, fmt: str) -> Path:
-        return self.directory / f"sourcedoctor-report.{FORMATS[fmt][2]}"
+        return self.directory / f"sourcedoctor-report.{FORMATS[fmt]}"
 
     @property
     def fmt(self) -> str:
@@ -118,9 +99,7 @@ class ExportScreen(Screen[None]):
 
     def rendered(self) -> str:
         """The redacted report text in the chosen format."""
-        render = renderer(self.fmt)
-        assert render is not None
-        return render(self.report, self.redactor)
+        return renderer(self.fmt)(self.report, self.redactor)
 
     def _render_preview(self) -> None:
         rendered = self.rendered()
@@ -142,7 +121,7 @@ class ExportScreen(Screen[None]):
         path_input = self.query_one("#path", Input)
         current = Path(path_input.value)
         if current.stem == "sourcedoctor-report":
-            path_input.value = str(current.with_suffix("." + FORMATS[self.fmt][2]))
+            path_input.value = str(current.with_suffix("." + FORMATS[self.fmt]))
         self._render_preview()
 
     @on(Button.Pressed, "#write")
@@ -161,14 +140,11 @@ class ExportScreen(Screen[None]):
             status.update("✗ path: give a file name to write to")
             return
         path = Path(raw).expanduser()
+        from ...report import write_report
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                write_report = engine_part("report", "write_report", "Report files")
-            except PartMissing:
-                path.write_text(self.rendered(), encoding="utf-8")
-            else:
-                write_report(self.report, WRITER_FORMAT[self.fmt], self.redactor, path)
+            write_report(self.report, WRITER_FORMAT[self.fmt], self.redactor, path)
         except OSError as exc:
             status.update(f"✗ path: cannot write {path}: {exc.strerror}")
             return

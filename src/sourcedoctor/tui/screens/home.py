@@ -27,7 +27,7 @@ class HomeScreen(Screen[None]):
         Binding("d", "start_demo", "Demo"),
     ]
 
-    def __init__(self, profiles: list[str], faults: dict[str, str] | None,
+    def __init__(self, profiles: list[str], faults: dict[str, str],
                  fault: str | None = None) -> None:
         super().__init__()
         self.profiles = profiles
@@ -47,14 +47,9 @@ class HomeScreen(Screen[None]):
                     id="start",
                 )
                 yield Static("Demo server fault", classes="section")
-                if self.faults is None:
-                    yield Static("The demo server is not available yet in this build.",
-                                 id="fault-missing", classes="note")
-                else:
-                    options = [("none — a healthy server", NO_FAULT)]
-                    options += [(f"{name} — {desc}", name) for name, desc in self.faults.items()]
-                    yield Select(options, value=self.fault or NO_FAULT, allow_blank=False,
-                                 id="fault")
+                options = [("none — a healthy server", NO_FAULT)]
+                options += [(f"{name} — {desc}", name) for name, desc in self.faults.items()]
+                yield Select(options, value=self.fault or NO_FAULT, allow_blank=False, id="fault")
             with Vertical(id="home-profiles"):
                 yield Static("Recent profiles", classes="section")
                 if self.profiles:
@@ -70,10 +65,7 @@ class HomeScreen(Screen[None]):
 
     def chosen_fault(self) -> str | None:
         """The fault picked for the demo server, None for a healthy one."""
-        selects = self.query("#fault")
-        if not selects:
-            return None
-        value = selects.first(Select).value
+        value = self.query_one("#fault", Select).value
         return None if value in (NO_FAULT, Select.BLANK) else str(value)
 
     @property

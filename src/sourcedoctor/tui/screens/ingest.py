@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-import platformdirs
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,7 +17,7 @@ from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Stati
 
 from ...preview.model import SampleResult
 from ...sources.base import FileEntry
-from ..engine_parts import PartMissing, engine_part
+from ..lazy_engine import engine_module
 from ..messages import ConnectionTarget, IngestAdvanced, IngestEnded
 
 DEFAULT_ROWS = 10_000
@@ -26,11 +25,10 @@ REJECTS_SHOWN = 500
 
 
 def default_lake_path() -> Path:
-    """The lake's own default file (the CLI's), else lake.duckdb in the user data directory."""
-    try:
-        return Path(engine_part("lake", "default_lake_path", "The local lake")())
-    except PartMissing:
-        return Path(platformdirs.user_data_dir("sourcedoctor")) / "lake.duckdb"
+    """The lake's own default file (the CLI's): lake.duckdb in the user data directory."""
+    from ...lake import default_lake_path as lake_default
+
+    return lake_default()
 
 
 def dataset_name(entry: FileEntry) -> str:
@@ -106,13 +104,8 @@ class IngestScreen(Screen[None]):
 
     @work(exclusive=True, group="ingest")
     async def _ingest(self, dataset: str, rows: int, mapping: str | None, lake_path: Path) -> None:
-        try:
-            lake_class = engine_part("lake", "Lake", "The local lake")
-            ingest_from_source = engine_part("lake", "ingest_from_source", "Ingest into the lake")
-            load_mapping = engine_part("lake", "load_mapping", "Mapping files")
-        except PartMissing as exc:
-            self.post_message(IngestEnded(None, str(exc)))
-            return
+        await engine_module("lake")  # a first import of duckdb must not block the event loop
+        from ...lake import Lake, ingest_from_source, load_mapping
 
         def progress(done: int, total: int) -> None:
             # Called from the lake's worker thread: hand the numbers to the app's loop.
@@ -124,7 +117,7 @@ class IngestScreen(Screen[None]):
             label = f"sftp://{s.user}@{s.host}:{s.port}"
         try:
             mapping_obj = await asyncio.to_thread(load_mapping, mapping) if mapping else None
-            lake = lake_class(lake_path)
+            lake = Lake(lake_path)
             result = await ingest_from_source(
                 lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping_obj,
                 progress=progress, source_label=label,

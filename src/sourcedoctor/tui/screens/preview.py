@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any, ClassVar
 
@@ -17,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...preview.model import SampleResult
 from ...sources.base import FileEntry
 from ...targets import get_target
-from ..engine_parts import PartMissing, engine_part
+from ..lazy_engine import engine_module
 from ..messages import ConnectionTarget, SampleReady
 
 CELL_WIDTH = 24  # characters of one cell; the report keeps full values
@@ -122,16 +121,13 @@ class PreviewScreen(Screen[None]):
 
     @work(exclusive=True, group="sample")
     async def _sample(self) -> None:
-        try:
-            sample_file = engine_part("preview", "sample_file", "File preview")
-        except PartMissing as exc:
-            self.post_message(SampleReady(None, str(exc)))
-            return
+        await engine_module("preview")  # a first import must not block the event loop
+        from ...preview import sample_file
+
         target = self.conn.target if self.conn else "generic"
         try:
-            result = sample_file(self.source, self.entry, target=get_target(target), rows=100)
-            if inspect.isawaitable(result):
-                result = await result
+            result = await sample_file(self.source, self.entry, target=get_target(target),
+                                       rows=100)
         except Exception as exc:  # a read error or a sniffer bug: one line, the app stays up
             self.post_message(SampleReady(None, f"{type(exc).__name__}: {exc}"))
             return

@@ -17,7 +17,6 @@ from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
 from ...config.sftp import SettingsError, SftpSettings, build_settings
 from ...targets import TARGETS, get_target
-from ..engine_parts import PartMissing, engine_part
 from ..messages import ConnectionTarget, KeyInspected
 from ..widgets.settings_form import SettingsForm
 from .profile_name import ProfileNameScreen
@@ -210,14 +209,10 @@ class SetupScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="key-inspection")
     def _inspect_key(self, key: str, passphrase: str | None, target: str) -> None:
+        # Imported here, in the worker's thread: cryptography is slow to load.
+        from ...keys import inspect_key
         from ..widgets.settings_form import key_values
 
-        try:
-            inspect_key = engine_part("keys", "inspect_key", "Live key inspection",
-                                      "keys.inspect")
-        except PartMissing as exc:
-            self.post_message(KeyInspected(None, str(exc)))
-            return
         values = key_values(key)
         name = "key"
         try:
