@@ -222,3 +222,32 @@ def prepare_file(
         not cutter.truncated,
         True,
     )
+
+
+class CappedFiles:
+    """Prepared files taken in order until the row cap is used up.
+
+    Used as a context manager: if anything fails while files are being prepared, every temp copy
+    made so far is discarded, so a failed batch leaves nothing behind."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.preps: list[PreparedFile] = []
+        #: Rows still allowed (None: no cap).
+        self.remaining = limit
+
+    @property
+    def full(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
+
+    def add(self, prep: PreparedFile) -> None:
+        self.preps.append(prep)
+        if self.remaining is not None and prep.records is not None:
+            self.remaining -= prep.records
+
+    def __enter__(self) -> CappedFiles:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is not None:
+            for prep in self.preps:
+                prep.discard()

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .bounded import PreparedFile, cutter_for, prepare_file
+from .bounded import CappedFiles, PreparedFile, cutter_for, prepare_file
 from .errors import LakeError
 from .mapping import Mapping
 from .plan import plan_from_sample
@@ -158,24 +158,15 @@ async def fetch_sample(
 
     Each file is sampled first as the preview does (``sampling``); one the lake cannot read
     raises :class:`~.readable.DataRefused` and nothing is kept."""
-    preps: list[PreparedFile] = []
-    remaining = rows if rows else None
-    try:
+    with CappedFiles(rows if rows else None) as taken:
         for path in paths:
-            if remaining is not None and remaining <= 0:
+            if taken.full:
                 break
-            prep = await _fetch_one(
-                source, path, origin_prefix + path, remaining, max_bytes, workdir,
+            taken.add(await _fetch_one(
+                source, path, origin_prefix + path, taken.remaining, max_bytes, workdir,
                 sampling or Sampling(),
-            )
-            preps.append(prep)
-            if remaining is not None and prep.records is not None:
-                remaining -= prep.records
-    except BaseException:
-        for p in preps:
-            p.discard()
-        raise
-    return preps
+            ))
+    return taken.preps
 
 
 async def ingest_from_source(

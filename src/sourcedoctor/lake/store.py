@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from .bounded import PreparedFile, prepare_file
+from .bounded import CappedFiles, PreparedFile, prepare_file
 from .errors import LakeBusy, LakeError
 from .mapping import Mapping
 from .names import normalise_name, quote_ident
@@ -210,26 +210,17 @@ class Lake:
             if progress:
                 progress(min(done, total), total)
 
-        preps: list[PreparedFile] = []
-        remaining = limit
-        try:
+        with CappedFiles(limit) as taken:
             for item in items:
-                if remaining is not None and remaining <= 0:
+                if taken.full:
                     break
                 plan = _as_plan(item, sampling)
-                prep = (
+                taken.add(
                     plan
                     if isinstance(plan, PreparedFile)
-                    else prepare_file(plan, remaining, on_bytes=on_bytes if progress else None)
+                    else prepare_file(plan, taken.remaining, on_bytes=on_bytes if progress else None)
                 )
-                preps.append(prep)
-                if remaining is not None and prep.records is not None:
-                    remaining -= prep.records
-        except BaseException:
-            for p in preps:
-                p.discard()
-            raise
-        return preps
+        return taken.preps
 
     @staticmethod
     def _content_hash(dataset: str, mapping: Mapping, preps: list[PreparedFile]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat as statmod
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -15,6 +16,17 @@ class SourceError(Exception):
         self.kind = kind
         self.path = path
         self.detail = detail
+
+
+def kind_of_mode(mode: int) -> str:
+    """A FileEntry kind from a POSIX mode (as stat and SFTP attributes give it)."""
+    if statmod.S_ISREG(mode):
+        return "file"
+    if statmod.S_ISDIR(mode):
+        return "dir"
+    if statmod.S_ISLNK(mode):
+        return "symlink"
+    return "other"
 
 
 @dataclass(frozen=True)

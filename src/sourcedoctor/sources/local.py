@@ -14,21 +14,12 @@ import os
 import stat as statmod
 from pathlib import Path
 
-from .base import CappedEntries, FileEntry, Listing, SourceError
+from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
 
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop, so a
 #: folder with millions of files cannot make a listing unbounded in time.
 _COUNT_FACTOR = 10
 
-
-def _kind(mode: int) -> str:
-    if statmod.S_ISREG(mode):
-        return "file"
-    if statmod.S_ISDIR(mode):
-        return "dir"
-    if statmod.S_ISLNK(mode):
-        return "symlink"
-    return "other"
 
 
 def classify_os_error(exc: OSError, path: str) -> SourceError:
@@ -53,7 +44,7 @@ def _entry(path: str, st: os.stat_result) -> FileEntry:
         name=os.path.basename(path.rstrip("/")) or path,
         size=st.st_size if statmod.S_ISREG(st.st_mode) else None,
         mtime=st.st_mtime,
-        kind=_kind(st.st_mode),
+        kind=kind_of_mode(st.st_mode),
         permissions=st.st_mode,
     )
 
@@ -133,7 +124,7 @@ class LocalSource:
         try:
             st = os.fstat(fd)
             if not statmod.S_ISREG(st.st_mode):
-                raise SourceError("not_a_file", path, f"not a regular file ({_kind(st.st_mode)})")
+                raise SourceError("not_a_file", path, f"not a regular file ({kind_of_mode(st.st_mode)})")
             return os.pread(fd, max(0, length), max(0, offset))
         except OSError as exc:
             raise classify_os_error(exc, path) from None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import stat as statmod
 
 import asyncssh
 
-from .base import CappedEntries, FileEntry, Listing, SourceError
+from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
 
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
 #: with millions of files must not make a listing unbounded in time.
@@ -17,13 +16,7 @@ _COUNT_FACTOR = 10
 
 def _kind(mode: int | None, ftype: int | None = None) -> str:
     if mode is not None:
-        if statmod.S_ISREG(mode):
-            return "file"
-        if statmod.S_ISDIR(mode):
-            return "dir"
-        if statmod.S_ISLNK(mode):
-            return "symlink"
-        return "other"
+        return kind_of_mode(mode)
     return {
         asyncssh.FILEXFER_TYPE_REGULAR: "file",
         asyncssh.FILEXFER_TYPE_DIRECTORY: "dir",
