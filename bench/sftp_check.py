@@ -17,6 +17,7 @@ import argparse
 import compileall
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,12 +32,20 @@ from tests.fixtures.keys import make_key
 from tests.fixtures.netns import FilteredHost
 from tests.fixtures.sshd import USER, SshdServer, ensure_test_users
 
+#: CPU seconds (user + system) of each process ``timed`` ran, by program name: on a shared
+#: machine the wall clock swings with other users' load, CPU time much less.
+CPU: dict[str, list[float]] = {}
+
 
 def timed(argv: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, text=True, input=stdin, timeout=120,
                           env={**os.environ, **(env or {})}, check=False)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(argv[0], []).append(after.ru_utime - before.ru_utime
+                                       + after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1, 2, 3):  # ssh-audit exits 1-3 when it has warnings
         raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {proc.stderr[-500:]}")
     return elapsed
@@ -93,6 +102,11 @@ def main() -> None:
     print(f"  sourcedoctor check (whole process){t_check:7.3f} s")
     print(f"  ratio sourcedoctor / baseline     {t_check / baseline:7.2f}   (goal <= 0.80)")
     print(f"  sourcedoctor engine only (report) {t_engine:7.3f} s   ratio {t_engine / baseline:.2f}")
+    cpu = {name: statistics.median(v) for name, v in CPU.items()}
+    cpu_base = cpu["ssh-audit"] + cpu["sftp"]
+    print(f"  CPU seconds: ssh-audit {cpu['ssh-audit']:.3f} + sftp {cpu['sftp']:.3f} = "
+          f"{cpu_base:.3f}; sourcedoctor {cpu['sourcedoctor']:.3f}; ratio "
+          f"{cpu['sourcedoctor'] / cpu_base:.2f}")
 
     with FilteredHost() as host:
         argv = ["sourcedoctor", "check", f"sftp://bob@{host.address}:{host.port}/x",

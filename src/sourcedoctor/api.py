@@ -11,18 +11,19 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, asyncssh_import  # noqa: F401  (first: asyncssh starts faster)
 from .checks.base import Context
 from .config.secrets import Redactor
-from .config.sftp import SftpSettings, build_settings, parse_sftp_url, redacted_url
-from .connectors.sftp.plan import build_plan
-from .connectors.sftp.state import SftpState
+from .config.sftp import SettingsError, SftpSettings, build_settings, parse_sftp_url
 from .model import Report, Status
 from .runner import Runner, run_to_report
-from .sources.sftp import SftpSource
 from .targets import get_target
+
+if TYPE_CHECKING:
+    from .connectors.base import Connector
+    from .sources.base import FileSource
 
 #: The run's overall deadline, as a multiple of the per-step timeout (--timeout). Layers run one
 #: after the other, so the sum of the budgets of one path through the plan, with headroom.
@@ -34,13 +35,59 @@ def tool_info() -> dict[str, Any]:
     from importlib import metadata
 
     versions: dict[str, Any] = {"sourcedoctor": __version__, "python": sys.version.split()[0]}
-    for dist in ("asyncssh", "cryptography", "dnspython", "duckdb", "paramiko", "textual"):
+    for dist, module in (("asyncssh", "asyncssh"), ("cryptography", "cryptography"),
+                         ("dnspython", "dns.version"), ("duckdb", "duckdb"),
+                         ("paramiko", "paramiko"), ("textual", "textual")):
+        # A module already loaded knows its version; asking the package metadata costs a scan
+        # of site-packages (tens of ms at start-up).
+        loaded = getattr(sys.modules.get(module), "__version__", None) or getattr(
+            sys.modules.get(module), "version", None)
+        if isinstance(loaded, str):
+            versions[dist] = loaded
+            continue
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:  # an optional library missing is a fact
             versions[dist] = None
     versions["platform"] = platform.platform()
     return versions
+
+
+def connectors() -> list[str]:
+    """The installed connectors' names (``sftp``, ``s3`` …), without importing any of them."""
+    from . import connectors as registry
+
+    return registry.names()
+
+
+def connector_for(url: str) -> Connector:
+    """The connector that owns ``url``'s scheme; raises SettingsError naming the URL otherwise."""
+    from . import connectors as registry
+
+    try:
+        return registry.for_url(url)
+    except registry.UnknownConnector as exc:
+        raise SettingsError("url", str(exc)) from None
+
+
+def connector_of(settings: Any) -> Connector:
+    """The connector whose settings model ``settings`` is an instance of."""
+    from . import connectors as registry
+
+    for name in registry.names():
+        connector = registry.get(name)
+        if isinstance(settings, connector.settings_model):
+            return connector
+    raise TypeError(f"{type(settings).__name__} is no installed connector's settings model")
+
+
+def settings(url: str | None = None, *, connector: str | None = None, **values: Any) -> Any:
+    """Settings from a URL (the scheme picks the connector) and/or field values (then name the
+    ``connector``, default ``sftp``); raises SettingsError naming the field."""
+    from . import connectors as registry
+
+    owner = connector_for(url) if url else registry.get(connector or "sftp")
+    return owner.settings(url, **values)
 
 
 def sftp_settings(url: str | None = None, **values: Any) -> SftpSettings:
@@ -50,45 +97,15 @@ def sftp_settings(url: str | None = None, **values: Any) -> SftpSettings:
     return build_settings(**merged)
 
 
-def redactor_for(settings: SftpSettings, *, redact_hosts: bool = False) -> Redactor:
+def redactor_for(settings: Any, *, redact_hosts: bool = False) -> Redactor:
     """A Redactor that knows every secret in these settings (and, with ``redact_hosts``, the
-    host and user to pseudonymise)."""
-    red = Redactor(redact_hosts=redact_hosts)
-    for secret in (settings.password, settings.key_content, settings.passphrase):
-        red.add(secret)
-    red.add_identity("host", settings.host)
-    red.add_identity("user", settings.user)
-    return red
+    host and user to pseudonymise) — for any connector's settings."""
+    return connector_of(settings).redactor(settings, redact_hosts=redact_hosts)
 
 
-def reproduce_command(settings: SftpSettings, target: str, timeout: float) -> str:
+def reproduce_command(settings: Any, target: str, timeout: float) -> str:
     """The ``sourcedoctor check`` command line for these settings, without any secret."""
-    parts = ["sourcedoctor", "check", redacted_url(settings)]
-    if settings.password is not None:
-        parts += ["--password-env", "SFTP_PASSWORD"]
-    if settings.key_path:
-        parts += ["--key", settings.key_path]
-    elif settings.key_content is not None:
-        parts += ["--key", "KEYFILE"]
-    if settings.passphrase is not None:
-        parts += ["--passphrase-env", "SFTP_PASSPHRASE"]
-    for flag, value in (
-        ("--known-hosts", settings.known_hosts),
-        ("--host-key-fingerprint", settings.host_key_fingerprint),
-        ("--resolver", settings.resolver),
-        ("--file", settings.file),
-    ):
-        if value:
-            parts += [flag, value]
-    if target != "generic":
-        parts += ["--target", target]
-    if timeout != 10.0:
-        parts += ["--timeout", f"{timeout:g}"]
-    if settings.max_connections != 3:
-        parts += ["--max-connections", str(settings.max_connections)]
-    if settings.max_entries != 10_000:
-        parts += ["--max-entries", str(settings.max_entries)]
-    return " ".join(parts)
+    return connector_of(settings).reproduce(settings, target, timeout)
 
 
 _prefetched = threading.Event()
@@ -108,48 +125,52 @@ def _prefetch_sniffers() -> None:
     threading.Thread(target=load, name="prefetch-sniffers", daemon=True).start()
 
 
-def sftp_runner(
-    settings: SftpSettings,
+def runner(
+    settings: Any,
     *,
     target: str = "generic",
     timeout: float = 10.0,
     stop_after: str | None = None,
+    dns_cache: Any = None,
 ) -> Runner:
-    """A Runner for the full SFTP diagnosis (or the plan up to and including ``stop_after``)."""
+    """A Runner for the whole diagnosis of any connector's settings (or the plan up to and
+    including ``stop_after``). ``dns_cache`` (a :class:`sourcedoctor.checks.dns.DnsCache`) shares
+    DNS answers between runs."""
+    connector = connector_of(settings)
     profile = get_target(target)
     _prefetch_sniffers()
-    plan = build_plan(settings, profile)
+    plan = connector.plan(settings, profile)
     if stop_after is not None:
         ids = [c.id for c in plan]
         plan = plan[: ids.index(stop_after) + 1]
-    ctx: Context[SftpSettings, SftpState] = Context(
-        settings=settings, state=SftpState(), target=profile, step_timeout=timeout
+    ctx: Context[Any, Any] = Context(
+        settings=settings, state=connector.new_state(settings), target=profile,
+        step_timeout=timeout, dns_cache=dns_cache,
     )
     return Runner(
         plan,
         ctx,
         deadline=timeout * DEADLINE_STEPS,
         tool=tool_info(),
-        target={"connector": "sftp", "profile": target, "url": redacted_url(settings),
-                **settings.public_dict()},
-        command=reproduce_command(settings, target, timeout),
+        target=connector.target_block(settings, target),
+        command=connector.reproduce(settings, target, timeout),
         extras=lambda: {"transcript": ctx.transcript.lines()},
+        audiences=connector.audiences,
     )
 
 
-async def diagnose_sftp(settings: SftpSettings, *, target: str = "generic",
-                        timeout: float = 10.0) -> Report:
-    """Run the whole SFTP diagnosis and return the report."""
-    return await run_to_report(sftp_runner(settings, target=target, timeout=timeout))
+async def diagnose(settings: Any, *, target: str = "generic", timeout: float = 10.0) -> Report:
+    """Run the whole diagnosis and return the report."""
+    return await run_to_report(runner(settings, target=target, timeout=timeout))
 
 
-def diagnose_sftp_sync(settings: SftpSettings, **kwargs: Any) -> Report:
-    """Blocking convenience wrapper around :func:`diagnose_sftp`."""
-    return asyncio.run(diagnose_sftp(settings, **kwargs))
+def diagnose_sync(settings: Any, **kwargs: Any) -> Report:
+    """Blocking convenience wrapper around :func:`diagnose`."""
+    return asyncio.run(diagnose(settings, **kwargs))
 
 
 class DiagnosisFailed(Exception):
-    """Raised by :func:`open_sftp_source` when a layer before the folder failed."""
+    """Raised by :func:`open_source` when a layer before the data failed."""
 
     def __init__(self, report: Report) -> None:
         root = report.root_cause
@@ -159,30 +180,53 @@ class DiagnosisFailed(Exception):
 
 @dataclass
 class OpenSource:
-    """A live, diagnosed SFTP source: read files through ``source``; ``folder`` is resolved."""
+    """A live, diagnosed source: read files through ``source``; ``folder`` is as the source
+    resolved it (an SFTP server's real path, a bucket's prefix)."""
 
-    source: SftpSource
+    source: FileSource
     folder: str
     report: Report
 
 
 @asynccontextmanager
-async def open_sftp_source(
-    settings: SftpSettings, *, target: str = "generic", timeout: float = 10.0
+async def open_source(
+    settings: Any, *, target: str = "generic", timeout: float = 10.0
 ) -> AsyncIterator[OpenSource]:
-    """Diagnose up to the folder layer and keep the connection open for preview/ingest/browse.
-
-    Raises :class:`DiagnosisFailed` (with the report) when any layer up to the folder failed.
-    """
-    runner = sftp_runner(settings, target=target, timeout=timeout, stop_after="sftp.folder")
-    runner.close_resources = False  # the connection outlives the run; closed below
+    """Diagnose up to the connector's source layer and keep the source open for preview, ingest
+    and browse. Raises :class:`DiagnosisFailed` (with the report) when a layer up to it failed."""
+    connector = connector_of(settings)
+    run = runner(settings, target=target, timeout=timeout, stop_after=connector.source_layer)
+    run.close_resources = False  # the connection outlives the run; closed below
     try:
-        report = await run_to_report(runner)
+        report = await run_to_report(run)
         failed = [r for r in report.checks if r.status >= Status.FAIL or
                   (r.status == Status.SKIP and r.blocked_by)]
-        state: SftpState = runner.ctx.state
-        if failed or state.source is None or state.folder is None:
+        source, folder = connector.source_of(run.ctx.state)
+        if failed or source is None or folder is None:
             raise DiagnosisFailed(report)
-        yield OpenSource(state.source, state.folder, report)
+        yield OpenSource(source, folder, report)
     finally:
-        await runner.ctx.aclose()
+        await run.ctx.aclose()
+
+
+# The SFTP-named entry points of the first release, kept as aliases for one release.
+sftp_runner = runner
+diagnose_sftp = diagnose
+diagnose_sftp_sync = diagnose_sync
+open_sftp_source = open_source
+
+
+def settings_failure_report(exc: SettingsError) -> Report:
+    """A report for settings that failed validation before any network use (``config.invalid``)."""
+    from .codes import make_finding
+    from .model import CheckResult, Verdict, find_root_cause
+    from .runner import REPORT_SCHEMA
+
+    finding = make_finding(
+        "config.invalid", f"{exc.field}: {exc.message}", evidence={"field": exc.field},
+        field=exc.field)
+    result = CheckResult("config.settings", "Connection settings", Status.FAIL, findings=(finding,))
+    return Report(
+        schema=REPORT_SCHEMA, tool=tool_info(), target={}, started_at="", duration_ms=0,
+        verdict=Verdict.FAIL, root_cause=find_root_cause((result,)), checks=(result,),
+    )

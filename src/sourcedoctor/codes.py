@@ -8,12 +8,12 @@ with the values they observed (``CodeInfo.fix_steps(**values)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from string import Formatter
 from typing import Any
 
 from .model import Evidence, Finding, Severity
+from .sentence import Sentence
 
 # Who must act on a finding. Shown next to each fix so a support engineer knows whom to ask.
 USER = "you (the person setting up the connection)"
@@ -23,6 +23,9 @@ KEY_OWNER = "whoever generated the key"
 DATA_OWNER = "whoever produces the files"
 DNS_ADMIN = "whoever manages the DNS zone"
 SOURCEDOCTOR = "the sourcedoctor maintainers"
+ENDPOINT_ADMIN = "whoever runs the HTTPS endpoint"
+IAM_ADMIN = "the AWS account's IAM administrator"
+BUCKET_OWNER = "the bucket owner"
 
 
 @dataclass(frozen=True)
@@ -41,20 +44,11 @@ class CodeInfo:
         return self.code.split(".", 1)[0]
 
     def fix_steps(self, **values: Any) -> tuple[str, ...]:
-        """The fix template with ``{placeholders}`` filled; unknown ones are left readable."""
-        return tuple(_fill(step, values) for step in self.fix)
+        """The fix template with ``{placeholders}`` filled; unknown ones are left readable.
 
-
-class _Keep(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _fill(template: str, values: Mapping[str, Any]) -> str:
-    names = {name for _, name, _, _ in Formatter().parse(template) if name}
-    if not names:
-        return template
-    return template.format_map(_Keep(values))
+        Each step is a :class:`~sourcedoctor.sentence.Sentence`, so report writers pseudonymise
+        and mask the filled-in values by name without ever rewriting the template's words."""
+        return tuple(Sentence(step, values) for step in self.fix)
 
 
 def _c(
@@ -93,6 +87,19 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "validation failed, or the resolver refuses to recurse for us.",
        ["Ask the DNS administrator of {host} to check the zone and its DNSSEC signatures.",
         "Try another resolver: sourcedoctor check ... --resolver 1.1.1.1"], DNS_ADMIN),
+    _c("dns.cname_loop", "The host name's CNAME records form a loop", F,
+       "Following the name's CNAME records leads back to a name already seen (a points to b, b points "
+       "to a), so it never reaches an address. Resolvers give up with SERVFAIL or an error; the "
+       "resolver is not at fault, the zone is. The evidence lists the chain as answered.",
+       ["Fix the CNAME record of the name that points back ({loop_at}): point it at a name with an "
+        "A/AAAA record.",
+        "Verify with: dig {host} A @{resolver}"], DNS_ADMIN),
+    _c("dns.cname_chain_too_long", "The host name's CNAME chain is too long", F,
+       "The name is an alias of an alias of an alias…: more CNAME links than resolvers follow (dnspython "
+       "stops after 16, many resolvers earlier), so no address is reached. The evidence lists the chain "
+       "as answered.",
+       ["Point the alias {host} directly at the final name (one CNAME, or an A/AAAA record).",
+        "Verify with: dig {host} A @{resolver}"], DNS_ADMIN),
     _c("dns.timeout", "No answer from the resolver in time", F,
        "The resolver did not answer within the time budget: it is unreachable, overloaded, or the "
        "network drops DNS traffic.",
@@ -107,8 +114,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("tcp.refused", "Nothing listens on that port", F,
        "The host answered the connection attempt with a reset (RST): it is reachable, but no service "
        "listens on this port, or a firewall rejects actively.",
-       ["Check the port number (SFTP is usually 22).",
-        "On the server: ss -ltnp | grep ':{port}'  (is sshd listening, on which address?)"],
+       ["Check the port number ({port}): SFTP is usually 22, HTTPS 443.",
+        "On the server: ss -ltnp | grep ':{port}'  (is the service listening, on which address?)"],
        SERVER_ADMIN),
     _c("tcp.timeout", "No answer to the connection attempt", F,
        "The SYN got no answer in time: a firewall or allow-list silently drops the traffic, the host is "
@@ -127,7 +134,9 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Use the port where sshd listens (usually 22).",
         "If the server only offers FTP/FTPS, use an FTP connector instead of SFTP."], USER),
     _c("ssh.banner_timeout", "No SSH identification arrived in time", F,
-       "TCP connected, but the server sent nothing within the time budget. A proxy or tarpit may hold "
+       "TCP connected, but no complete SSH identification line arrived within the time budget "
+       "(nothing at all, or only its start: a slow server is late, not something else). A proxy or "
+       "tarpit may hold "
        "the connection, or sshd is stuck (e.g. slow reverse DNS with UseDNS yes).",
        ["On the server check sshd's logs and consider 'UseDNS no' in sshd_config.",
         "Check for a load balancer or proxy in front of the port."], SERVER_ADMIN),
@@ -144,6 +153,14 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Enable a modern algorithm on the server, e.g. in sshd_config: "
         "KexAlgorithms +curve25519-sha256 and HostKeyAlgorithms +ssh-ed25519,rsa-sha2-256"],
        SERVER_ADMIN),
+    _c("ssh.client_incompatible", "The platform's SSH client cannot negotiate with this server", F,
+       "The server's algorithm offer overlaps other SSH clients (OpenSSH, paramiko, asyncssh) but not "
+       "the target platform's client in at least one category (key exchange, host key, cipher, MAC): "
+       "'it works with sftp from my laptop' while the platform cannot connect. The evidence holds the "
+       "matrix per client stack and where each list comes from.",
+       ["Enable on the server one algorithm the platform's client supports for each missing category, "
+        "e.g. in sshd_config: Ciphers +aes256-ctr, MACs +hmac-sha2-256, KexAlgorithms +curve25519-sha256",
+        "Reload sshd and run the check again with --target {target}"], SERVER_ADMIN),
     _c("ssh.protocol_error", "The server broke the SSH protocol during key exchange", F,
        "The server sent an SSH identification, then closed the connection or sent bytes that are "
        "not valid SSH packets before the key exchange could finish. A broken SSH implementation, "
@@ -264,10 +281,30 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Convert a copy: ssh-keygen -p -m PEM -f {key_path}"], KEY_OWNER),
     # --- sftp -----------------------------------------------------------------------------------
     _c("sftp.subsystem_unavailable", "The server refuses the SFTP subsystem", F,
-       "Login works, but the server refused to start the 'sftp' subsystem: no Subsystem line in "
-       "sshd_config, a ForceCommand, or a shell-only account.",
-       ["In sshd_config: Subsystem sftp internal-sftp  (and no ForceCommand for this user), "
-        "then reload sshd."], SERVER_ADMIN),
+       "Login works, but the server answered the request for the 'sftp' subsystem with a refusal: "
+       "sshd_config has no Subsystem line for sftp (OpenSSH logs 'subsystem request for sftp ... "
+       "failed, subsystem not found').",
+       ["In sshd_config: Subsystem sftp internal-sftp, then reload sshd (systemctl reload ssh)."],
+       SERVER_ADMIN),
+    _c("sftp.session_closed", "The server ends the session right after login", F,
+       "Authentication succeeded, but the server closed the connection, or ended the sftp session "
+       "before it spoke SFTP. This is not a missing Subsystem line. Usual causes: a "
+       "ChrootDirectory whose path is not root-owned or is writable by group or others (sshd "
+       "refuses it only after authentication), a ForceCommand naming a program that does not "
+       "exist (exit status 127), or a nologin shell with an external sftp-server. The evidence "
+       "says what the client saw (stage, exit status, text) and lists the likely causes in order; "
+       "the fix gives the commands that confirm each one on the server.",
+       ["Read sshd's log on the server right after the attempt: journalctl -u ssh "
+        "--since '-5 min' (or /var/log/auth.log); it names the cause.",
+        "Check the effective settings for the user: sshd -T -C user={user} | grep -iE "
+        "'^(chrootdirectory|forcecommand|subsystem)'; for a chroot, namei -l DIR must show "
+        "owner root and no group/other write on every component."], SERVER_ADMIN),
+    _c("sftp.channel_refused", "The server refuses to open a session", F,
+       "Login works, but the server refused to open a session channel, and SFTP runs inside one "
+       "(OpenSSH: MaxSessions 0 for this user; other servers: a per-user session limit or "
+       "permission). The server's reason is in the evidence.",
+       ["Check: sshd -T -C user={user} | grep -i maxsessions  (it must be 1 or more); set "
+        "MaxSessions globally or in the user's Match block, then reload sshd."], SERVER_ADMIN),
     _c("sftp.shell_noise", "The login shell prints text into the SFTP stream", F,
        "Something in the user's shell start-up files prints text for non-interactive shells. That text "
        "arrives before the SFTP protocol and corrupts it; clients report 'message too long'. The "
@@ -356,6 +393,140 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "schema. The evidence names the files that differ from the first one and how.",
        ["Move files with a different layout into their own folder (one dataflow each), or "
         "re-export them with the same columns."], DATA_OWNER),
+    # --- archives, as the lake ingests them member by member ---------------------------------
+    _c("data.archive_entry_skipped", "Archive entries that are not regular files", W,
+       "The archive holds symbolic or hard links, FIFOs or device entries. The lake never follows or "
+       "reads them (only regular members are data); the evidence names each with its kind.",
+       ["Rebuild the archive from regular files only (tar -h / zip without -y follows links)."],
+       DATA_OWNER),
+    _c("data.archive_unsafe_name", "Archive member with an unsafe path", F,
+       "A member's name is absolute or climbs out of the archive with '..' (e.g. ../../etc/passwd), "
+       "the way archives that overwrite files on extraction are built. The lake never writes a "
+       "member under its name and skipped this one; the evidence names it.",
+       ["Rebuild the archive with relative member names, and check where it came from."],
+       DATA_OWNER),
+    _c("data.archive_limit", "Archive larger than the lake's bounds", W,
+       "The archive has more entries or more decompressed bytes than one batch takes (the bounds "
+       "the preview uses); the batch holds the members read up to the bound.",
+       ["Split the archive, or ingest its members one by one."], DATA_OWNER),
+    # --- tls (every HTTPS-based connector) ------------------------------------------------------
+    _c("tls.untrusted", "The endpoint's certificate is not signed by a trusted CA", F,
+       "The TLS certificate chain does not lead to a certificate authority this client trusts: a "
+       "self-signed certificate, a private (company) CA, or a server that does not send its "
+       "intermediate certificates. The evidence has the certificate's subject, issuer and names.",
+       ["If the endpoint uses a private CA, trust it for this check with --ca-bundle CA.pem (a cloud "
+        "platform trusts public CAs only: the endpoint needs a publicly trusted certificate).",
+        "Make the server send the full chain (leaf + intermediates).",
+        "Inspect: openssl s_client -connect {host}:{port} -servername {server_hostname} -showcerts"],
+       ENDPOINT_ADMIN),
+    _c("tls.expired", "The endpoint's certificate has expired (or is not valid yet)", F,
+       "The certificate's validity period does not include the current time. Clients refuse it; "
+       "the evidence has notBefore/notAfter as the server sent them.",
+       ["Renew the certificate on {host} and reload the server.",
+        "If it is not valid *yet*, check the clocks of the server and of this machine."],
+       ENDPOINT_ADMIN),
+    _c("tls.hostname_mismatch", "The certificate does not name the host", F,
+       "The certificate is valid but issued for other names than the host the client connects to "
+       "(the evidence lists the names it carries). Common with virtual-hosted bucket names that "
+       "contain dots, or with an endpoint reached through another name.",
+       ["Connect with a name the certificate carries (see subjectAltName in the evidence).",
+        "Or issue a certificate that includes {server_hostname}.",
+        "For bucket names with dots use path-style addressing: --addressing-style path"],
+       ENDPOINT_ADMIN),
+    _c("tls.handshake_failed", "The TLS handshake failed", F,
+       "The port accepted the connection but no TLS session could be set up: the service speaks "
+       "plain HTTP (or something else) on that port, only offers protocol versions or ciphers this "
+       "client refuses (TLS < 1.2), or wants a client certificate. The evidence has the TLS error.",
+       ["Check the scheme and port of the endpoint (https:// on the TLS port, http:// on a plain one).",
+        "Inspect: openssl s_client -connect {host}:{port} -servername {server_hostname}"],
+       ENDPOINT_ADMIN),
+    _c("tls.plaintext", "The endpoint is plain HTTP", W,
+       "The endpoint URL starts with http://: keys are signed, not sent, but every object travels "
+       "unencrypted, and cloud platforms usually require https.",
+       ["Use the endpoint's https:// URL."], USER),
+    # --- s3 (Amazon S3 and S3-compatible object storage) --------------------------------------
+    _c("s3.bucket_name_invalid", "The bucket name breaks the naming rules", F,
+       "Bucket names are 3-63 characters of lowercase letters, digits, dots and hyphens, start and "
+       "end with a letter or digit, and do not look like an IP address; the platform's rules are "
+       "stricter (no dots). A name outside the rules cannot be addressed.",
+       ["Use the bucket's exact name as the storage console shows it."], USER),
+    _c("s3.bucket_name_has_folder", "The bucket name includes folders", F,
+       "The bucket name field holds a path (bucket/folder…). The platform takes it as the bucket "
+       "name, so the request fails, and folders above the one named are hidden from browsing.",
+       ["Split it: bucketName = {bucket}, folderPath = {folder}"], USER),
+    _c("s3.virtual_host_unresolved", "The bucket's virtual host name does not resolve", F,
+       "With virtual-hosted addressing the bucket is part of the host name (BUCKET.ENDPOINT); this "
+       "endpoint has no DNS record for that name. Most S3-compatible servers need path-style "
+       "addressing unless a wildcard record exists.",
+       ["Use path-style addressing: --addressing-style path",
+        "Or publish a wildcard record *.{endpoint_host} pointing at the endpoint."], USER),
+    _c("s3.token_expired", "The session token has expired", F,
+       "The keys are temporary (STS) credentials whose session token is past its expiry. Every "
+       "signed request is refused until new credentials are issued.",
+       ["Issue new temporary credentials (aws sts get-session-token / assume-role) and update "
+        "accessKeyId, secret and session token together.",
+        "For a long-lived connection use an IAM user's access key instead of temporary credentials."],
+       USER),
+    _c("s3.token_invalid", "The session token is not valid", F,
+       "A session token was sent that the service does not accept (malformed, from another "
+       "account or service, or sent with long-term keys that need none).",
+       ["Give the session token that was issued with this access key, or none for an IAM user's "
+        "access key (AKIA…)."], USER),
+    _c("s3.clock_skew", "This machine's clock differs from the service's", F,
+       "Signed requests carry the time they were made; S3 refuses a request more than 15 minutes "
+       "off its own clock (RequestTimeTooSkewed). The evidence has the offset measured from the "
+       "server's Date header.",
+       ["Synchronise this machine's clock (timedatectl set-ntp true; or chronyc makestep).",
+        "Check the offset again: date -u; curl -sI {endpoint} | grep -i '^date'"], USER),
+    _c("s3.invalid_access_key", "The access key ID does not exist", F,
+       "The service does not know this access key ID (InvalidAccessKeyId): a typo, a deleted or "
+       "deactivated key, a key of another service or partition, or temporary keys without their "
+       "session token.",
+       ["Copy the access key ID again from the IAM console (or the GCS interoperability page).",
+        "Check that the key is active: aws iam list-access-keys --user-name USER"], USER),
+    _c("s3.signature_mismatch", "The request signature does not match", F,
+       "The access key ID exists but the signature computed with the secret does not match "
+       "(SignatureDoesNotMatch): the secret is wrong (a truncated or extra character), or a proxy "
+       "rewrites the request (headers, host, path) between here and the service.",
+       ["Copy the secret access key again (it is shown only once: create a new key if lost).",
+        "If a proxy sits in between, make it pass requests to {endpoint} unchanged."], USER),
+    _c("s3.wrong_region", "The bucket is in another region", F,
+       "The request went to (or was signed for) a region the bucket is not in; S3 answers with a "
+       "redirect (PermanentRedirect, x-amz-bucket-region) or AuthorizationHeaderMalformed naming "
+       "the right region. The platform does not follow redirects: the service URL must name the "
+       "bucket's region.",
+       ["Set serviceUrl to https://s3.{region}.amazonaws.com (CLI: --endpoint-url "
+        "https://s3.{region}.amazonaws.com or --region {region})."], USER),
+    _c("s3.no_such_bucket", "The bucket does not exist", F,
+       "The service answered NoSuchBucket: no bucket of that name exists (at this endpoint).",
+       ["Check the bucket name's spelling (names are lowercase).",
+        "List the buckets these keys can see: aws s3 ls --endpoint-url {endpoint}"], USER),
+    _c("s3.access_denied", "The keys lack a permission the platform needs", F,
+       "The service refused an action (AccessDenied): the keys' IAM policy (or the bucket policy) "
+       "does not allow it. The platform needs s3:ListBucket and s3:GetBucketLocation on the bucket "
+       "and s3:GetObject on its objects. On AWS a missing bucket also answers AccessDenied when "
+       "the keys may not list all buckets. The evidence names the action and the resource ARN.",
+       ["Attach this policy to the user of the access key (the exact JSON is in the fix of the "
+        "finding):",
+        "{policy}"], IAM_ADMIN),
+    _c("s3.kms_denied", "The object is encrypted with a KMS key the keys may not use", F,
+       "The object is encrypted with SSE-KMS and reading it needs kms:Decrypt on that key, which "
+       "the keys' policy (or the key policy) does not grant. Listing works; every read fails.",
+       ["Grant kms:Decrypt on {kms_key} to the user of the access key (IAM policy and, if the key "
+        "is in another account, the key policy)."], IAM_ADMIN),
+    _c("s3.object_archived", "The object is archived (Glacier / Deep Archive)", F,
+       "The object's storage class keeps it offline (GLACIER, DEEP_ARCHIVE, or an archive tier): "
+       "it cannot be read until it is restored (InvalidObjectState). The platform cannot ingest it.",
+       ["Restore it (aws s3api restore-object --bucket {bucket} --key KEY --restore-request Days=7) "
+        "or move the data to a readable storage class (STANDARD, STANDARD_IA, GLACIER_IR).",
+        "Exclude archived objects from the folder the platform ingests."], BUCKET_OWNER),
+    _c("s3.request_failed", "The endpoint did not answer like S3", F,
+       "A request got no S3 answer: the connection dropped, a proxy or a web server answered "
+       "instead, or the service returned an error this tool does not know. The evidence has the "
+       "error code, HTTP status and message as received.",
+       ["Check that the endpoint URL is the service's S3 API endpoint (not its web console).",
+        "Try the same request with the AWS CLI: aws s3 ls s3://{bucket} --endpoint-url {endpoint}"],
+       USER),
     # --- the tool itself ------------------------------------------------------------------------
     _c("check.timeout", "A check exceeded its time budget", F,
        "The check did not finish within its time budget, so its layer could not be judged. "

@@ -16,7 +16,7 @@ class ExitCode(enum.IntEnum):
 
     @classmethod
     def for_verdict(cls, verdict: Verdict, *, interrupted: bool = False) -> ExitCode:
-        if interrupted:
+        if interrupted or verdict is Verdict.INCOMPLETE:
             return cls.INTERRUPTED
         if verdict is Verdict.ERROR:
             return cls.INTERNAL

@@ -128,15 +128,24 @@ class CheckResult:
 
 
 class Verdict(enum.Enum):
-    """The overall answer of a run."""
+    """The overall answer of a run.
+
+    ``INCOMPLETE``: the user stopped the run (Ctrl+C, Esc) before every check finished, so it
+    proves nothing either way; it never reads as a pass, even when every check that ran passed.
+    A failure found before the interrupt still shows as the report's root cause.
+    """
 
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
     ERROR = "error"
+    INCOMPLETE = "incomplete"
 
     @classmethod
-    def from_results(cls, results: tuple[CheckResult, ...]) -> Verdict:
+    def from_results(cls, results: tuple[CheckResult, ...], *,
+                     interrupted: bool = False) -> Verdict:
+        if interrupted:
+            return cls.INCOMPLETE
         worst = max((r.status for r in results), default=Status.PASS)
         if worst == Status.ERROR:
             return cls.ERROR

@@ -13,6 +13,7 @@ import hashlib
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +53,7 @@ class Runner:
         target: Mapping[str, Any] | None = None,
         command: str = "",
         extras: Callable[[], Mapping[str, Any]] | None = None,
+        audiences: Mapping[str, str] | None = None,
     ) -> None:
         ids = [c.id for c in plan]
         if len(set(ids)) != len(ids):
@@ -69,11 +71,24 @@ class Runner:
         self._target = dict(target or {})
         self._command = command
         self._extras = extras
+        #: Layer prefix → who acts, for this connector (the catalogue's audiences are generic).
+        self._audiences = dict(audiences or {})
         #: False leaves the context's connections open after the run (the caller closes them).
         self.close_resources = True
         self._cancel = asyncio.Event()
         self.results: dict[str, CheckResult] = {}
         self.report: Report | None = None
+
+    def _addressed(self, result: CheckResult) -> CheckResult:
+        """``result`` with each finding addressed to whoever acts on that layer for this connector
+        ("the bucket owner" rather than the SFTP server's administrator for a ``path.`` code)."""
+        if not self._audiences or not result.findings:
+            return result
+        findings = tuple(
+            replace(f, audience=self._audiences[f.code.split(".", 1)[0]])
+            if f.code.split(".", 1)[0] in self._audiences else f
+            for f in result.findings)
+        return replace(result, findings=findings)
 
     def cancel(self) -> None:
         """Stop the run as soon as possible; the stream still ends with a partial report."""
@@ -88,6 +103,7 @@ class Runner:
         interrupted = False
         deadline_at = None if self.deadline is None else t0 + self.deadline
         cancel_wait = asyncio.ensure_future(self._cancel.wait())
+        restore_handler = _keep_background_errors(self.ctx)
         try:
             while pending or running:
                 # Start (or skip) every check whose needs are all settled.
@@ -117,7 +133,7 @@ class Runner:
                     {getter, cancel_wait}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
                 if getter in done:
-                    result = getter.result()
+                    result = self._addressed(getter.result())
                     running.pop(result.check_id, None)
                     self.results[result.check_id] = result
                     yield CheckFinished(result)
@@ -149,9 +165,12 @@ class Runner:
                 task.cancel()
             if running:
                 await asyncio.gather(*running.values(), return_exceptions=True)
-            if self.close_resources or interrupted:
-                # Shielded so that a cancelled consumer still closes every socket.
-                await asyncio.shield(self.ctx.aclose())
+            try:
+                if self.close_resources or interrupted:
+                    # Shielded so that a cancelled consumer still closes every socket.
+                    await asyncio.shield(self.ctx.aclose())
+            finally:
+                restore_handler()
         ordered = tuple(self.results[c.id] for c in self.plan if c.id in self.results)
         self.report = Report(
             schema=REPORT_SCHEMA,
@@ -159,7 +178,7 @@ class Runner:
             target=self._target,
             started_at=started_at.isoformat(timespec="seconds"),
             duration_ms=int((time.monotonic() - t0) * 1000),
-            verdict=Verdict.from_results(ordered),
+            verdict=Verdict.from_results(ordered, interrupted=interrupted),
             root_cause=find_root_cause(ordered),
             checks=ordered,
             command=self._command,
@@ -176,10 +195,10 @@ class Runner:
                 outcome = await check.run(self.ctx)
             result = _result(check, outcome, t0)
         except TimeoutError:
-            if not scope.expired():
-                result = _crashed(check, t0)
-            else:
-                result = _timed_out(check, budget, overall=False, t0=t0)
+            # Also when one network step inside the check ran out of its own, shorter timeout and
+            # the check let it through: that layer timed out, it did not crash.
+            step = None if scope.expired() else self.ctx.step_timeout
+            result = _timed_out(check, budget, overall=False, t0=t0, step=step)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -193,6 +212,33 @@ async def run_to_report(runner: Runner) -> Report:
         if isinstance(event, RunFinished):
             return event.report
     raise RuntimeError("runner ended without a report")  # pragma: no cover
+
+
+def _keep_background_errors(ctx: Context[Any, Any]) -> Callable[[], None]:
+    """Route errors of tasks nobody awaited (a library's reader task after a timeout cut its
+    caller off: "Task exception was never retrieved") into the transcript instead of a traceback
+    on the user's terminal. Returns the function that puts the previous handler back."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        # Only futures' unread results ("future" in the context), CancelledError included (a
+        # gather cut off by a timeout reports it this way); errors in callbacks go on as before.
+        if "future" in context and isinstance(exc, Exception | asyncio.CancelledError):
+            ctx.transcript.add("runner", f"background task ended with {type(exc).__name__}: {exc}")
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+    def restore() -> None:
+        if loop.get_exception_handler() is handler:
+            loop.set_exception_handler(previous)
+
+    return restore
 
 
 def _ms(t0: float) -> int:
@@ -216,14 +262,16 @@ def _skipped(check: Check[Any, Any], blocker: str) -> CheckResult:
 
 
 def _timed_out(
-    check: Check[Any, Any], budget: float, *, overall: bool, t0: float | None = None
+    check: Check[Any, Any], budget: float, *, overall: bool, t0: float | None = None,
+    step: float | None = None,
 ) -> CheckResult:
     what = "the run's overall deadline" if overall else "its time budget"
-    finding = make_finding(
-        "check.timeout",
-        f"{check.title}: no result within {what} ({budget:g} s)",
-        evidence={"check": check.id, "budget_s": budget, "overall_deadline": overall},
-    )
+    evidence: dict[str, Any] = {"check": check.id, "budget_s": budget, "overall_deadline": overall}
+    summary = f"{check.title}: no result within {what} ({budget:g} s)"
+    if step is not None:
+        summary = f"{check.title}: a network step got no answer within {step:g} s (--timeout)"
+        evidence["step_timeout_s"] = step
+    finding = make_finding("check.timeout", summary, evidence=evidence)
     return CheckResult(
         check.id,
         check.title,

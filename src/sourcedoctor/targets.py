@@ -42,6 +42,13 @@ class TargetProfile:
     compressions: frozenset[str] | None = None
     #: Column separators must be one character.
     single_char_delimiter: bool = False
+    #: The platform ingests a folder as one dataset: it reads every entry in it and needs one format
+    #: and one schema across the files. Without it the connection still works and the user can
+    #: point the reader at one file, so a mixed folder is a warning, not a failure.
+    folder_is_one_dataset: bool = False
+    #: The platform takes a delimited file's first row as its column names, so a missing, empty or
+    #: duplicate header breaks the dataset's schema (a generic reader names the columns itself).
+    header_row_required: bool = False
 
 
 GENERIC = TargetProfile(
@@ -65,6 +72,8 @@ AEP = TargetProfile(
     other_encodings=frozenset({"utf-8", "ascii"}),
     compressions=frozenset({"bzip2", "gzip", "deflate", "zip", "tar.gz", "tar"}),
     single_char_delimiter=True,
+    folder_is_one_dataset=True,
+    header_row_required=True,
 )
 
 TARGETS: dict[str, TargetProfile] = {t.name: t for t in (GENERIC, AEP)}

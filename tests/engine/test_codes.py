@@ -39,7 +39,7 @@ def test_contract_matches_shared_guide_when_present() -> None:
 
 def test_every_code_is_documented() -> None:
     for code, entry in CATALOGUE.items():
-        assert re.fullmatch(r"[a-z_]+\.[a-z_]+", code), code
+        assert re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z_]+", code), code
         assert entry.title and len(entry.explanation) > 40, code
         assert entry.fix and entry.audience, code
 

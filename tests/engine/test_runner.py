@@ -141,3 +141,51 @@ def test_plan_validation_rejects_bad_order() -> None:
         Runner([make("b", needs=("a",)), make("a")], ctx())
     with pytest.raises(ValueError, match="duplicate"):
         Runner([make("a"), make("a")], ctx())
+
+
+class _StepTimesOut(Check[Any, dict[str, Any]]):
+    """One network step inside the check has its own short timeout and the check lets it out."""
+
+    id = "step"
+    title = "Step"
+
+    async def run(self, c: Context[Any, dict[str, Any]]) -> Outcome:
+        await asyncio.wait_for(asyncio.sleep(10), 0.05)
+        return Outcome.of()
+
+
+async def test_a_step_timeout_escaping_a_check_is_a_timeout_not_a_crash() -> None:
+    report = await run_to_report(Runner([_StepTimesOut()], ctx(step=0.1)))
+    result = report.result("step")
+    assert result is not None and result.status == Status.FAIL
+    assert [f.code for f in result.findings] == ["check.timeout"]
+    assert result.findings[0].evidence["step_timeout_s"] == 0.1
+
+
+class _LeavesAFailedTask(Check[Any, dict[str, Any]]):
+    """Starts a task nobody awaits that fails (as a library's reader does after a timeout)."""
+
+    id = "leaky"
+    title = "Leaky"
+
+    async def run(self, c: Context[Any, dict[str, Any]]) -> Outcome:
+        async def fail() -> None:
+            raise ConnectionResetError("peer went away")
+
+        task = asyncio.ensure_future(fail())
+        await asyncio.sleep(0.01)
+        del task  # dropped with its exception unread: asyncio reports it when collected
+        import gc
+
+        gc.collect()
+        return Outcome.of()
+
+
+async def test_errors_of_unawaited_tasks_go_to_the_transcript(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    c = ctx()
+    report = await run_to_report(Runner([_LeavesAFailedTask()], c))
+    assert report.verdict is Verdict.PASS
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert any("ConnectionResetError" in line.message for line in c.transcript.entries)

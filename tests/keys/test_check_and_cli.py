@@ -68,8 +68,10 @@ async def test_check_missing_passphrase_marks_key_unusable(keys: KeyFactory) -> 
 
 async def test_check_fifo_key_path(tmp_path: Path) -> None:
     fifo = tmp_path / "k"
+    fifo.write_text("placeholder")
+    ctx = _ctx(key_path=str(fifo))  # the settings refuse a FIFO; here it is swapped in after
+    fifo.unlink()
     os.mkfifo(fifo)
-    ctx = _ctx(key_path=str(fifo))
     outcome = await _run(ctx)
     assert [f.code for f in outcome.findings] == ["config.invalid"] and ctx.state.key_unusable
 

@@ -90,6 +90,10 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, lake_path: Path) -> None:
     run = _sd("ingest", str(tmp_path / "missing.csv"), "--dataset", "x", "--lake", str(lake_path))
     assert run.returncode == 2 and run.stderr.startswith("error: path:")
     run = _sd("lake", "show", "nothing", "--lake", str(lake_path))
+    assert run.returncode == 2 and run.stderr.startswith("error: lake:")  # no lake there yet
+    assert not lake_path.exists()  # reading never creates a lake
+    Lake(lake_path).ingest(good_csv(tmp_path / "a.csv", 2), "a")
+    run = _sd("lake", "show", "nothing", "--lake", str(lake_path))
     assert run.returncode == 2 and run.stderr.startswith("error: dataset:")
     run = _sd("ingest", "sftp://bob@127.0.0.1:99999/in", "--dataset", "x", "--lake", str(lake_path))
     assert run.returncode == 2 and run.stderr.startswith("error: url:")

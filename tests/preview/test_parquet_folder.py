@@ -69,7 +69,7 @@ async def test_folder_consistency(source: FileSource, data_dir: Path) -> None:
     assert differing[0]["missing_columns"] == ["name"]
     assert differing[0]["extra_columns"] == ["label", "extra"]
     assert differing[1]["format"] == ["csv", "json_lines"]
-    assert folder_consistency(result.samples[:2]) == []
+    assert folder_consistency(result.samples[:2], AEP) == []
 
 
 async def test_folder_preview_order_cap_and_file(source: FileSource, data_dir: Path) -> None:

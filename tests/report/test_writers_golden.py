@@ -12,6 +12,7 @@ from sourcedoctor.config.secrets import Redactor
 from sourcedoctor.model import Report
 from sourcedoctor.report import to_html, to_json, to_markdown, to_text, write_bundle, write_report
 from sourcedoctor.report.bundle import BUNDLE_FILES
+from sourcedoctor.report.escape import md_inline
 from sourcedoctor.report.samples import failing_report
 
 from .golden import assert_golden
@@ -56,7 +57,7 @@ def test_markdown_order_and_content(sample: tuple[str, Report]) -> None:
     if report.root_cause:
         assert report.root_cause.code in md.split("## Layers")[0]
         for step in report.root_cause.fix:
-            assert step in md.split("## Layers")[0]
+            assert md_inline(step) in md.split("## Layers")[0]  # shown escaped, renders as is
     for check in report.checks:
         assert f"`{check.check_id}`" in md
 

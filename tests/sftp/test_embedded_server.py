@@ -116,8 +116,8 @@ async def test_fifo_in_the_folder_is_reported_not_opened(tmp_path: Path) -> None
     (root / "inbound").mkdir(parents=True)
     (root / "inbound" / "a.csv").write_text("id,name\n1,x\n")
     os.mkfifo(root / "inbound" / "pipe.csv")
-    async with DemoServer(root=root) as demo:
-        report = await diagnose(**demo.settings().model_dump())
+    async with DemoServer(root=root) as demo:  # aep reads the whole folder: the FIFO blocks it
+        report = await diagnose("aep", **demo.settings().model_dump())
     assert failing(report) == "file.unreadable"
     assert report.result("sftp.folder").findings[0].evidence["files"] == ["/inbound/pipe.csv"]  # type: ignore[union-attr]
     assert status(report, "data.format") == Status.SKIP

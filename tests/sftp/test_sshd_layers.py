@@ -211,16 +211,6 @@ async def test_parallel_probe_passes_on_default_server(sshd) -> None:
     assert facts(report, "sftp.files")["parallel_probe"]["succeeded"] == 3
 
 
-async def test_pinned_fingerprint_of_another_key_type_is_explained(sshd) -> None:
-    negotiated = await diagnose(**sshd_values(sshd))
-    alg = facts(negotiated, "ssh.hostkey")["algorithm"]
-    other = next(fp for name, fp in sshd.fingerprints.items() if name != alg)
-    report = await diagnose(**sshd_values(sshd, host_key_fingerprint=other))
-    assert failing(report) == "ssh.hostkey_unknown"  # not reported as an interception
-    assert other in report.result("ssh.hostkey").findings[0].evidence["pinned_matches"].values()  # type: ignore[union-attr]
-    assert status(report, "ssh.auth") == Status.SKIP
-
-
 @pytest.mark.dnsmasq
 async def test_healthy_through_cname_at_the_given_resolver(sshd, dnsmasq) -> None:
     report = await diagnose(**sshd_values(sshd, host="chain.test", resolver=dnsmasq.resolver))

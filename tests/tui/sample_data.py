@@ -71,7 +71,7 @@ def cancelled_report() -> Report:
         CheckResult("ssh.kex", "SSH key exchange", Status.SKIP, blocked_by="cancelled"),
     )
     return Report("sourcedoctor.report/1", TOOL, TARGET, "2025-01-15T09:30:00+00:00", 4120,
-                  Verdict.PASS, None, checks, interrupted=True)
+                  Verdict.INCOMPLETE, None, checks, interrupted=True)
 
 
 ENTRY = FileEntry("inbound/customers.csv", "customers.csv", 2_048, MTIME, "file")

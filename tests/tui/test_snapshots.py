@@ -71,6 +71,16 @@ def test_setup_form_errors(snap_compare: Any, tmp_path: Path) -> None:
                         run_before=showing(lambda: SetupScreen(bad)))
 
 
+S3_VALUES = {"bucket": "data", "folder": "inbound/daily", "access_key_id": "AKIAEXAMPLEKEY0001",
+             "secret_access_key": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY",
+             "endpoint_url": "https://s3.eu-west-1.amazonaws.com"}
+
+
+def test_setup_form_s3(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=(100, 30),
+                        run_before=showing(lambda: SetupScreen(S3_VALUES, connector="s3")))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_diagnostics_failed(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path), terminal_size=size, run_before=showing(

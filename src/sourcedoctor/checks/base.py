@@ -36,6 +36,8 @@ class Context(Generic[SettingsT, StateT]):
     step_timeout: float = 10.0
     transcript: Transcript = field(default_factory=Transcript)
     resources: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    #: Answers shared between runs (a fleet sweep asks DNS once per name); None: this run only.
+    dns_cache: Any = None
 
     async def aclose(self) -> None:
         """Close every connection and client the checks registered. Safe to call twice."""

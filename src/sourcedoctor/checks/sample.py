@@ -6,12 +6,15 @@ the format layer says whether the target can read it (encoding, JSON lines, CSV 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from .. import preview
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
 from ..model import Finding
+from ..preview.consistency import per_file_severity
+from ..sources.prefetched import PrefetchedSource
 from .base import Check, Context, Outcome
 
 #: Codes that mean "there is no readable data"; everything else is about the format.
@@ -32,13 +35,19 @@ class SampleCheck(Check[SftpSettings, SftpState]):
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st = ctx.state
         assert st.source is not None
-        for entry in st.files:
-            if entry.path not in st.heads:  # the files layer already reported it
-                continue
-            st.samples.append(await preview.sample_file(
-                st.source, entry, target=ctx.target, head_bytes=ctx.settings.head_bytes,
-                timeout=ctx.step_timeout))
-        findings = [f for r in st.samples for f in r.findings if f.code in SAMPLE_CODES]
+        # The files layer already read each head (all at once); only what it did not read (a
+        # compressed file's further steps, a Parquet footer) costs a round trip here.
+        source = PrefetchedSource(st.source, st.heads, {e.path: e for e in st.files},
+                                  asked=st.head_asked)
+        # The files layer already reported the files it could not read. The sniffing runs in
+        # worker threads (DuckDB releases the GIL), so the files are sampled side by side.
+        sampled = [e for e in st.files if e.path in st.heads]
+        st.samples.extend(await asyncio.gather(*(preview.sample_file(
+            source, entry, target=ctx.target, head_bytes=ctx.settings.head_bytes,
+            timeout=ctx.step_timeout) for entry in sampled)))
+        findings = per_file_severity(
+            [f for r in st.samples for f in r.findings if f.code in SAMPLE_CODES], st.samples,
+            ctx.target)
         facts: dict[str, Any] = {
             "files": [{"path": r.path, "format": r.format, "compression": r.compression,
                        "encoding": r.encoding, "bytes_read": r.bytes_read} for r in st.samples]}
@@ -54,9 +63,10 @@ class FormatCheck(Check[SftpSettings, SftpState]):
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         samples = ctx.state.samples
-        findings: list[Finding] = [
-            f for r in samples for f in r.findings if f.code not in SAMPLE_CODES]
-        findings += preview.folder_consistency(samples)
+        findings: list[Finding] = per_file_severity(
+            [f for r in samples for f in r.findings if f.code not in SAMPLE_CODES], samples,
+            ctx.target)
+        findings += preview.folder_consistency(samples, ctx.target)
         facts: dict[str, Any] = {
             "files": [{"path": r.path, "format": r.format, "columns": [c.name for c in r.columns],
                        "rows_sampled": len(r.rows), "confidence": r.confidence} for r in samples]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
+from ..report.escape import first_unsafe_char
 from .base import Check, Context, Outcome
 
 
@@ -22,10 +23,11 @@ class SettingsCheck(Check[SftpSettings, SftpState]):
                 "config.invalid", "Both a key file and pasted key content were given",
                 evidence={"field": "key"}, field="key (give --key FILE or the key content, not both)",
             ))
-        if any(ord(c) < 32 for c in s.folder):
+        bad = first_unsafe_char(s.folder)  # C0/C1 controls, DEL, bidi and zero-width characters
+        if bad is not None:
             findings.append(make_finding(
-                "config.invalid", "The folder path contains control characters",
-                evidence={"field": "folder"}, field="folder",
+                "config.invalid", f"The folder path contains the control character {bad[1]}",
+                evidence={"field": "folder", "position": bad[0] + 1}, field="folder",
             ))
         facts = {"host": s.host, "port": s.port, "user": s.user, "folder": s.folder or "(login dir)",
                  "auth": [m for m, given in (("password", s.password is not None),

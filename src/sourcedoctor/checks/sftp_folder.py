@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
+import asyncio
 import posixpath
+from dataclasses import replace
 from typing import Any
 
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
-from ..model import Finding
+from ..model import Finding, Severity
 from ..preview import naming_findings
-from ..sources.base import Listing, SourceError
+from ..sentence import say
+from ..sources.base import FileEntry, Listing, SourceError
 from ..sources.sftp import SftpSource, classify_sftp_error
 from .base import Check, Context, Outcome
 
 #: The platform ingests a folder recursively; we look this many levels down for files.
 LIST_DEPTH = 2
+
+
+def _exception(failed: BaseException) -> Exception:
+    if isinstance(failed, Exception):
+        return failed
+    raise failed  # cancellation and the like are not a missing folder
+
+
+def _rebase_path(path: str, wanted: str, resolved: str) -> str:
+    if path == wanted:
+        return resolved
+    prefix = wanted.rstrip("/") + "/" if wanted not in ("", ".") else ""
+    if wanted in ("", "."):
+        rest = path.removeprefix("./")
+    elif path.startswith(prefix):
+        rest = path[len(prefix):]
+    else:
+        return path
+    return posixpath.join(resolved, rest)
+
+
+def rebased(listing: Listing, wanted: str, resolved: str) -> Listing:
+    """The listing of ``wanted`` with its paths under ``resolved`` (the server's real path)."""
+    if wanted == resolved:
+        return listing
+    entries = tuple(replace(e, path=_rebase_path(e.path, wanted, resolved))
+                    for e in listing.entries)
+    # Subfolder errors read "kind: path (detail)" (str of a SourceError)
+    errors = tuple(f"{kind}: {_rebase_path(rest, wanted, resolved)}"
+                   for kind, _, rest in (e.partition(": ") for e in listing.errors))
+    return Listing(resolved, entries, listing.truncated, errors, listing.counting_stopped)
+
+
+def rebased_error(err: SourceError, wanted: str, resolved: str) -> SourceError:
+    return SourceError(err.kind, _rebase_path(err.path, wanted, resolved), err.detail)
 
 
 def ingestible(listing: Listing) -> list[Any]:
@@ -35,25 +73,35 @@ class FolderCheck(Check[SftpSettings, SftpState]):
         source = ctx.state.source
         assert source is not None and ctx.state.sftp is not None
         s = ctx.settings
-        home = await ctx.state.sftp.realpath(".")
         wanted = s.folder or "."
+        # None of these needs another's answer: one round trip for all of them (the listing
+        # then pipelines its READDIRs). The folder is listed under the name configured and its
+        # entries renamed under the resolved path afterwards.
+        home, resolved, entry, listing = await asyncio.gather(
+            ctx.state.sftp.realpath("."), ctx.state.sftp.realpath(wanted), source.stat(wanted),
+            source.list(wanted, limit=s.max_entries, depth=LIST_DEPTH), return_exceptions=True)
+        if isinstance(home, BaseException):
+            raise home
         facts: dict[str, Any] = {"login_directory": home, "configured": s.folder or "(login dir)"}
-        try:
-            resolved = await ctx.state.sftp.realpath(wanted)
-            entry = await source.stat(resolved)
-        except Exception as exc:  # asyncssh raises SFTPError subclasses; classify below
-            err = exc if isinstance(exc, SourceError) else classify_sftp_error(exc, wanted)
-            return Outcome.of([await self._missing(ctx, source, home, err)], **facts)
+        for failed in (resolved, entry):
+            if isinstance(failed, BaseException):
+                # asyncssh raises SFTPError subclasses; classify them
+                err = failed if isinstance(failed, SourceError) else classify_sftp_error(
+                    _exception(failed), wanted)
+                return Outcome.of([await self._missing(ctx, source, home, err)], **facts)
+        assert isinstance(resolved, str) and isinstance(entry, FileEntry)
         facts["resolved"] = resolved
         if entry.kind != "dir":
             parent = posixpath.dirname(resolved) or "/"
             return Outcome.of([make_finding(
                 "path.not_a_directory", f"{resolved} is a file, not a folder",
                 evidence={**facts, "kind": entry.kind}, parent=parent)], **facts)
-        try:
-            listing = await source.list(resolved, limit=s.max_entries, depth=LIST_DEPTH)
-        except SourceError as err:
-            return Outcome.of([self._denied(err, resolved, facts)], **facts)
+        if isinstance(listing, SourceError):
+            return Outcome.of([self._denied(rebased_error(listing, wanted, resolved), resolved,
+                                            facts)], **facts)
+        if isinstance(listing, BaseException):
+            raise listing
+        listing = rebased(listing, wanted, resolved)
         ctx.state.folder = resolved
         files = ingestible(listing)
         if s.file:
@@ -61,6 +109,8 @@ class FolderCheck(Check[SftpSettings, SftpState]):
         ctx.state.files = files
         facts.update(entries=len(listing.entries), files=len(files),
                      truncated=listing.truncated, first_files=[e.path for e in files[:10]])
+        if listing.counting_stopped:  # "truncated" is then a lower bound, not a count
+            facts["truncated_at_least"] = True
         if listing.errors:
             facts["unlistable_subfolders"] = list(listing.errors[:20])
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
@@ -70,6 +120,8 @@ class FolderCheck(Check[SftpSettings, SftpState]):
                 "file.unreadable",
                 f"{len(special)} entries in the folder are not regular files (FIFO, socket or device)",
                 evidence={"files": special[:50], "count": len(special)},
+                # only a platform that reads the whole folder trips over them
+                severity=None if ctx.target.folder_is_one_dataset else Severity.WARN,
                 files=", ".join(special[:5])))
         if not files:
             what = f"no file named {s.file}" if s.file else "no files (hidden files aside)"
@@ -119,6 +171,8 @@ class FolderCheck(Check[SftpSettings, SftpState]):
         if found is not None:
             evidence["suggested_folder"] = found
             hint += f" The folder exists as '{found}' for this user."
-        return make_finding("path.not_found", f"{folder} does not exist for user {s.user}.{hint}",
+        return make_finding("path.not_found",
+                            say("{folder} does not exist for user {user}.{hint}", folder=folder,
+                                user=s.user, hint=hint),
                             evidence=evidence, user=s.user, host=s.host)
 

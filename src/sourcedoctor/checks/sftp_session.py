@@ -1,8 +1,11 @@
 """Layer 8 — SFTP subsystem: start it on the logged-in connection; explain when it will not start.
 
-A login shell that prints text corrupts the stream before SFTP's first packet; clients then report
-an absurd packet length. To show the culprit text we open a raw channel on the ``sftp`` subsystem,
-send SSH_FXP_INIT ourselves and read what comes back before the VERSION packet.
+When the client will not start, one raw session channel on the ``sftp`` subsystem shows what the
+server really did (:mod:`sourcedoctor.connectors.sftp.subsystem`): closed the connection after
+login, refused the channel, refused the subsystem, ran something that exited, or printed text
+before SFTP's first packet (a login shell that prints; clients then report an absurd packet
+length). Each gets its own code, so the advice fits: "enable the subsystem" only when the server
+said it has none.
 """
 
 from __future__ import annotations
@@ -17,55 +20,15 @@ import asyncssh
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
 from ..connectors.sftp.state import SftpState
+from ..connectors.sftp.subsystem import SubsystemObservation, decode_text, observe_subsystem
+from ..model import Finding
+from ..sentence import say
 from ..sources.sftp import SftpSource
+from . import sftp_session_causes as causes
 from .base import Check, Context, Outcome
 
-FXP_INIT = struct.pack(">IBI", 5, 1, 3)
-FXP_VERSION = 2
 #: How much of the noise we keep as evidence.
 NOISE_LIMIT = 2048
-
-
-async def read_subsystem_noise(conn: asyncssh.SSHClientConnection, timeout: float) -> bytes:
-    """Bytes the server sends on the sftp subsystem before a well-formed VERSION packet."""
-    writer, reader, _ = await asyncio.wait_for(
-        conn.open_session(subsystem="sftp", encoding=None), timeout
-    )
-    try:
-        writer.write(FXP_INIT)
-        buf = b""
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while len(buf) < 64 * 1024:
-            remaining = end - loop.time()
-            if remaining <= 0:
-                break
-            try:
-                chunk = await asyncio.wait_for(reader.read(4096), remaining)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            buf += bytes(chunk)
-            cut = find_version_packet(buf)
-            if cut is not None:
-                return bytes(buf[:cut])
-        return bytes(buf)
-    finally:
-        writer.close()
-
-
-def find_version_packet(buf: bytes) -> int | None:
-    """Offset of a plausible SSH_FXP_VERSION packet in ``buf`` (what follows the noise)."""
-    for i in range(len(buf) - 8):
-        length, ptype, version = struct.unpack_from(">IBI", buf, i)
-        if ptype == FXP_VERSION and 1 <= version <= 6 and 5 <= length < 65536:
-            return i
-    return None
-
-
-def noise_text(noise: bytes) -> str:
-    return noise[:NOISE_LIMIT].decode("utf-8", errors="replace")
 
 
 class SftpSessionCheck(Check[SftpSettings, SftpState]):
@@ -74,18 +37,20 @@ class SftpSessionCheck(Check[SftpSettings, SftpState]):
     id = "sftp.session"
     title = "SFTP subsystem"
     needs = ("ssh.auth",)
+    #: One step for the client, one for the raw-channel diagnosis when it does not start.
+    timeout_steps = 2.0
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         conn = ctx.state.conn
         assert conn is not None
         try:
-            sftp = await asyncio.wait_for(conn.start_sftp_client(), ctx.step_timeout)
-        except asyncssh.ChannelOpenError as exc:
-            return self._unavailable(str(exc))
-        except (asyncssh.SFTPError, asyncssh.Error, OSError) as exc:
-            if "subsystem" in str(exc).lower() or "session request failed" in str(exc).lower():
-                return self._unavailable(str(exc))
-            return await self._diagnose_noise(ctx, conn, exc)
+            # surrogateescape: a file name that is not UTF-8 (bytes a server may well hold) is
+            # carried through listing and reads as it is, instead of failing the encode.
+            sftp = await asyncio.wait_for(conn.start_sftp_client(path_errors="surrogateescape"),
+                                          ctx.step_timeout)
+        except (asyncssh.Error, OSError) as exc:  # TimeoutError included
+            # The client's error names the symptom, not the cause: look at what the server does.
+            return await self._diagnose(ctx, conn, exc)
         ctx.resources.callback(sftp.exit)
         ctx.state.sftp = sftp
         ctx.state.source = SftpSource(sftp)
@@ -101,37 +66,57 @@ class SftpSessionCheck(Check[SftpSettings, SftpState]):
         ctx.transcript.add("sftp", f"SFTP version {sftp.version}, extensions {extensions}")
         return Outcome.of(version=sftp.version, extensions=extensions, **limits)
 
-    @staticmethod
-    def _unavailable(error: str) -> Outcome:
-        return Outcome.of([make_finding(
-            "sftp.subsystem_unavailable",
-            "login works, but the server refuses to start the sftp subsystem",
-            evidence={"error": error})])
-
-    async def _diagnose_noise(
+    async def _diagnose(
         self, ctx: Context[SftpSettings, SftpState], conn: asyncssh.SSHClientConnection,
         exc: BaseException,
     ) -> Outcome:
         error = f"{type(exc).__name__}: {exc}"
-        try:
-            noise = await read_subsystem_noise(conn, ctx.step_timeout)
-        except (asyncssh.Error, OSError, TimeoutError) as probe_exc:
-            if isinstance(probe_exc, asyncssh.ChannelOpenError):
-                return self._unavailable(str(probe_exc))
-            noise = b""
-        if noise:
-            text = noise_text(noise)
-            first4 = struct.unpack(">I", noise[:4])[0] if len(noise) >= 4 else None
-            ctx.transcript.add("sftp", f"{len(noise)} bytes of text before the SFTP stream")
-            return Outcome.of([make_finding(
-                "sftp.shell_noise",
-                f"the login shell printed {len(noise)} bytes before SFTP started: "
-                f"{text.strip()[:80]!r}",
-                evidence={"text": text, "bytes": len(noise), "client_error": error,
-                          "read_as_length": first4,
-                          "likely_source": "~/.bashrc (run for non-interactive shells), "
-                                           "/etc/bash.bashrc or ~/.profile of this user"},
-            )])
-        return Outcome.of([make_finding(
-            "sftp.subsystem_unavailable", f"the SFTP session could not start ({error})",
-            evidence={"error": error})])
+        obs = await observe_subsystem(conn, ctx.step_timeout)
+        ctx.transcript.add("sftp", f"sftp subsystem: {obs.stage} ({error})")
+        return Outcome.of([finding_for(obs, error, ctx.settings.user, ctx.step_timeout)])
+
+
+def finding_for(obs: SubsystemObservation, error: str, user: str, waited: float) -> Finding:
+    """The finding for what the server did with the subsystem request (see ``obs.stage``)."""
+    evidence: dict[str, Any] = {**obs.evidence(), "client_error": error}
+    if obs.stage == "noise":
+        return _shell_noise(obs.output, error)
+    if obs.stage == "subsystem_refused":
+        return make_finding(
+            "sftp.subsystem_unavailable",
+            "login works, but the server refuses to start the sftp subsystem", evidence=evidence)
+    if obs.stage == "channel_refused":
+        reason = obs.channel_error[1] if obs.channel_error else ""
+        return make_finding(
+            "sftp.channel_refused",
+            say("login works, but the server refuses to open a session ({reason})",
+                reason=reason or "no reason given"),
+            evidence=evidence, user=user)
+    if obs.stage == "silent":
+        return make_finding(
+            "check.timeout", f"the sftp subsystem sent nothing within {waited:g} s",
+            evidence={**evidence, "check": SftpSessionCheck.id, "budget_s": waited})
+    if obs.stage == "started":  # the raw channel works where the client did not: say so plainly
+        return make_finding(
+            "sftp.subsystem_unavailable", say("the SFTP session could not start ({error})",
+                                              error=error),
+            evidence=evidence)
+    likely = causes.likely_causes(obs)
+    evidence["likely_causes"] = [c.id for c in likely]
+    return make_finding(
+        "sftp.session_closed", causes.describe(obs), evidence=evidence,
+        fix=[causes.READ_THE_LOG, *(c.step(user) for c in likely)])
+
+
+def _shell_noise(noise: bytes, error: str) -> Finding:
+    text = decode_text(noise, NOISE_LIMIT)
+    first4 = struct.unpack(">I", noise[:4])[0] if len(noise) >= 4 else None
+    return make_finding(
+        "sftp.shell_noise",
+        say("the login shell printed {count} bytes before SFTP started: {noise}",
+            count=len(noise), noise=repr(text.strip()[:80])),
+        evidence={"text": text, "bytes": len(noise), "client_error": error,
+                  "read_as_length": first4,
+                  "likely_source": "~/.bashrc (run for non-interactive shells), "
+                                   "/etc/bash.bashrc or ~/.profile of this user"},
+    )

@@ -18,6 +18,7 @@ from ..config.sftp import SftpSettings
 from ..connectors.sftp.session import SshSession
 from ..connectors.sftp.state import SftpState
 from ..model import Finding, Severity
+from ..sentence import say
 from .base import Check, Context, Outcome
 
 
@@ -120,7 +121,8 @@ class AuthCheck(Check[SftpSettings, SftpState]):
         reason = str(getattr(exc, "reason", "") or exc).lower()
         if "too many" in reason:
             return Outcome.of([make_finding(
-                "auth.too_many_failures", f"the server cut the login off: {exc}", evidence=facts)],
+                "auth.too_many_failures", say("the server cut the login off: {error}", error=str(exc)),
+                evidence=facts)],
                 **facts)
         have_pw = s.password is not None
         have_key = st.client_key is not None
@@ -131,7 +133,8 @@ class AuthCheck(Check[SftpSettings, SftpState]):
                 evidence=facts)], **facts)
         if not isinstance(exc, asyncssh.PermissionDenied) and not allowed:
             return Outcome.of([make_finding(
-                "auth.disconnected", f"the server closed the connection during login ({exc})",
+                "auth.disconnected",
+                say("the server closed the connection during login ({error})", error=str(exc)),
                 evidence=facts)], **facts)
         findings: list[Finding] = []
         if partial_success(session):
@@ -144,7 +147,8 @@ class AuthCheck(Check[SftpSettings, SftpState]):
             if "publickey" in allowed:
                 findings.append(make_finding(
                     "auth.key_rejected",
-                    f"the server refused the key {facts.get('key_fingerprint')} for user {s.user}",
+                    say("the server refused the key {fingerprint} for user {user}",
+                        fingerprint=facts.get("key_fingerprint"), user=s.user),
                     evidence=facts, user=s.user,
                     authorized_keys_line=facts.get("authorized_keys_line") or "(the key's .pub line)"))
             else:
@@ -153,12 +157,14 @@ class AuthCheck(Check[SftpSettings, SftpState]):
             if "password" in allowed:
                 findings.append(make_finding(
                     "auth.password_rejected",
-                    f"the server refused the password for user {s.user}", evidence=facts, user=s.user))
+                    say("the server refused the password for user {user}", user=s.user),
+                    evidence=facts, user=s.user))
             elif "keyboard-interactive" in allowed:
                 if ctx.target.keyboard_interactive:
                     findings.append(make_finding(
                         "auth.password_rejected",
-                        f"the password was refused (through keyboard-interactive) for user {s.user}",
+                        say("the password was refused (through keyboard-interactive) for user {user}",
+                            user=s.user),
                         evidence=facts, user=s.user))
                 else:
                     findings.append(make_finding(

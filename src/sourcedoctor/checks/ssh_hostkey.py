@@ -1,15 +1,18 @@
-"""Layer 6 — host key: is this the server we think it is?"""
+"""Layer 6 — host key: is this the server we think it is?
+
+The transport layer already negotiated the key we can verify when its type is known (known_hosts)
+and, for a pin, asked for each of the server's key types until the pinned one came (see
+``checks/ssh_transport.py``). What is left here is the verdict: a match, a mismatch (none of the
+server's keys is the expected one), or an unknown key to confirm out of band.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-import asyncssh
 
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
-from ..connectors.sftp.hostkeys import fingerprints, known_hosts_name
+from ..connectors.sftp.hostkeys import known_hosts_name
 from ..connectors.sftp.state import SftpState
 from ..model import Severity
 from .base import Check, Context, Outcome
@@ -32,25 +35,36 @@ class HostKeyCheck(Check[SftpSettings, SftpState]):
             "algorithm": verdict.algorithm, "sha256": verdict.fingerprint, "md5": verdict.md5,
             "known_hosts_line": verdict.known_hosts_line, "verified_against": verdict.source or None,
         }
+        seen = session.host_keys_seen
+        if seen:
+            facts["host_keys_seen"] = [x.to_dict() for x in seen]
         if verdict.status == "match":
             return Outcome.of(**facts)
-        if verdict.status == "mismatch" and verdict.source == "pinned fingerprint":
-            other = await self._pinned_other_type(ctx, verdict.expected, verdict.algorithm)
-            if other is not None:
-                alg, fp = other
+        if verdict.status == "mismatch":
+            server_keys = {x.algorithm: x.fingerprint for x in seen if x.fingerprint} or {
+                verdict.algorithm: verdict.fingerprint}
+            unchecked = [x for x in seen if not x.fingerprint]
+            if unchecked:
+                # A type we could not fetch may be the pinned one: not evidence of interception.
+                names = ", ".join(x.algorithm for x in unchecked)
                 return Outcome.of([make_finding(
                     "ssh.hostkey_unknown",
-                    f"the pinned fingerprint is this server's {alg} key, but the {verdict.algorithm} "
-                    f"key ({verdict.fingerprint}) was negotiated: pin that one as well",
-                    evidence={**facts, "pinned_matches": {alg: fp}}, severity=Severity.FAIL,
-                    fix=[f"Pin both: --host-key-fingerprint {fp},{verdict.fingerprint}"],
+                    f"none of the host keys seen is pinned ({', '.join(server_keys)}), and the "
+                    f"server's {names} key could not be fetched: {unchecked[0].error}",
+                    evidence={**facts, "server_host_keys": server_keys, "expected": list(verdict.expected),
+                              "not_fetched": {x.algorithm: x.error for x in unchecked}},
+                    severity=Severity.FAIL,
+                    fix=["Run the check again; if it persists, compare the pin with each of the "
+                         "server's keys: ssh-keyscan -p PORT HOST | ssh-keygen -lf -"],
                 )], **facts)
-        if verdict.status == "mismatch":
+            expects = ", ".join(verdict.expected)
             return Outcome.of([make_finding(
                 "ssh.hostkey_mismatch",
-                f"the server presented {verdict.fingerprint}, but {verdict.source} expects "
-                f"{', '.join(verdict.expected)}",
-                evidence={**facts, "expected": list(verdict.expected)},
+                f"the server presented {verdict.fingerprint}, but {verdict.source} expects {expects}"
+                if len(server_keys) == 1 else
+                f"none of the server's host keys ({', '.join(server_keys)}) is the one "
+                f"{verdict.source} expects ({expects})",
+                evidence={**facts, "expected": list(verdict.expected), "server_host_keys": server_keys},
                 known_hosts_name=known_hosts_name(ctx.settings.host, ctx.settings.port),
             )], **facts)
         s = ctx.settings
@@ -70,41 +84,3 @@ class HostKeyCheck(Check[SftpSettings, SftpState]):
             "ssh.hostkey_unknown", summary, evidence=facts,
             fingerprint=verdict.fingerprint, known_hosts_line=verdict.known_hosts_line,
         )], **facts)
-
-    async def _pinned_other_type(
-        self, ctx: Context[SftpSettings, SftpState], pins: tuple[str, ...], negotiated: str
-    ) -> tuple[str, str] | None:
-        """Does a pinned fingerprint belong to another of the server's host key types?
-
-        A pin says nothing about its key type, so a server with several host keys may negotiate
-        another one. Key-exchange-only connections (no authentication, nothing to lock anyone
-        out) fetch the other types' keys to tell that apart from a real mismatch.
-        """
-        session, peer = ctx.state.session, ctx.state.peer
-        if session is None or peer is None or session.server_tap.kexinit is None:
-            return None
-        families: dict[str, str] = {}
-        for alg in session.server_tap.kexinit.host_key:
-            family = _key_family(alg)
-            if family != _key_family(negotiated) and family not in families:
-                families[family] = alg
-        for alg in list(families.values())[:3]:
-            try:
-                key = await asyncio.wait_for(asyncssh.get_server_host_key(
-                    peer[0], peer[1], server_host_key_algs=[alg], config=None), ctx.step_timeout)
-            except (asyncssh.Error, OSError, TimeoutError):
-                continue
-            if key is None:
-                continue
-            sha, md5 = fingerprints(key)
-            if any(p in (sha, md5, sha.removeprefix("SHA256:")) for p in pins):
-                return key.get_algorithm(), sha
-        return None
-
-
-def _key_family(alg: str) -> str:
-    """rsa-sha2-512, rsa-sha2-256 and ssh-rsa are one RSA key; certificates count as their key."""
-    base = alg.replace("-cert-v01@openssh.com", "")
-    if base in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512"):
-        return "rsa"
-    return base

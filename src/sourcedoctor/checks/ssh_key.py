@@ -21,6 +21,8 @@ class KeyCheck(Check[SftpSettings, SftpState]):
 
     id = "ssh.key"
     title = "Private key"
+    #: One step for reading and decrypting, with room for starting the decryption's child process.
+    timeout_steps = 1.5
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         settings = ctx.settings
@@ -47,10 +49,18 @@ class KeyCheck(Check[SftpSettings, SftpState]):
             assert settings.key_content is not None
             data = settings.key_content.get_secret_value()
         passphrase = settings.passphrase.get_secret_value() if settings.passphrase else None
-        # Decryption (bcrypt, Argon2) is CPU work: keep it off the event loop.
-        report = await asyncio.to_thread(
-            inspect_key, data, passphrase=passphrase, target=ctx.target, source_name=name
-        )
+        # Decryption (bcrypt, Argon2) is CPU work: keep it off the event loop. A costly one runs
+        # in a child process with one step's budget (inside this check's), so it ends on time.
+        try:
+            report = await asyncio.to_thread(
+                inspect_key, data, passphrase=passphrase, target=ctx.target, source_name=name,
+                budget=ctx.step_timeout,
+            )
+        except asyncio.CancelledError:
+            from ..keys.kdf_worker import abandon_all
+
+            abandon_all()  # the thread's child, so the thread (and the process) can end now
+            raise
         ctx.state.client_key = report.private_key
         ctx.state.key_report = report
         ctx.state.key_unusable = report.private_key is None

@@ -6,18 +6,24 @@ server's offered lists are judged against what current OpenSSH clients and the p
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import asyncssh
 
 from ..codes import make_finding
 from ..config.sftp import SftpSettings
-from ..connectors.sftp.hostkeys import HostKeyPolicy
+from ..connectors.sftp.greeting import exchange_identification
+from ..connectors.sftp.hostkeys import HostKeyPolicy, HostKeySeen, key_family
 from ..connectors.sftp.session import Credentials, SshSession
 from ..connectors.sftp.state import SftpState
-from ..connectors.sftp.wire import KexInit
+from ..connectors.sftp.wire import KexInit, find_identification
 from ..model import Finding
 from .base import Check, Context, Outcome
+from .tcp import connect_one
 
 #: Key exchange methods that current OpenSSH refuses by default (SHA-1 or 1024-bit groups).
 LEGACY_KEX = frozenset({
@@ -97,15 +103,14 @@ class TransportCheck(Check[SftpSettings, SftpState]):
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st, s = ctx.state, ctx.settings
         assert st.sock is not None and st.peer is not None
+        deadline = time.monotonic() + self.timeout(ctx) * 0.9
+        found = find_identification(st.preread)
+        if found is not None and not found[0].ascii_only:
+            return Outcome.of([_not_ascii_finding(found[0].line, s)])
         policy = HostKeyPolicy.build(s.host, st.peer[0], s.port, s.host_key_fingerprint, s.known_hosts)
-        session = SshSession(
-            sock=st.sock, preread=st.preread, host=s.host, port=s.port, user=s.user,
-            creds=_credentials(ctx), policy=policy, transcript=ctx.transcript,
-        )
-        st.session = session
-        ctx.resources.push_async_callback(session.close)
-        session.start()
+        session = self._start(ctx, policy, st.sock, st.preread)
         await session.wait_kex()
+        session = await self._find_pinned_type(ctx, policy, session, deadline)
         server, client = session.server_tap.kexinit, session.client_tap.kexinit
         facts: dict[str, Any] = {}
         if server is not None:
@@ -114,6 +119,8 @@ class TransportCheck(Check[SftpSettings, SftpState]):
             facts["client_offer"] = client.to_dict()
         if server is not None and client is not None:
             facts["negotiated"] = negotiate(client, server)
+        if len(session.host_keys_seen) > 1:
+            facts["host_keys_seen"] = [seen.to_dict() for seen in session.host_keys_seen]
         findings = legacy_findings(server) if server is not None else []
         if session.kex_done.is_set() or (
             session.host_key_verdict is not None and session.host_key_verdict.status == "mismatch"
@@ -144,3 +151,97 @@ class TransportCheck(Check[SftpSettings, SftpState]):
                       "bytes_received": session.server_tap.bytes_seen},
             host=s.host, port=s.port, user=s.user,
         )], **facts)
+
+    def _start(self, ctx: Context[SftpSettings, SftpState], policy: HostKeyPolicy,
+               sock: socket.socket, preread: bytes, prefer: Sequence[str] = ()) -> SshSession:
+        s = ctx.settings
+        session = SshSession(
+            sock=sock, preread=preread, host=s.host, port=s.port, user=s.user,
+            creds=_credentials(ctx), policy=policy, transcript=ctx.transcript,
+            prefer_host_key_algs=prefer,
+        )
+        ctx.state.session = session
+        ctx.resources.push_async_callback(session.close)
+        session.start()
+        return session
+
+    async def _find_pinned_type(self, ctx: Context[SftpSettings, SftpState], policy: HostKeyPolicy,
+                                session: SshSession, deadline: float) -> SshSession:
+        """A pin does not say its key type. When the negotiated key is not pinned, ask for each
+        other type the server offers, one key-exchange-only connection at a time (no
+        authentication happens on a key that is not pinned), and keep the session that presents
+        the pinned key. Only when no offered type is pinned is it a mismatch."""
+        verdict, server = session.host_key_verdict, session.server_tap.kexinit
+        if not policy.pins or verdict is None or verdict.status != "mismatch" or server is None:
+            return session
+        seen = [HostKeySeen(verdict.algorithm, verdict.fingerprint, verdict.status)]
+        for algs in _other_key_types(policy, server.host_key, verdict.algorithm):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                seen.append(HostKeySeen(algs[0], error="not asked: the time budget was used up"))
+                continue
+            ctx.transcript.add("hostkey", f"the {verdict.algorithm} key is not pinned; "
+                                          f"asking the server for its {algs[0]} key")
+            await session.close()  # never more than one connection at a time
+            try:
+                found = await asyncio.wait_for(self._reconnect(ctx, policy, algs), remaining)
+            except (TimeoutError, OSError) as exc:
+                found = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            if isinstance(found, str):
+                seen.append(HostKeySeen(algs[0], error=found))
+                continue
+            session, verdict = found, found.host_key_verdict
+            assert verdict is not None
+            seen.append(HostKeySeen(verdict.algorithm, verdict.fingerprint, verdict.status))
+            if verdict.status == "match":
+                break
+        session.host_keys_seen = seen
+        # The session that presented the pinned key (or the last one that presented any) is the
+        # one the later layers use; an attempt that failed midway must not replace it.
+        ctx.state.session, ctx.state.sock, ctx.state.preread = session, session.sock, session.preread
+        return session
+
+    async def _reconnect(self, ctx: Context[SftpSettings, SftpState], policy: HostKeyPolicy,
+                         prefer: Sequence[str]) -> SshSession | str:
+        """A fresh TCP connection and key exchange preferring ``prefer``; the session once the
+        server presented a key, else why not."""
+        st = ctx.state
+        assert st.peer is not None
+        sock, outcome = await connect_one(st.peer[0], st.peer[1], ctx.step_timeout)
+        if sock is None:
+            return f"TCP connection {outcome.get('result', 'failed')}"
+        ctx.resources.callback(sock.close)  # closed even if this attempt is cancelled midway
+        greeting = await exchange_identification(sock, ctx.step_timeout)
+        if greeting.ident is None:
+            sock.close()
+            return f"no SSH banner ({greeting.ended})"
+        session = self._start(ctx, policy, sock, greeting.data, prefer)
+        await session.wait_kex()
+        if session.host_key_verdict is None:
+            error = session.connect_error()
+            return f"no host key presented ({type(error).__name__ if error else 'connection ended'})"
+        return session
+
+
+def _other_key_types(policy: HostKeyPolicy, offered: Sequence[str], negotiated: str) -> list[list[str]]:
+    """The server's other host key types, each as the algorithms to prefer for it, in our order."""
+    by_family: dict[str, list[str]] = {}
+    for alg in policy.preferred_algorithms():
+        family = key_family(alg)
+        if alg in offered and family != key_family(negotiated):
+            by_family.setdefault(family, []).append(alg)
+    return list(by_family.values())
+
+
+def _not_ascii_finding(line: str, s: SftpSettings) -> Finding:
+    return make_finding(
+        "ssh.protocol_error",
+        f"the server's identification line has bytes outside US-ASCII: {line}",
+        evidence={"identification": line, "reason": "identification_not_ascii"},
+        detail="RFC 4253 4.2 allows only US-ASCII in the identification line (the bytes are shown "
+               "escaped as \\xNN). OpenSSH's client tolerates them; the SSH library this tool uses "
+               "does not, so the deeper layers cannot be checked, and other clients may refuse too.",
+        fix=["Remove the non-ASCII characters from the server's identification (for OpenSSH: "
+             "the VersionAddendum line in sshd_config), then reload sshd.",
+             f"Or check the deeper layers with OpenSSH's client: ssh -vvv -p {s.port} {s.user}@{s.host}"],
+    )

@@ -10,9 +10,8 @@ import time
 from typing import Any
 
 from ..codes import make_finding
-from ..config.sftp import SftpSettings
-from ..connectors.sftp.state import SftpState
 from .base import Check, Context, Outcome
+from .network import NetworkSettings, NetworkState
 
 #: More addresses than this are not worth a connection each (and would load the server).
 MAX_ADDRESSES = 4
@@ -50,7 +49,7 @@ async def connect_one(addr: str, port: int, timeout: float) -> tuple[socket.sock
     return None, outcome
 
 
-class TcpCheck(Check[SftpSettings, SftpState]):
+class TcpCheck(Check[NetworkSettings, NetworkState]):
     """Every resolved address, concurrently, with connect time; the first in DNS order wins."""
 
     id = "tcp.connect"
@@ -58,7 +57,13 @@ class TcpCheck(Check[SftpSettings, SftpState]):
     needs = ("dns.resolve",)
     timeout_steps = 1.2
 
-    async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
+    def __init__(self, *, reset_code: str) -> None:
+        #: The code for a connection accepted and reset at once (the reset may also arrive just
+        #: after connect(), in the connector's first protocol layer): each connector names the code
+        #: its users know for "accepted, then thrown out" (SFTP: ``ssh.closed_before_banner``).
+        self.reset_code = reset_code
+
+    async def run(self, ctx: Context[NetworkSettings, NetworkState]) -> Outcome:
         port = ctx.settings.port
         addrs = ctx.state.addresses[:MAX_ADDRESSES]
         results = await asyncio.gather(*(connect_one(a, port, ctx.step_timeout) for a in addrs))
@@ -79,9 +84,11 @@ class TcpCheck(Check[SftpSettings, SftpState]):
         first = attempts[0]
         if first["result"] == "reset":
             return Outcome.of([make_finding(
-                "ssh.closed_before_banner",
+                self.reset_code,
                 f"{first['address']}:{port} accepted the connection and reset it at once",
-                evidence={"port": port, "attempts": attempts, "how": "reset"})], attempts=attempts)
+                evidence={"port": port, "attempts": attempts, "how": "reset"},
+                host=ctx.settings.host, port=port, endpoint=f"{ctx.settings.host}:{port}")],
+                attempts=attempts)
         kind = first["result"] if first["result"] in ("refused", "timeout") else "unreachable"
         summary = {
             "refused": f"{first['address']}:{port} refused the connection (nothing listens there)",

@@ -17,10 +17,18 @@ from ..config.secrets import Redactor
 from ..config.sftp import SettingsError
 from ..exitcodes import ExitCode
 from ..model import Report
+from ..outputs import OutputRefused, claim_output
 from ..report import FORMATS, write_report
+from ..report.escape import for_terminal
 from ..runner import Runner
-from .live import LiveChecklist, settings_failure_report
-from .options import connection_options, connection_values, read_secret_options, secret_options
+from .live import LiveChecklist
+from .options import (
+    TIMEOUT,
+    connection_options,
+    connection_values,
+    read_secret_options,
+    secret_options,
+)
 
 
 @click.command("check")
@@ -31,7 +39,7 @@ from .options import connection_options, connection_values, read_secret_options,
 @connection_options
 @click.option("--target", type=click.Choice(["generic", "aep"]), default="generic",
               show_default=True, help="Rules of the platform that will connect.")
-@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+@click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
               help="Budget of each network step, in seconds.")
 @click.option("--max-connections", type=click.IntRange(1, 16), default=3, show_default=True,
               help="Parallel connections the platform opens (the probe never opens more).")
@@ -40,12 +48,13 @@ from .options import connection_options, connection_values, read_secret_options,
               help="Most folder entries ever listed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report here instead of stdout.")
+              help="Write the report here instead of stdout (an existing file only with --force).")
+@click.option("--force", is_flag=True, help="Let --output replace an existing file.")
 @click.option("--redact-hosts", is_flag=True,
               help="Also replace host names, IPs and user names with pseudonyms.")
 def command(url: str, folder: str | None, user: str | None, target: str, timeout: float,
             max_connections: int, file_: str | None, max_entries: int, fmt: str,
-            output: Path | None, redact_hosts: bool, **secret_opts: Any) -> None:
+            output: Path | None, force: bool, redact_hosts: bool, **secret_opts: Any) -> None:
     """Diagnose an SFTP source layer by layer: DNS → TCP → banner → key exchange → host key →
     auth → SFTP → folder → files → sample → format. Stops at the first broken layer and says
     what to change, and for whom.
@@ -54,6 +63,17 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
     //srv/in is absolute. Secrets come from --password-env/--password-stdin/a prompt, never argv.
     """
     err = Console(stderr=True, highlight=False)
+    if fmt == "bundle" and output is None:
+        # Known before any network use: a zip cannot go to a terminal or a pipe.
+        err.print("error: --output: a bundle is a .zip file; give --output FILE.zip",
+                  markup=False, soft_wrap=True)
+        sys.exit(ExitCode.USAGE)
+    if output is not None:
+        try:  # an existing file is refused before the run, not after it
+            claim_output(output, "--output", force=force)
+        except OutputRefused as exc:
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+            sys.exit(ExitCode.USAGE)
     try:
         connection = connection_values(secret_opts)
         secrets = read_secret_options(url=url, **secret_opts)
@@ -62,9 +82,9 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
             max_entries=max_entries, **connection, **secrets.values,
         )
     except SettingsError as exc:
-        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        err.print(for_terminal(f"error: {exc.field}: {exc.message}"), markup=False, soft_wrap=True)
         if fmt != "text":
-            _emit(settings_failure_report(exc), fmt, Redactor(), output)
+            _emit(api.settings_failure_report(exc), fmt, Redactor(), output, force)
         sys.exit(ExitCode.USAGE)
     for warning in secrets.warnings:
         err.print(f"warning: {warning}", markup=False)
@@ -74,18 +94,23 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
     if fmt == "text" and output is None:
         LiveChecklist.summary(report, err, redactor)
     else:
-        _emit(report, fmt, redactor, output)
+        _emit(report, fmt, redactor, output, force)
         if output is not None:
             err.print(f"report written to {output}", markup=False)
     sys.exit(ExitCode.for_verdict(report.verdict, interrupted=report.interrupted))
 
 
-def _emit(report: Report, fmt: str, redactor: Redactor, output: Path | None) -> None:
+def _emit(report: Report, fmt: str, redactor: Redactor, output: Path | None,
+          force: bool = False) -> None:
     try:
-        write_report(report, fmt, redactor, output)
+        write_report(report, fmt, redactor, output, force=force)
+    except ValueError as exc:
+        Console(stderr=True).print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(ExitCode.USAGE)
     except OSError as exc:
-        Console(stderr=True).print(f"error: --output: cannot write {output}: {exc.strerror}",
-                                   markup=False)
+        where = output if output is not None else "stdout"
+        Console(stderr=True).print(f"error: --output: cannot write {where}: {exc.strerror}",
+                                   markup=False, soft_wrap=True)
         sys.exit(ExitCode.USAGE)
 
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import sys
 from collections import Counter
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+import duckdb
 from rich.console import Console
 
 from ..exitcodes import ExitCode
@@ -36,9 +39,20 @@ from ..lake import (
     Sampling,
     load_mapping,
 )
+from ..lake.names import dataset_name
 from ..lake.remote import DEFAULT_MAX_BYTES
 from ..lake.sampling import DEFAULT_HEAD
-from .options import connection_options, connection_values, read_secret_options, secret_options
+from ..report.escape import for_terminal
+from ..userfiles import kind_of
+from .options import (
+    SETTINGS_KEY,
+    TIMEOUT,
+    connection_options,
+    connection_values,
+    read_secret_options,
+    secret_options,
+)
+from .readback import is_interrupt, read_back
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -68,11 +82,20 @@ def local_files(path: Path) -> list[Path]:
         if not files:
             raise LakeError("path", f"{path} holds no files")
         return files[:_MAX_LOCAL_FILES]
-    raise LakeError("path", f"{path} does not exist; give a file, a folder or an sftp:// URL")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise LakeError(
+            "path", f"{path} does not exist; give a file, a folder or an sftp:// URL") from None
+    except OSError as exc:
+        raise LakeError("path", f"cannot read {path} ({exc.strerror}); check the path") from None
+    # A FIFO, device or socket exists but is never read: it could block or never end.
+    raise LakeError("path", f"{path} is {kind_of(mode)}, not a regular file or a folder; "
+                    "give a file, a folder or an sftp:// URL")
 
 
 def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.USAGE) -> None:
-    console.print(f"error: {field}: {message}", markup=False, soft_wrap=True)
+    console.print(for_terminal(f"error: {field}: {message}"), markup=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -131,7 +154,7 @@ def fail(console: Console, field: str, message: str, code: ExitCode = ExitCode.U
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(0.1, 600),
+    type=TIMEOUT,
     default=10.0,
     show_default=True,
     help="Budget of each network step, in seconds.",
@@ -163,15 +186,20 @@ def command(
         fail(err, "rows", exc.message)
     lake = Lake(lake_path)
     sampling = Sampling(target=target, head_bytes=head_bytes, timeout=timeout)
+    started = datetime.now(UTC)
     try:
+        # A reserved name or a lake path that is no lake is refused before anything is fetched.
+        dataset_name(dataset)
+        lake.check_file()
         mapping = load_mapping(map_file) if map_file else Mapping()
         show_bar = fmt == "text" and err.is_terminal
         with _progress(err, show_bar) as bar:
-            if source.lower().startswith("sftp://"):
+            remote = click.get_current_context().meta.get(SETTINGS_KEY)
+            if remote is not None or source.lower().startswith("sftp://"):
                 result = asyncio.run(
-                    _ingest_sftp(
+                    _ingest_remote(
                         lake,
-                        source,
+                        remote if remote is not None else source,
                         dataset,
                         rows=rows,
                         mapping=mapping,
@@ -202,9 +230,27 @@ def command(
         fail(err, exc.field, exc.message, ExitCode.FAILED)
     except LakeError as exc:
         fail(err, exc.field, exc.message)
+    except (KeyboardInterrupt, RuntimeError, duckdb.Error) as exc:
+        if not is_interrupt(exc):
+            raise
+        _interrupted(err, lake, dataset, started, fmt)
+    try:
+        _report(err, lake, result, fmt)
     except KeyboardInterrupt:
-        err.print("interrupted: nothing from this batch was stored", markup=False, soft_wrap=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        _interrupted(err, lake, dataset, started, fmt)
+    sys.exit(ExitCode.OK)
+
+
+def _interrupted(err: Console, lake: Lake, dataset: str, started: datetime, fmt: str) -> NoReturn:
+    """Ctrl+C: say what the lake really holds (read back), exit 130."""
+    back = read_back(lake, dataset, started)
+    if fmt == "json":
+        click.echo(json.dumps(back.as_dict(), indent=2, default=str))
+    err.print(for_terminal(back.message()), markup=False, soft_wrap=True)
+    sys.exit(ExitCode.INTERRUPTED)
+
+
+def _report(err: Console, lake: Lake, result: BatchResult, fmt: str) -> None:
     reasons = (
         Counter(r["reason"] for r in lake.rejects(result.batch_id))
         if result.rows_rejected
@@ -219,25 +265,38 @@ def command(
         )
     else:
         _summary(err, lake, result, reasons)
-    sys.exit(ExitCode.OK)
 
 
 def _refused(err: Console, exc: DataRefused, fmt: str) -> None:
     """A file the lake cannot read: the preview's finding(s) and fix, exit 1 (the command was
     right; the data must change)."""
+    preview = shlex.join(["sourcedoctor", "preview", *(
+        exc.preview_args if isinstance(exc, RemoteRefused) else [exc.label])])
     if fmt == "json":
         click.echo(
             json.dumps(
-                {"refused": exc.label, "findings": [f.to_dict() for f in exc.findings]}, indent=2
+                {"refused": exc.label, "findings": [f.to_dict() for f in exc.findings],
+                 "preview_command": preview}, indent=2
             )
         )
-    err.print(f"error: {exc.field}: {exc.message}", markup=False, soft_wrap=True)
+    # File names and summaries come from the source: control characters are shown, not obeyed.
+    err.print(for_terminal(f"error: {exc.field}: {exc.message}"), markup=False, soft_wrap=True)
     for extra in exc.findings[1:]:
-        err.print(f"  also {extra.code}: {extra.summary}", markup=False, soft_wrap=True)
+        err.print(for_terminal(f"  also {extra.code}: {extra.summary}"), markup=False,
+                  soft_wrap=True)
     for step in exc.findings[0].fix:
-        err.print(f"  fix: {step}", markup=False, soft_wrap=True)
-    err.print("  nothing was stored; see: sourcedoctor preview " + exc.label, markup=False, soft_wrap=True)
+        err.print(for_terminal(f"  fix: {step}"), markup=False, soft_wrap=True)
+    err.print(for_terminal(f"  nothing was stored; see: {preview}"), markup=False, soft_wrap=True)
     sys.exit(ExitCode.FAILED)
+
+
+class RemoteRefused(DataRefused):
+    """A refused file on an SFTP server: ``label`` is its URL, ``preview_args`` open it with
+    ``sourcedoctor preview`` (its folder's URL and ``--file NAME``: preview takes a folder)."""
+
+    def __init__(self, label: str, preview_args: list[str], refused: DataRefused) -> None:
+        super().__init__(label, refused.findings)
+        self.preview_args = preview_args
 
 
 class _Bar:
@@ -288,12 +347,15 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
         return
     err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False, soft_wrap=True)
     for note in r.notes:
-        err.print(f"  ! {note.code}: {note.summary}", markup=False, soft_wrap=True)
+        err.print(for_terminal(f"  ! {note.code}: {note.summary}"), markup=False, soft_wrap=True)
     for f in r.files:
+        if f.get("skipped"):  # an archive entry that is not data (see docs/lake.md)
+            err.print(for_terminal(f"  {f['file']}: skipped ({f['skipped']})"), markup=False)
+            continue
         err.print(
-            f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
-            f"{'' if f['complete'] else ' (sample: file continues)'}, read "
-            f"{f.get('rows_read', 0)}",
+            for_terminal(f"  {f['file']}: bytes {f['offset']}–{f['offset'] + f['length']}"
+                         f"{'' if f['complete'] else ' (sample: file continues)'}, read "
+                         f"{f.get('rows_read', 0)}"),
             markup=False,
         )
     err.print(
@@ -310,9 +372,9 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
         )
 
 
-async def _ingest_sftp(
+async def _ingest_remote(
     lake: Lake,
-    url: str,
+    url_or_settings: Any,
     dataset: str,
     *,
     rows: int | None,
@@ -325,24 +387,29 @@ async def _ingest_sftp(
     progress: Any,
     console: Console,
 ) -> BatchResult:
-    # The SSH stack (asyncssh, via api) and the settings model load only on this path.
+    """Ingest from a source URL: an ``sftp://`` URL (settings built here from the SFTP options),
+    or another connector's settings built from its own options."""
+    # The network stacks (asyncssh via api, a connector's SDK) load only on this path.
     from .. import api
-    from ..config.sftp import SettingsError, redacted_url
+    from ..config.sftp import SettingsError
     from ..lake import ingest_from_source
     from ..sources.base import SourceError
 
-    try:
-        connection = connection_values(secret_opts)
-        secrets = read_secret_options(url=url, **secret_opts)
-        for warning in secrets.warnings:
-            console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        settings = api.sftp_settings(url, file=file_, **connection, **secrets.values)
-    except SettingsError as exc:
-        raise LakeError(exc.field, exc.message) from None
-    label = redacted_url(settings)
+    if isinstance(url_or_settings, str):
+        try:
+            connection = connection_values(secret_opts)
+            secrets = read_secret_options(url=url_or_settings, **secret_opts)
+            for warning in secrets.warnings:
+                console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+            settings = api.sftp_settings(url_or_settings, file=file_, **connection, **secrets.values)
+        except SettingsError as exc:
+            raise LakeError(exc.field, exc.message) from None
+    else:
+        settings = url_or_settings
     target, timeout = sampling.target, sampling.timeout
+    label = str(api.connector_of(settings).target_block(settings, target)["url"])
     try:
-        async with api.open_sftp_source(settings, target=target, timeout=timeout) as opened:
+        async with api.open_source(settings, target=target, timeout=timeout) as opened:
             if file_:
                 folder = opened.folder.rstrip("/")
                 paths = [f"{folder}/{file_}" if folder else file_]
@@ -368,10 +435,37 @@ async def _ingest_sftp(
         root = exc.report.root_cause
         what = f"{root.code}: {root.summary}" if root else "the diagnosis did not pass"
         console.print(
-            f"error: source: {api.redactor_for(settings).text(what)}; "
-            f"run: {api.reproduce_command(settings, target, timeout)}",
+            for_terminal(f"error: source: {api.redactor_for(settings).text(what)}; "
+                         f"run: {api.reproduce_command(settings, target, timeout)}"),
             markup=False,
         )
         sys.exit(ExitCode.FAILED)
     except SourceError as exc:
         raise LakeError("source", f"{exc.kind} reading {exc.path}") from None
+    except DataRefused as exc:
+        if api.connector_of(settings).name != "sftp":
+            raise
+        raise _remote_refused(settings, label, exc) from None
+
+
+def _remote_refused(settings: Any, label: str, exc: DataRefused) -> DataRefused:
+    """Name a refused SFTP file by a URL that works, and say how to preview it.
+
+    The lake labels a file as the folder URL + the path the listing gave, and the listing's paths
+    are the server's absolute ones: ``…/in/zero`` + ``/home/u/in/zero/a.csv`` names the folder
+    twice. An absolute path is written ``sftp://u@h//abs/path``, a relative one after one slash.
+    """
+    from ..config.sftp import redacted_url
+
+    prefix = label.rstrip("/") + "/"
+    if not exc.label.startswith(prefix):
+        return exc
+    path = exc.label[len(prefix):]
+    if not path.startswith("/") and settings.folder:
+        path = settings.folder.rstrip("/") + "/" + path
+    folder, _, name = path.rpartition("/")
+    if path.startswith("/") and not folder:
+        folder = "/"
+    url = redacted_url(settings.model_copy(update={"folder": path}))
+    folder_url = redacted_url(settings.model_copy(update={"folder": folder}))
+    return RemoteRefused(url, [folder_url, "--file", name], exc)

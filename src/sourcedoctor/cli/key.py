@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from ..exitcodes import ExitCode
 from ..keys import EMIT_FORMS, EmitError, KeyReport, KeySourceError, emit_key, inspect_key
 from ..keys.normalize import MAX_INPUT
 from ..model import Severity
+from ..outputs import OutputRefused, claim_output, write_output
+from ..report.escape import for_markup as escape  # key comments are foreign text
 from ..targets import TARGETS, get_target
 
 _MARK = {
@@ -73,6 +75,11 @@ def inspect_command(
         _usage("--output", "only used with --emit openssh|pem|public|aep-base64")
     if output and to_stdout:
         _usage("--output", "use either --output FILE or --stdout, not both")
+    if output:
+        try:
+            claim_output(output, "--output", force=force)  # refused before any work is done
+        except OutputRefused as exc:
+            _usage(exc.field, exc.message)
     passphrase = None
     if passphrase_env:
         passphrase = os.environ.get(passphrase_env)
@@ -106,17 +113,14 @@ def _emit(report: KeyReport, form: str, output: str | None, passphrase: str | No
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    # The output rule (sourcedoctor.outputs): an existing file only with --force, a new file is
+    # created 0600, and what we did not create (a device given with --force) is never chmod-ed.
     try:
-        fd = os.open(output, flags, 0o600)
-    except FileExistsError:
-        _usage("--output", f"{output} exists; choose another name or add --force")
-    except OSError as exc:
-        _usage("--output", f"cannot create {output} ({exc.strerror})")
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), 0o600)  # --force on an existing file keeps its old mode otherwise
-        fh.write(data)
-    click.echo(f"wrote {form} to {output} (mode 0600)", err=True)
+        write_output(output, data, "--output", force=force, secret=True)
+    except OutputRefused as exc:
+        _usage(exc.field, exc.message)
+    made = Path(output).is_file() and not Path(output).is_symlink()
+    click.echo(f"wrote {form} to {output}" + (" (mode 0600)" if made else ""), err=True)
 
 
 def _render(report: KeyReport, console: Console) -> None:

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..exitcodes import ExitCode
 from ..lake import Lake, LakeBusy, LakeError
+from ..report.escape import for_markup as escape
 
 _lake_option = click.option(
     "--lake",
@@ -38,10 +39,10 @@ def _errors() -> Iterator[Console]:
     try:
         yield err
     except LakeBusy as exc:
-        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        click.echo(f"error: {exc.field}: {exc.message}", err=True)  # one line, never wrapped
         sys.exit(ExitCode.FAILED)
     except LakeError as exc:
-        err.print(f"error: {exc.field}: {exc.message}", markup=False)
+        click.echo(f"error: {exc.field}: {exc.message}", err=True)
         sys.exit(ExitCode.USAGE)
 
 
@@ -61,11 +62,12 @@ def _emit(
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, default=_cell))
         return
-    table = Table(title=title, title_justify="left")
+    # Column names and cells come from ingested files: controls shown, Rich markup not obeyed.
+    table = Table(title=escape(title), title_justify="left")
     for c in columns:
-        table.add_column(c)
+        table.add_column(escape(c))
     for r in rows:
-        table.add_row(*(cell(r.get(c)) for c in columns))
+        table.add_row(*(escape(cell(r.get(c))) for c in columns))
     Console(highlight=False).print(table)
 
 
@@ -80,7 +82,7 @@ def command() -> None:
 def list_(lake_path: Path | None, fmt: str) -> None:
     """Datasets with row counts, identity column and last batch."""
     with _errors():
-        lake = Lake(lake_path)
+        lake = Lake(lake_path).require_file()
         _emit(
             lake.datasets(),
             fmt,
@@ -91,13 +93,14 @@ def list_(lake_path: Path | None, fmt: str) -> None:
 
 @command.command("show")
 @click.argument("dataset")
-@click.option("--rows", type=click.IntRange(0), default=20, show_default=True)
+@click.option("--rows", type=click.IntRange(0, 100_000), default=20, show_default=True,
+              help="Rows to show (at most 100,000; export the dataset for more).")
 @_lake_option
 @_format_option
 def show(dataset: str, rows: int, lake_path: Path | None, fmt: str) -> None:
     """The first rows of DATASET."""
     with _errors():
-        names, data = Lake(lake_path).show(dataset, rows)
+        names, data = Lake(lake_path).require_file().show(dataset, rows)
         _emit([dict(zip(names, r, strict=True)) for r in data], fmt, names, dataset)
 
 
@@ -108,12 +111,10 @@ def show(dataset: str, rows: int, lake_path: Path | None, fmt: str) -> None:
 def batches(dataset: str | None, lake_path: Path | None, fmt: str) -> None:
     """Every batch: source, byte ranges, counts, status, content hash."""
     with _errors():
-        rows = Lake(lake_path).batches(dataset)
+        rows = Lake(lake_path).require_file().batches(dataset)
         if fmt == "text":
             for r in rows:
-                r["files"] = "; ".join(
-                    f"{f['file']} [{f['offset']}–{f['offset'] + f['length']}]" for f in r["files"]
-                )
+                r["files"] = _files_text(r["files"])
                 r["content_hash"] = str(r["content_hash"])[:19]
         _emit(
             rows,
@@ -133,15 +134,32 @@ def batches(dataset: str | None, lake_path: Path | None, fmt: str) -> None:
         )
 
 
+def _files_text(files: list[dict[str, Any]]) -> str:
+    """Each file with its byte range; an archive once, then its members (skipped ones say why)."""
+    parts: list[str] = []
+    archive = None
+    for f in files:
+        name = f.get("member") or f["file"]
+        if f.get("archive") and f["archive"] != archive:
+            archive = f["archive"]
+            name = f"{archive}: {name}"
+        elif not f.get("archive"):
+            archive = None
+        span = (f"skipped: {f['skipped']}" if f.get("skipped")
+                else f"{f['offset']}–{f['offset'] + f['length']}")
+        parts.append(f"{name} [{span}]")
+    return "; ".join(parts)
+
+
 @command.command("rejects")
-@click.argument("batch", type=int, required=False)
-@click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
+@click.argument("batch", type=click.IntRange(1, 2**31 - 1), required=False)  # batch_id INTEGER
+@click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
 @_lake_option
 @_format_option
 def rejects(batch: int | None, limit: int, lake_path: Path | None, fmt: str) -> None:
     """Rejected records (of BATCH, or all) with line/record number, reason and raw text."""
     with _errors():
-        rows = Lake(lake_path).rejects(batch, limit=limit)
+        rows = Lake(lake_path).require_file().rejects(batch, limit=limit)
         _emit(
             rows, fmt, ["batch_id", "file", "line", "record", "reason", "detail", "raw"], "rejects"
         )
@@ -151,13 +169,15 @@ def rejects(batch: int | None, limit: int, lake_path: Path | None, fmt: str) -> 
 @click.argument("dataset")
 @click.option("--parquet", "parquet", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--csv", "csv_", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @_lake_option
-def export(dataset: str, parquet: Path | None, csv_: Path | None, lake_path: Path | None) -> None:
-    """Write DATASET to a Parquet or CSV file."""
+def export(dataset: str, parquet: Path | None, csv_: Path | None, force: bool,
+           lake_path: Path | None) -> None:
+    """Write DATASET to a Parquet or CSV file (an existing file only with --force)."""
     with _errors() as err:
         if (parquet is None) == (csv_ is None):
             raise LakeError("export", "give exactly one of --parquet FILE or --csv FILE")
         out, fmt = (parquet, "parquet") if parquet else (csv_, "csv")
         assert out is not None
-        n = Lake(lake_path).export(dataset, out, fmt)
+        n = Lake(lake_path).require_file().export(dataset, out, fmt, force=force, field=f"--{fmt}")
         err.print(f"exported {n} rows of {dataset} to {out}", markup=False)

@@ -8,22 +8,17 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from ..codes import make_finding
 from ..config.secrets import Redactor
-from ..config.sftp import SettingsError
 from ..model import (
     CheckFinished,
     CheckResult,
     CheckStarted,
     Report,
     RunFinished,
-    Status,
-    Verdict,
-    find_root_cause,
 )
 from ..report import render_text
 from ..report.text import checklist_line
-from ..runner import REPORT_SCHEMA, Runner
+from ..runner import Runner
 
 
 class LiveChecklist:
@@ -60,17 +55,3 @@ class LiveChecklist:
     @staticmethod
     def summary(report: Report, console: Console, redactor: Redactor) -> None:
         render_text(report, console, redactor)
-
-
-def settings_failure_report(exc: SettingsError) -> Report:
-    """A report for settings that failed validation before any network use."""
-    finding = make_finding(
-        "config.invalid", f"{exc.field}: {exc.message}", evidence={"field": exc.field},
-        field=exc.field)
-    result = CheckResult("config.settings", "Connection settings", Status.FAIL, findings=(finding,))
-    from ..api import tool_info
-
-    return Report(
-        schema=REPORT_SCHEMA, tool=tool_info(), target={}, started_at="", duration_ms=0,
-        verdict=Verdict.FAIL, root_cause=find_root_cause((result,)), checks=(result,),
-    )

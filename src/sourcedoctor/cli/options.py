@@ -7,6 +7,7 @@ accepted with a warning (shell history and process lists show it) and never echo
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -16,11 +17,33 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..config.urls import SettingsError, parse_sftp_url
+from ..userfiles import KEY_LIMIT
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Where ``preview``/``ingest`` find the settings of another connector's URL, built from its own
+#: options before their body runs (see ``cli.connector_check.derived_command``).
+SETTINGS_KEY = "sourcedoctor.settings"
+
+
+class Seconds(click.FloatRange):
+    """A duration in seconds within a range; ``nan`` is refused (it passes every comparison, so a
+    plain FloatRange lets it through and the run would have no time budget at all)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        rv = super().convert(value, param, ctx)
+        if isinstance(rv, float) and math.isnan(rv):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return rv
+
+
+#: The per-step network budget every command that connects accepts (``--timeout``).
+TIMEOUT = Seconds(0.1, 600)
 
 
 def secret_options(func: F) -> F:
@@ -103,8 +126,8 @@ def read_secret_options(
         line = sys.stdin.readline(4096).rstrip("\r\n")
         out.values["password"] = SecretStr(line)
     if key_path == "-":
-        data = sys.stdin.buffer.read(1 << 20 + 1)
-        if len(data) > 1 << 20:
+        data = sys.stdin.buffer.read(KEY_LIMIT + 1)  # bounded like a key file
+        if len(data) > KEY_LIMIT:
             raise SettingsError("key", "more than 1 MiB on stdin; that is not a key")
         out.values["key_content"] = SecretStr(data.decode("utf-8", errors="replace"))
     elif key_path:

@@ -13,16 +13,24 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..config.sftp import SettingsError
 from ..exitcodes import ExitCode
 from ..model import Finding, Severity
 from ..preview import PreviewResult, SampleResult, preview_path
+from ..report.escape import for_markup as escape  # foreign text: controls shown, markup escaped
+from ..report.escape import json_safe
 from ..sources.local import LocalSource
 from ..targets import TARGETS, TargetProfile, get_target
-from .options import connection_options, connection_values, read_secret_options, secret_options
+from .options import (
+    SETTINGS_KEY,
+    TIMEOUT,
+    connection_options,
+    connection_values,
+    read_secret_options,
+    secret_options,
+)
 
 _MARK = {Severity.INFO: "[cyan]i[/]", Severity.WARN: "[yellow]![/]", Severity.FAIL: "[red]✗[/]",
          Severity.ERROR: "[red]‼[/]"}
@@ -36,7 +44,7 @@ def _usage(field: str, message: str) -> NoReturn:
 
 
 @click.command("preview")
-@click.argument("location", metavar="(sftp://USER@HOST[:PORT]/FOLDER | PATH)")
+@click.argument("location", metavar="(URL | PATH)")
 @click.option("--file", "file_", metavar="NAME", help="Sample this file of the folder only.")
 @click.option("--rows", type=click.IntRange(0, 10_000), default=100, show_default=True,
               help="Rows to show per file.")
@@ -53,14 +61,15 @@ def _usage(field: str, message: str) -> NoReturn:
 @click.option("--glob", metavar="PAT", help="Only files whose name matches (e.g. '*.csv').")
 @click.option("--sample-files", type=click.IntRange(1, 100), default=3, show_default=True,
               help="Files of a folder to sample.")
-@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+@click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
               help="Seconds allowed per step.")
 @secret_options
 @connection_options
 def command(location: str, file_: str | None, rows: int, target_name: str, fmt: str,
             head_bytes: int, max_entries: int, depth: int, glob: str | None, sample_files: int,
             timeout: float, **secrets: Any) -> None:
-    """Show what is in a folder or file (local PATH or sftp:// URL) without downloading it:
+    """Show what is in a folder or file (local PATH, or a source URL: sftp://USER@HOST/FOLDER,
+    s3://BUCKET/PREFIX …; `sourcedoctor connectors` lists them) without downloading it:
     format, encoding, dialect, schema, the first rows, and what the target cannot read."""
     target = get_target(target_name)
     kwargs: dict[str, Any] = {"target": target, "file": file_, "rows": rows,
@@ -68,7 +77,10 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
                               "depth": depth, "glob": glob, "sample_files": sample_files,
                               "timeout": timeout}
     try:
-        if location.lower().startswith("sftp://"):
+        remote = click.get_current_context().meta.get(SETTINGS_KEY)
+        if remote is not None:  # another connector's URL: its settings were built from its options
+            result = asyncio.run(_preview_remote(remote, target, timeout, kwargs, fmt))
+        elif location.lower().startswith("sftp://"):
             result = asyncio.run(_preview_sftp(location, target, timeout, secrets, kwargs, fmt))
         else:
             result = asyncio.run(preview_path(LocalSource(None), location, **kwargs))
@@ -77,7 +89,7 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
     except KeyboardInterrupt:
         sys.exit(ExitCode.INTERRUPTED)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)))
     else:
         _render(result)
     worst = max((f.severity for f in result.all_findings), default=Severity.INFO)
@@ -95,21 +107,30 @@ async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
     for warning in values.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     settings = api.sftp_settings(url, **connection, **values.values)
+    return await _preview_remote(settings, target, timeout, kwargs, fmt)
+
+
+async def _preview_remote(settings: Any, target: TargetProfile, timeout: float,
+                          kwargs: dict[str, Any], fmt: str) -> PreviewResult:
+    """Diagnose up to the connector's source layer, then preview through its FileSource."""
+    from .. import api
+
+    err = Console(stderr=True)
     try:
-        async with api.open_sftp_source(settings, target=target.name, timeout=timeout) as opened:
+        async with api.open_source(settings, target=target.name, timeout=timeout) as opened:
             if kwargs["file"] is None and settings.file:
                 kwargs["file"] = settings.file
             return await preview_path(opened.source, opened.folder, **kwargs)
     except api.DiagnosisFailed as failed:
         report = failed.report
         if fmt == "json":
-            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+            click.echo(json_safe(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)))
         root = report.root_cause
         if root:
             err.print(f"[red]✗[/] {escape(root.code)}: {escape(root.summary)}")
             for step in root.fix:
                 err.print(f"    → {escape(step)}")
-        err.print("the connection did not get as far as the folder; run "
+        err.print("the connection did not get as far as the data; run "
                   "[bold]sourcedoctor check[/] for the full diagnosis")
         sys.exit(ExitCode.FAILED)
 
@@ -145,7 +166,11 @@ def _render(result: PreviewResult) -> None:
     out = Console()
     err = Console(stderr=True)
     if result.kind == "folder":
-        more = f" (+{result.left_out} not listed)" if result.left_out else ""
+        more = ""
+        if result.left_out:
+            # Counting stops at 10x --max-entries: then the number is a floor, and says so.
+            more = (f" (+at least {result.left_out} not listed; counting stopped)"
+                    if result.left_out_at_least else f" (+{result.left_out} not listed)")
         err.print(f"[bold]{escape(result.path)}[/]: {len(result.entries)} entries{more}, "
                   f"{len(result.samples)} sampled, target {result.target}")
     for f in result.findings:
@@ -155,7 +180,8 @@ def _render(result: PreviewResult) -> None:
         for f in sample.findings:
             _print_finding(err, f)
         if sample.columns:
-            table = Table(title=f"{sample.path} — {len(sample.rows)} row(s)", title_justify="left")
+            table = Table(title=f"{escape(sample.path)} — {len(sample.rows)} row(s)",
+                          title_justify="left")
             for col in sample.columns:
                 flag = "" if col.nullable else " !null"
                 table.add_column(f"{escape(col.name)}\n[dim]{escape(col.type)}{flag}[/]",

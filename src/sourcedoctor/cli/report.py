@@ -57,17 +57,18 @@ def show(file: str, redact_hosts: bool) -> None:
 @click.option("--to", "fmt", type=click.Choice([f for f in FORMATS if f != "text"] + ["text"]),
               required=True, help="Output format (bundle needs --output).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of stdout.")
+              help="Write here instead of stdout (an existing file only with --force).")
+@click.option("--force", is_flag=True, help="Let --output replace an existing file.")
 @_REDACT_HOSTS
-def convert(file: str, fmt: str, output: Path | None, redact_hosts: bool) -> None:
+def convert(file: str, fmt: str, output: Path | None, force: bool, redact_hosts: bool) -> None:
     """Write a saved report as json, md, html, text or a support bundle."""
     report = _load(file, "FILE")
     try:
-        write_report(report, fmt, Redactor(redact_hosts=redact_hosts), output)
+        write_report(report, fmt, Redactor(redact_hosts=redact_hosts), output, force=force)
     except ValueError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"output: cannot write {output} ({exc.strerror}); choose another path")
+        _fail(f"output: cannot write {output or 'stdout'} ({exc.strerror}); choose another path")
 
 
 @command.command("diff")

@@ -1,8 +1,8 @@
 """Where secrets come from, and the one registry that makes sure they never leave.
 
 Passwords and passphrases come from a prompt, an environment variable, standard input or the system
-keyring — never from argv. Every secret value is registered with a :class:`Redactor`; every writer
-(report, log, error message) passes its output through it.
+keyring — never from argv. Every secret value is registered with a :class:`Redactor`, which masks
+it in foreign text (see docs/report.md, "What masking touches").
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from pydantic import SecretStr
 
@@ -72,11 +71,27 @@ def _mask_labelled(m: re.Match[str]) -> str:
     return f"{m['label']}{MASK}"
 
 
+def _whole_token(needle: str) -> re.Pattern[str]:
+    """``needle`` only where it stands on its own: not inside a longer word ("key" never matches
+    in "keys" or "monkey"). Edges that are not word characters need no boundary."""
+    head = r"(?<!\w)" if needle[:1].isalnum() or needle[:1] == "_" else ""
+    tail = r"(?!\w)" if needle[-1:].isalnum() or needle[-1:] == "_" else ""
+    return re.compile(head + re.escape(needle) + tail)
+
+
 class Redactor:
-    """Replaces registered secrets (and their common encodings) and key material in text/data."""
+    """The secrets and identities of one run, and the masks that keep them out of what is written.
+
+    Secrets stay out of reports by construction: settings are serialised without them and no
+    message formats a credential. What this class adds is the second line of defence for text that
+    came from outside the tool (server banners, shell noise, library errors, file samples): each
+    registered secret, and its base64 and URL-quoted forms, is masked where it stands as a whole
+    token, and key material, URL passwords and labelled tokens are masked by their shape. Which
+    fields are foreign is decided by :mod:`sourcedoctor.report.redaction`, never here.
+    """
 
     def __init__(self, secrets: Iterable[str] = (), *, redact_hosts: bool = False) -> None:
-        self._needles: set[str] = set()
+        self._needles: dict[str, re.Pattern[str]] = {}
         #: Report writers also replace host names, IPs and user names with stable pseudonyms
         #: (``--redact-hosts``; see :mod:`sourcedoctor.report.redaction`).
         self.redact_hosts = redact_hosts
@@ -97,42 +112,42 @@ class Redactor:
         value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
         if len(value) < 3:  # too short to replace without mangling unrelated text
             return
-        self._needles.add(value)
-        self._needles.add(base64.b64encode(value.encode()).decode().rstrip("="))
         from urllib.parse import quote
 
-        self._needles.add(quote(value, safe=""))
-        for line in value.splitlines():
-            if len(line.strip()) >= 16:  # each line of a pasted key on its own
-                self._needles.add(line.strip())
+        forms = {value, base64.b64encode(value.encode()).decode().rstrip("="), quote(value, safe="")}
+        forms |= {line.strip() for line in value.splitlines() if len(line.strip()) >= 16}
+        for form in forms:  # each line of a pasted key on its own too
+            if form and form not in self._needles:
+                self._needles[form] = _whole_token(form)
 
-    def text(self, value: str) -> str:
+    @property
+    def needles(self) -> frozenset[str]:
+        """Every registered secret form (for callers that decide what to keep)."""
+        return frozenset(self._needles)
+
+    def shapes(self, value: str) -> str:
+        """``value`` with secret-shaped text masked: key material in any armour, URL passwords,
+        ``password=…`` style labels, bearer tokens. Independent of the registered secrets."""
         out = _KEY_BLOCK.sub(MASK, value)
         out = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", out)
         out = _BASE64_RUN.sub(lambda m: MASK if _is_key_base64(m[0]) else m[0], out)
         out = _LABELLED_SECRET.sub(_mask_labelled, out)
-        out = _BEARER.sub(lambda m: f"{m['label']}{MASK}", out)
-        for needle in sorted(self._needles, key=len, reverse=True):
-            if needle and needle in out:
-                out = out.replace(needle, MASK)
+        return _BEARER.sub(lambda m: f"{m['label']}{MASK}", out)
+
+    def found(self, value: str) -> list[str]:
+        """The registered secret forms that stand as whole tokens in ``value``."""
+        return [n for n, rx in self._needles.items() if n in value and rx.search(value)]
+
+    def text(self, value: str, *, keep: Callable[[str], bool] | None = None) -> str:
+        """Foreign ``value`` with shapes masked and every registered secret masked as a whole token.
+
+        ``keep(form)`` spares a secret form (the report layer spares the tool's own words inside
+        the tool's own sentences: there they are the tool's, not the user's)."""
+        out = self.shapes(value)
+        for needle in sorted(self.found(out), key=len, reverse=True):
+            if keep is None or not keep(needle):
+                out = self._needles[needle].sub(MASK, out)
         return out
-
-    def data(self, value: Any) -> Any:
-        """Redact every string inside nested dicts/lists/tuples (keys too)."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self._field(str(k), v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.data(v) for v in value]
-        return value
-
-    def _field(self, key: str, value: Any) -> Any:
-        # A value stored under a secret's name is masked whatever it looks like; "set"/None/bool
-        # only record whether the secret was given and are kept.
-        if key.lower() in SECRET_KEYS and isinstance(value, str) and value != "set":
-            return MASK
-        return self.data(value)
 
 
 def secret_from_env(var: str, field: str) -> SecretStr:

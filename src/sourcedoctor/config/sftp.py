@@ -10,10 +10,12 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from .urls import SettingsError, parse_resolver, parse_sftp_url
+from ..userfiles import KEY_LIMIT, UserFileError, check_regular, is_dev_null, read_user_file
+from .urls import SettingsError, host_name_problem, parse_resolver, parse_sftp_url
 
 __all__ = ["SettingsError", "SftpSettings", "build_settings", "parse_resolver", "parse_sftp_url",
            "read_secret_file", "redacted_url", "settings_error"]
@@ -75,16 +77,24 @@ class SftpSettings(BaseModel):
             raise ValueError("must not contain the user; put it in userName")
         if any(c.isspace() for c in v):
             raise ValueError("must not contain spaces")
-        bare = v[1:-1] if v.startswith("[") and v.endswith("]") else v
+        # "[fe80::1%25eth0]" as in a URL: the brackets go, the zone's %25 is decoded.
+        bare = unquote(v[1:-1]) if v.startswith("[") and v.endswith("]") else v
         try:
             ipaddress.ip_address(bare)
             return bare
         except ValueError:
             pass
+        if v.count(":") > 1:
+            raise ValueError("is not a valid IPv6 address (write it as 2001:db8::10, or in a URL as "
+                             "[2001:db8::10])")
         if ":" in v:
             raise ValueError("must not contain a port; put it in port")
-        if len(v) > 253 or not _HOST_OK.match(v) or ".." in v:
-            raise ValueError("is not a valid host name")
+        problem = host_name_problem(v)  # label/name lengths: resolvers would fail obscurely
+        if problem:
+            raise ValueError(problem)
+        # A trailing dot (fully qualified, no search domains) is kept as written.
+        if not _HOST_OK.match(v.removesuffix(".")):
+            raise ValueError("is not a valid host name (letters, digits, '-', '_' and dots)")
         return v
 
     @field_validator("port")
@@ -127,6 +137,17 @@ class SftpSettings(BaseModel):
                 raise ValueError(str(exc)) from None
         return v
 
+    @field_validator("host_key_fingerprint")
+    @classmethod
+    def _pins(cls, v: str | None) -> str | None:
+        # Checked here, before any connection: a malformed pin would otherwise read as a
+        # host-key mismatch, the interception warning.
+        if v is None or not v.strip():
+            return None
+        from ..connectors.sftp.pins import parse_pins
+
+        return ",".join(parse_pins(v))
+
     @field_validator("key_path")
     @classmethod
     def _key_path(cls, v: str | None) -> str | None:
@@ -135,7 +156,18 @@ class SftpSettings(BaseModel):
         p = Path(v).expanduser()
         if not p.exists():
             raise ValueError(f"file {v} does not exist")
-        return str(p)
+        return _regular_file(p, "give the private key file itself, or '-' for standard input")
+
+    @field_validator("known_hosts")
+    @classmethod
+    def _known_hosts(cls, v: str | None) -> str | None:
+        # Checked before any connection: a FIFO would block the open, /dev/zero never ends.
+        if v is None:
+            return v
+        p = Path(v).expanduser()
+        if (not p.exists() and not p.is_symlink()) or is_dev_null(p):
+            return str(p)  # no keys trusted yet (--accept-new creates the file); /dev/null: none
+        return _regular_file(p, "give the known_hosts file itself (or /dev/null to trust none)")
 
     @property
     def is_ip_literal(self) -> bool:
@@ -182,23 +214,26 @@ def build_settings(**values: Any) -> SftpSettings:
 
 def redacted_url(settings: SftpSettings) -> str:
     """The URL form of the settings, never with a password."""
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    host = f"[{settings.host.replace('%', '%25')}]" if ":" in settings.host else settings.host
     port = "" if settings.port == 22 else f":{settings.port}"
     folder = settings.folder
     path = ("/" + folder) if folder.startswith("/") else (f"/{folder}" if folder else "")
     return f"sftp://{settings.user}@{host}{port}{path}"
 
 
-def read_secret_file(path: str, field: str, limit: int = 1 << 20) -> SecretStr:
-    """Read a small secret file (e.g. a key) with a size cap; errors name the field."""
-    p = Path(path)
+def _regular_file(p: Path, fix: str) -> str:
+    """``p`` as a string if it is a regular file; ValueError (for the field validator) if not."""
     try:
-        if not p.is_file():
-            raise SettingsError(field, f"{path} is not a regular file")
-        with p.open("rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise SettingsError(field, f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > limit:
-        raise SettingsError(field, f"{path} is larger than {limit} bytes; that is not a key")
+        check_regular(p, "file", fix=fix)
+    except UserFileError as exc:
+        raise ValueError(exc.message) from None
+    return str(p)
+
+
+def read_secret_file(path: str, field: str, limit: int = KEY_LIMIT) -> SecretStr:
+    """Read a small secret file (e.g. a key) with a size cap; errors name the field."""
+    try:
+        data = read_user_file(path, field, limit=limit, what="a key")
+    except UserFileError as exc:
+        raise SettingsError(field, exc.message) from None
     return SecretStr(data.decode("utf-8", errors="replace"))

@@ -41,16 +41,78 @@ def parse_resolver(value: str) -> tuple[str, int]:
     return host, port
 
 
+#: DNS limits (RFC 1035): 63 octets per label, 253 characters for the name without its final dot.
+MAX_LABEL = 63
+MAX_NAME = 253
+
+
+def host_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a DNS host name (label or total length, an empty label), or None.
+
+    One trailing dot (a fully qualified ``host.example.com.``) is allowed. Characters are the
+    caller's business; this is about the shape every resolver enforces.
+    """
+    bare = name[:-1] if name.endswith(".") else name
+    if not bare:
+        return "is empty; give the server's name or IP address"
+    if len(bare) > MAX_NAME:
+        return f"is {len(bare)} characters long; a DNS name has at most {MAX_NAME}"
+    for label in bare.split("."):
+        if not label:
+            return "has an empty label (two dots in a row, or a leading dot)"
+        if len(label) > MAX_LABEL:
+            return (f"has a label of {len(label)} characters ({label[:12]}…); "
+                    f"DNS allows at most {MAX_LABEL} between two dots")
+    return None
+
+
+def _control_character(text: str) -> None:
+    """Refuse a control or invisible character anywhere in the URL: ``urlsplit`` would silently
+    drop tabs and line breaks (``lab/go\\nod`` would become ``lab/good``)."""
+    # Imported here: the escaper lives with the report writers, which this light module must not
+    # pull in for commands that never parse a URL.
+    from ..report.escape import first_unsafe_char
+
+    found = first_unsafe_char(text)
+    if found is not None:
+        index, shown = found
+        raise SettingsError("url", f"contains the control character {shown} at position {index + 1}; "
+                                   "remove it (a URL holds no line breaks, tabs or invisible characters)")
+
+
+def _bracketed_host(netloc: str) -> str | None:
+    """The IPv6 address inside ``[...]`` with its zone decoded (``%25eth0`` → ``%eth0``), or None
+    when the host is not bracketed. Raises SettingsError when brackets hold no IPv6 address."""
+    hostport = netloc.rpartition("@")[2]
+    if not hostport.startswith("["):
+        if hostport.count(":") > 1:
+            raise SettingsError("url", f"the IPv6 address in {hostport!r} needs brackets: write [ADDR] "
+                                       "or [ADDR]:PORT, e.g. sftp://user@[2001:db8::10]:22/folder")
+        return None
+    inside = hostport[1:].partition("]")[0]
+    address = unquote(inside)  # RFC 6874 writes the zone delimiter '%' as %25
+    try:
+        if ipaddress.ip_address(address).version == 6:
+            return address
+    except ValueError:
+        pass
+    raise SettingsError("url", f"[{inside}] is not an IPv6 address; brackets are only for IPv6 "
+                               "(write a name or IPv4 address without them)")
+
+
 def parse_sftp_url(url: str) -> dict[str, Any]:
     """Split ``sftp://USER[:PASS]@HOST[:PORT][/FOLDER]`` into settings values.
 
     ``/inbound/daily`` after the host is relative to the login directory (``inbound/daily``);
     ``//srv/in`` is the absolute ``/srv/in``. A password in the URL is returned under ``password``;
-    the caller warns about it and must never echo it.
+    the caller warns about it and must never echo it. IPv6 addresses go in brackets, with an
+    optional zone (``[fe80::1%25eth0]``); a control character anywhere is refused, never dropped.
     """
     text = url.strip()
     if not re.match(r"^sftp://", text, re.I):
         raise SettingsError("url", "must start with sftp:// (e.g. sftp://user@host/folder)")
+    _control_character(text)
+    bracketed = _bracketed_host(text[len("sftp://"):].partition("/")[0])
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -59,7 +121,7 @@ def parse_sftp_url(url: str) -> dict[str, Any]:
     if parts.query or parts.fragment:
         raise SettingsError("url", "must not contain '?' or '#'; quote the folder if it has them")
     values: dict[str, Any] = {}
-    host = parts.hostname or ""
+    host = bracketed or parts.hostname or ""
     if not host:
         raise SettingsError("host", "is missing; use sftp://user@host")
     values["host"] = host

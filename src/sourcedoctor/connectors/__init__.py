@@ -1,1 +1,78 @@
-"""Connectors: per source type, its settings, its plan of checks and its reader."""
+"""Connectors: per source type, its settings, its plan of checks and its reader — and the registry.
+
+``get(name)``, ``for_url(url)`` and ``names()`` find a connector (see :mod:`.base` for what one
+declares). Built-in connectors are listed here by module path and loaded only when used, so
+``sourcedoctor check sftp://…`` never imports another connector's SDK. A connector shipped as its own
+package registers an entry point in the group ``sourcedoctor.connectors`` whose name is the
+connector's name and whose object is the connector; entry points are read (not loaded) for
+``names()`` and loaded only when asked for by name or when a URL's scheme is not a built-in one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import Connector
+
+ENTRY_POINT_GROUP = "sourcedoctor.connectors"
+
+#: Built-in connectors: name → (module holding ``CONNECTOR``, URL schemes it owns).
+_BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sftp": ("sourcedoctor.connectors.sftp.connector", ("sftp",)),
+    "s3": ("sourcedoctor.connectors.s3.connector", ("s3", "gs")),
+}
+
+
+class UnknownConnector(LookupError):
+    """No connector of that name, or none owns that URL scheme; the message lists the known ones."""
+
+
+@cache
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+            if ep.name not in _BUILTIN}
+
+
+def names() -> list[str]:
+    """Every installed connector's name (built-in first), without importing any of them."""
+    return [*_BUILTIN, *sorted(_entry_points())]
+
+
+@cache
+def get(name: str) -> Connector:
+    """The connector called ``name``; :class:`UnknownConnector` if none is installed."""
+    if name in _BUILTIN:
+        module = importlib.import_module(_BUILTIN[name][0])
+        connector: Connector = module.CONNECTOR
+        return connector
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise UnknownConnector(f"no connector {name!r}; installed: {', '.join(names())}")
+    loaded: Connector = ep.load()
+    return loaded
+
+
+def scheme_of(url: str) -> str | None:
+    """The lower-case scheme of ``url`` ("sftp" for "SFTP://…"), or None without "://"."""
+    head, sep, _ = url.partition("://")
+    return head.strip().lower() if sep and head.strip() else None
+
+
+def for_url(url: str) -> Connector:
+    """The connector that owns ``url``'s scheme; :class:`UnknownConnector` naming the known ones."""
+    scheme = scheme_of(url)
+    if scheme is None:
+        raise UnknownConnector(f"{url!r} has no scheme; write it as SCHEME://…, e.g. sftp://user@host/folder")
+    for name, (_, schemes) in _BUILTIN.items():
+        if scheme in schemes:
+            return get(name)
+    for name in _entry_points():
+        connector = get(name)
+        if scheme in connector.schemes:
+            return connector
+    known = sorted({s for _, schemes in _BUILTIN.values() for s in schemes})
+    raise UnknownConnector(f"no connector for {scheme}:// URLs; known schemes: {', '.join(known)}")

@@ -106,6 +106,9 @@ class ServerOptions:
     no_offset_reads: bool = False
     #: Never answer SFTP realpath requests for this path (a hung server, for timeout tests).
     hang_realpath: str | None = None
+    #: Never answer SFTP reads at or beyond this offset (0: no read is answered; open, stat and
+    #: listing still work): a server that stalls mid-transfer, for the timeout tests.
+    hang_reads_from: int | None = None
 
 
 def options_for_fault(fault: str | None) -> ServerOptions:
@@ -139,7 +142,10 @@ class _DemoSFTPServer(asyncssh.SFTPServer):
         result = super().realpath(path)
         return result if isinstance(result, bytes) else await result
 
-    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+    async def read(self, file_obj: object, offset: int, size: int) -> bytes:
+        hang_from = self.opts.hang_reads_from
+        if hang_from is not None and offset >= hang_from:
+            await asyncio.Event().wait()
         data = super().read(file_obj, offset, size)
         assert isinstance(data, bytes)  # the stock server reads local files synchronously
         if self.opts.no_offset_reads:
@@ -174,6 +180,12 @@ class _DemoSSHServer(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._counter[0] -= 1
+
+    def session_requested(self) -> asyncssh.SSHServerSession[bytes]:
+        # Reached only without an SFTP factory ("no-sftp"): open the channel and refuse the
+        # subsystem request (the stock session refuses every request), as an sshd without a
+        # Subsystem line does — not the channel itself, which would be another diagnosis.
+        return asyncssh.SSHServerSession()
 
     def begin_auth(self, username: str) -> bool:
         return True

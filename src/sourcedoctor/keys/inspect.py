@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..codes import make_finding
 from ..model import Finding
 from ..targets import GENERIC, TargetProfile
 from . import findings as F
@@ -16,13 +18,25 @@ from .report import KeyReport
 if TYPE_CHECKING:
     import asyncssh
 
+    from .kdf_cost import KdfCost
+
 log = logging.getLogger(__name__)
 
 # Substrings of asyncssh's errors that mean "decryption failed" rather than "damaged".
 _WRONG_PASSPHRASE = ("incorrect passphrase", "unable to decrypt", "bad decrypt", "invalid padding")
 
 
-class _LoadError(Exception):
+#: Key derivation estimated to take less than this runs in this process; costlier work runs in a
+#: child process that is killed when the budget is spent (a thread could not be stopped).
+IN_PROCESS_KDF_S = 1.0
+#: Seconds allowed to decrypt a key unless the caller gives its own budget.
+KDF_BUDGET_S = 10.0
+
+
+class KeyLoadError(Exception):
+    """The key did not load: ``reason`` is passphrase_wrong, passphrase_required, unsupported or
+    corrupt."""
+
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
@@ -35,11 +49,14 @@ def inspect_key(
     target: TargetProfile = GENERIC,
     source_name: str = "key",
     limit: int = MAX_INPUT,
+    budget: float = KDF_BUDGET_S,
 ) -> KeyReport:
     """Inspect key material in any form users have it (file bytes, pasted text, base64).
 
     Never raises on bad input: every problem becomes a finding. Inputs over ``limit`` bytes are not
     read at all. ``source_name`` is used in the fix commands (``ssh-keygen -p -m PEM -f NAME``).
+    Decrypting takes at most ``budget`` seconds: a key whose derivation is estimated to take longer
+    is not started, and one that overruns is abandoned (``check.timeout``, with the estimate).
     """
     name = source_name
     norm = normalize(data, limit=limit)
@@ -96,8 +113,13 @@ def inspect_key(
             found.extend(F.format_findings(target, d.format, None, name))
         return replace(report, findings=(*found, F.passphrase_required(d, name)))
     try:
-        key = _load(d, passphrase)
-    except _LoadError as exc:
+        key = _load_within(d, norm.text, passphrase, budget)
+    except _TooSlow as slow:
+        report = _with_public(report, d.public_blob)
+        if late:
+            found.extend(F.format_findings(target, d.format, None, name))
+        return replace(report, findings=(*found, _too_slow(slow, budget, d.format, name)))
+    except KeyLoadError as exc:
         report = _with_public(report, d.public_blob)
         if late:
             found.extend(F.format_findings(target, d.format, None, name))
@@ -120,12 +142,64 @@ def inspect_key(
     return replace(report, findings=tuple(found), private_key=key)
 
 
+class _TooSlow(Exception):
+    def __init__(self, cost: KdfCost, gave_up_after: float | None = None) -> None:
+        super().__init__(cost.work)
+        self.cost = cost
+        self.gave_up_after = gave_up_after
+
+
+def _load_within(
+    d: Detected, text: str, passphrase: str | None, budget: float
+) -> asyncssh.SSHKey:
+    """Load ``d``, spending at most ``budget`` seconds on its key derivation."""
+    from .kdf_cost import estimate  # only for encrypted keys: keeps `import` cheap
+    from .kdf_worker import load_in_child
+
+    cost = estimate(d) if passphrase and d.encrypted else None
+    if cost is None or cost.seconds < IN_PROCESS_KDF_S:
+        return load_detected(d, passphrase)
+    if cost.seconds > budget:
+        raise _TooSlow(cost)
+    assert passphrase is not None
+    child = load_in_child(text, passphrase, budget)
+    if child.timed_out:
+        raise _TooSlow(cost, gave_up_after=child.seconds)
+    if child.key is None:
+        raise KeyLoadError(child.reason or "corrupt", child.message)
+    return child.key
+
+
+def _too_slow(slow: _TooSlow, budget: float, fmt: str, name: str) -> Finding:
+    cost = slow.cost
+    needed = max(cost.seconds, slow.gave_up_after or 0.0)
+    if slow.gave_up_after is None:
+        summary = (f"decrypting the key would take about {cost.seconds:.0f} s ({cost.kdf}, "
+                   f"{cost.work}), more than the {budget:g} s allowed: not started")
+    else:
+        summary = (f"decrypting the key ({cost.kdf}, {cost.work}) did not finish within "
+                   f"{budget:g} s (estimated {cost.seconds:.0f} s): abandoned")
+    reencrypt = {
+        "openssh": f"ssh-keygen -p -a 16 -f {name}",
+        "ppk": f"puttygen {name} -O private -o {name} (PuTTYgen's default Argon2 cost)",
+    }.get(fmt, f"ssh-keygen -p -f {name}")
+    abandoned = None if slow.gave_up_after is None else round(slow.gave_up_after, 1)
+    return make_finding(
+        "check.timeout", summary,
+        evidence={**cost.evidence(), "budget_s": budget, "abandoned_after_s": abandoned},
+        fix=[f"Allow more time: --timeout {math.ceil(needed * 1.5)} (decrypting takes about "
+             f"{needed:.0f} s here; the platform pays this cost at every connection too).",
+             f"Or re-encrypt the key with a normal cost: {reencrypt}"],
+    )
+
+
 def _ppk_version(d: Detected) -> int | None:
     digits = d.label.rsplit("version ", 1)[-1].rstrip(")")
     return int(digits) if digits.isdigit() else None
 
 
-def _load(d: Detected, passphrase: str | None) -> asyncssh.SSHKey:
+def load_detected(d: Detected, passphrase: str | None) -> asyncssh.SSHKey:
+    """Load the private key ``d`` found (decrypting it); raises KeyLoadError with a reason."""
     import asyncssh
 
     if d.format == "ppk":
@@ -137,16 +211,16 @@ def _load(d: Detected, passphrase: str | None) -> asyncssh.SSHKey:
             return load_ssh2(d.block, d.comment)
         except ValueError as exc:
             reason = "unsupported" if str(exc).startswith("encrypted") else "corrupt"
-            raise _LoadError(reason, str(exc)) from None
+            raise KeyLoadError(reason, str(exc)) from None
     try:
         key = asyncssh.import_private_key(d.block, passphrase if d.encrypted else None)
     except Exception as exc:  # asyncssh/cryptography raise many types on damaged input
         message = str(exc)[:200] or type(exc).__name__
         if d.encrypted and any(s in message.lower() for s in _WRONG_PASSPHRASE):
-            raise _LoadError("passphrase_wrong", message) from None
-        raise _LoadError("corrupt", message) from None
+            raise KeyLoadError("passphrase_wrong", message) from None
+        raise KeyLoadError("corrupt", message) from None
     if d.public_blob is not None and key.public_data != d.public_blob:
-        raise _LoadError("corrupt", "the private part does not match the public key stored with it")
+        raise KeyLoadError("corrupt", "the private part does not match the public key stored with it")
     return key
 
 
@@ -160,11 +234,11 @@ def _load_ppk(d: Detected, passphrase: str | None) -> asyncssh.SSHKey:
         pem = ppk_to_pkcs8(ppk, decrypt_ppk(ppk, passphrase))
         key = asyncssh.import_private_key(pem)
     except PpkError as exc:
-        raise _LoadError(exc.reason, str(exc)) from None
+        raise KeyLoadError(exc.reason, str(exc)) from None
     except Exception as exc:  # a converted key asyncssh still cannot use
-        raise _LoadError("corrupt", str(exc)[:200]) from None
+        raise KeyLoadError("corrupt", str(exc)[:200]) from None
     if key.public_data != ppk.public_blob:
-        raise _LoadError("corrupt", "the private part does not match the public key in the file")
+        raise KeyLoadError("corrupt", "the private part does not match the public key in the file")
     if ppk.comment:
         key.set_comment(ppk.comment)
     return key

@@ -9,8 +9,10 @@ Public API (used by the CLI and the TUI)::
     lake.export("customers", "out.parquet", "parquet")
     await ingest_from_source(lake, file_source, ["in/a.csv"], "customers")   # SFTP etc.
 
-A file the preview finds unreadable (empty, unknown bytes, an archive, UTF-16...) raises
-``DataRefused`` (a LakeError) carrying the preview's findings; nothing is stored.
+A file the preview finds unreadable (empty, unknown bytes, xz, UTF-16...) raises
+``DataRefused`` (a LakeError) carrying the preview's findings; nothing is stored. A zip or tar
+archive is ingested member by member (``sourcedoctor.lake.archives``), each row naming the archive
+and the member (``_sd_archive``, ``_sd_member``).
 """
 
 from __future__ import annotations

@@ -25,11 +25,12 @@ from typing import Any
 
 import duckdb
 
+from ..duckdb_connect import connect_duckdb
+from ..userfiles import MAPPING_LIMIT, UserFileError, read_user_file
 from .errors import LakeError
 from .names import RESERVED_PREFIX, normalise_name
 
 _KEYS = {"identity", "drop", "rename", "cast", "constants"}
-_MAX_MAPPING_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _check_type(key: str, type_name: str) -> str:
         raise LakeError(f"map.cast.{key}", f"{type_name!r} is not a DuckDB type name "
                         "(e.g. BIGINT, DOUBLE, DATE, DECIMAL(10,2))")
     try:
-        con = duckdb.connect()
+        con = connect_duckdb()
         try:
             con.execute(f"SELECT CAST(NULL AS {type_name})")
         finally:
@@ -126,11 +127,10 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read a mapping file (``.toml`` or ``.json``; other names are tried as TOML then JSON)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()[: _MAX_MAPPING_BYTES + 1]
-    except OSError as exc:
-        raise LakeError("map", f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > _MAX_MAPPING_BYTES:
-        raise LakeError("map", f"{path} is larger than 1 MiB; that is not a mapping file")
+        raw = read_user_file(p, "map", limit=MAPPING_LIMIT, what="a mapping file",
+                             fix="give a .toml or .json mapping file")
+    except UserFileError as exc:
+        raise LakeError(exc.field, exc.message) from None
     text = raw.decode("utf-8", errors="replace")
     data: Any
     if p.suffix.lower() == ".json":
@@ -146,6 +146,8 @@ def load_mapping(path: str | Path) -> Mapping:
             break
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
             problem = f"{kind.upper()} error: {exc}"
+        except RecursionError:
+            problem = f"{kind.upper()} nested too deeply for a mapping"
     else:
         raise LakeError("map", f"{path} is not valid ({problem}); fix the file")
     if not isinstance(data, dict):

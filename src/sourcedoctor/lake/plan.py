@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from ..duckdb_connect import connect_duckdb
 from .errors import LakeError
 from .readable import notes, refuse_unreadable
 from .sampling import Sampling, sample_local
@@ -29,6 +30,8 @@ class IngestPlan:
 
     ``columns`` are (name as in the file, DuckDB type); empty means "let the reader infer".
     ``origin`` is what the user knows the file as (a local path or an sftp URL); never a secret.
+    For a member of an archive, ``archive`` is the archive's origin and ``member`` its name inside
+    the archive (both become the rows' lineage columns); ``origin`` is then ``archive!member``.
     """
 
     path: str
@@ -44,6 +47,8 @@ class IngestPlan:
     columns: tuple[tuple[str, str], ...] = ()
     #: The preview's findings the lake ingests through (ragged rows, target-only rules...).
     notes: tuple[Finding, ...] = field(default=(), compare=False)
+    archive: str = ""
+    member: str = ""
 
     @property
     def label(self) -> str:
@@ -66,7 +71,7 @@ def sniff_csv_plan(plan: IngestPlan) -> IngestPlan:
         args.append(f"compression='{plan.compression}'")
     if plan.encoding in ("latin-1", "iso-8859-1"):
         args.append("encoding='latin-1'")
-    con = duckdb.connect()
+    con = connect_duckdb()
     try:
         row = con.execute(
             "SELECT Delimiter, Quote, Escape, HasHeader, SkipRows, Columns "
@@ -112,7 +117,8 @@ def plan_from_sample(
 ) -> IngestPlan:
     """Turn the preview's SampleResult into a plan; ``path``: the local copy (default sample.path).
 
-    A sample showing a file the lake cannot read (empty, unknown bytes, an archive, UTF-16...)
+    A sample showing a file the lake cannot read (empty, unknown bytes, xz, UTF-16...; an archive
+    is expanded by :mod:`.archives` before it gets here)
     raises :class:`~.readable.DataRefused` with the preview's finding. Otherwise the sniffed
     dialect, encoding, compression and column types are used as they are; DuckDB's own sniffer
     fills in only what the sample did not say.

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from ..preview.model import SampleResult
 
 #: Formats the lake reads, and the compressions it can stream (others: decompress first).
-FORMATS = ("csv", "json_lines", "json_array", "parquet")
-COMPRESSIONS = (None, "gzip", "bzip2")
+FORMATS = ("csv", "json_lines", "json_multiline", "json_array", "parquet")
+COMPRESSIONS = (None, "gzip", "bzip2", "deflate")
+#: Archives the lake opens and ingests member by member (see :mod:`.archives`).
+ARCHIVES = ("zip", "tar", "tar.gz", "tar.bz2")
 
 #: Text encodings per format. DuckDB's CSV reader also knows UTF-16, but the record cutter that
 #: bounds a batch splits on single newline bytes, so only single-byte-newline encodings qualify;
@@ -27,6 +29,7 @@ COMPRESSIONS = (None, "gzip", "bzip2")
 ENCODINGS: dict[str, frozenset[str]] = {
     "csv": frozenset({"utf-8", "ascii", "iso-8859-1"}),
     "json_lines": frozenset({"utf-8", "ascii"}),
+    "json_multiline": frozenset({"utf-8", "ascii"}),
     "json_array": frozenset({"utf-8", "ascii"}),
 }
 
@@ -60,22 +63,16 @@ def _compression_finding(sample: SampleResult) -> Finding:
     name = _name(sample)
     return codes.make_finding(
         "data.compression_unsupported",
-        f"{name} is compressed as {sample.compression}; the lake reads plain, gzip and bzip2 "
-        "files",
-        evidence={"file": name, "compression": sample.compression, "lake_reads": ["gzip", "bzip2"]},
+        f"{name} is compressed as {sample.compression}; the lake reads plain, gzip, bzip2 and "
+        "deflate files and zip and tar archives",
+        evidence={"file": name, "compression": sample.compression,
+                  "lake_reads": [c for c in (*COMPRESSIONS, *ARCHIVES) if c]},
         fix=[f"Decompress {name} (or recompress it as gzip) and ingest the result."],
     )
 
 
 def _format_finding(sample: SampleResult) -> Finding:
     name = _name(sample)
-    if sample.format == "json_multiline":
-        return codes.make_finding(
-            "data.json_multiline",
-            f"{name} is JSON spread over several lines, which the lake cannot split into records",
-            evidence={"file": name, "format": sample.format},
-            fix=[f"Write one object per line: jq -c '.[]?, objects' {name} > {name}.jsonl"],
-        )
     return codes.make_finding(
         "data.format_unknown",
         f"{name} is {sample.format}, not delimited text, JSON or Parquet",
@@ -102,7 +99,7 @@ def blocking_findings(sample: SampleResult) -> tuple[Finding, ...]:
 
     The preview's own finding is used when it already says the right thing (an empty file,
     unknown bytes, an unsupported encoding with its iconv command); one is made for limits only the
-    lake has (a zip archive, UTF-16 text, multi-line JSON under the generic target).
+    lake has (xz or zstd, UTF-16 text). Archives are judged by :func:`archive_blocking` instead.
     """
     found = [f for f in sample.findings if f.code in _ALWAYS_BLOCKING]
     if sample.compression not in COMPRESSIONS or any(
@@ -122,6 +119,19 @@ def blocking_findings(sample: SampleResult) -> tuple[Finding, ...]:
     for f in found:  # findings hold dicts (unhashable): de-duplicate by identity
         unique.setdefault(id(f), f)
     return tuple(unique.values())
+
+
+def is_archive(sample: SampleResult) -> bool:
+    """Is ``sample`` the head of an archive the lake ingests member by member?"""
+    return sample.compression in ARCHIVES
+
+
+def archive_blocking(sample: SampleResult) -> tuple[Finding, ...]:
+    """What stops the lake from opening an archive at all: only that the file itself could not
+    be read. What the preview found in the first member (another format, a bomb, an unreadable
+    method) is judged again for every member as it is read, and only that member is skipped."""
+    return tuple(f for f in sample.findings if f.code in _ALWAYS_BLOCKING
+                 and f.code not in ("data.format_unknown", "data.empty_file"))
 
 
 def notes(sample: SampleResult) -> tuple[Finding, ...]:

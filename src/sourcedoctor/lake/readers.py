@@ -16,7 +16,7 @@ from .errors import LakeError
 from .mapping import Mapping
 from .names import normalise_name, quote_ident, unique_names
 from .plan import sniff_csv_plan
-from .schema import BATCH_COLUMN, CSV_REASONS, RAW_LIMIT
+from .schema import ARCHIVE_COLUMN, BATCH_COLUMN, CSV_REASONS, MEMBER_COLUMN, RAW_LIMIT
 
 
 def lit(value: Any) -> str:
@@ -134,8 +134,10 @@ class FileLoader:
             "FROM (SELECT string_split(content, chr(10)) AS l "
             f"FROM read_text({lit(prep.plan.path)})))"
         )
+        # Multi-line JSON was rewritten one value per line: the line there is the record's ordinal.
+        position = "NULL, _sd_line" if prep.plan.format == "json_multiline" else "_sd_line, NULL"
         row = self.con.execute(
-            f"{self._reject_head}, {lit(prep.plan.label)}, _sd_line, NULL, kind, "
+            f"{self._reject_head}, {lit(prep.plan.label)}, {position}, kind, "
             "CASE kind WHEN 'invalid_json' THEN 'not valid JSON' "
             "ELSE 'valid JSON but not an object (one object per line expected)' END, "
             f"left(line, {RAW_LIMIT}) FROM {lines} WHERE kind IN ('invalid_json', 'not_an_object')"
@@ -169,7 +171,8 @@ class FileLoader:
             if cols
             else ""
         )
-        src = _Source(sql, cols, "_sd_line", int(counted[0]) if counted else 0)
+        line_expr = "NULL" if prep.plan.format == "json_multiline" else "_sd_line"
+        src = _Source(sql, cols, line_expr, int(counted[0]) if counted else 0)
         return src, rejected
 
     def _whole_document(self, prep: PreparedFile) -> _Source:
@@ -274,20 +277,32 @@ class FileLoader:
                 self.con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(str(r[0]))} {r[1]}")
 
     # -- the whole file --------------------------------------------------------------------------
+    def _lineage(self, prep: PreparedFile) -> list[str]:
+        """The bookkeeping columns of each row: the batch, and for an archive member the archive
+        and the member's name."""
+        cols = [f"{self.batch_id}::INTEGER AS {BATCH_COLUMN}"]
+        if prep.plan.member:
+            cols += [f"{lit(prep.plan.archive)}::VARCHAR AS {ARCHIVE_COLUMN}",
+                     f"{lit(prep.plan.member)}::VARCHAR AS {MEMBER_COLUMN}"]
+        return cols
+
     def load(self, prep: PreparedFile) -> FileLoad:
-        """Read, map and insert one file; rejects are written as they are found."""
+        """Read, map and insert one file; rejects are written as they are found. A skipped
+        archive entry (a directory, a link, a member of another format) contributes nothing."""
+        if prep.skipped:
+            return FileLoad(0, 0, 0)
         pre_rejected = 0
         fmt = prep.plan.format
         if fmt == "csv":
             src = self._csv(prep)
-        elif fmt == "json_lines":
+        elif fmt in ("json_lines", "json_multiline"):
             src, pre_rejected = self._json_lines(prep)
         else:
             src = self._whole_document(prep)
         ingested = rejected = 0
         if src.sql:
             exprs, fails = self._mapped(src.columns)
-            select = ", ".join([*exprs, f"{self.batch_id}::INTEGER AS {BATCH_COLUMN}"])
+            select = ", ".join([*exprs, *self._lineage(prep)])
             table = quote_ident(self.dataset)
             self._ensure_table(f"SELECT {select} FROM ({src.sql})")
             if not fails:

@@ -4,7 +4,8 @@ Each file is first sampled by the preview's sampler (its head, plus a footer for
 decides the plan or refuses the file; the head it read is reused, not fetched again. Then bytes are
 fetched in chunks and cut at the row cap (whole records) or the byte cap, so a huge remote file
 costs only what the batch needs. Compressed files, Parquet and JSON arrays cannot be cut by bytes;
-they are copied whole, up to the byte cap.
+they are copied whole, up to the byte cap. Archives (zip, tar, tar.gz) are read through ranged
+reads as their members are consumed (:mod:`.archives`), never copied whole first.
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..codes import make_finding
+from ..model import Finding
+from ..sources.timed import TimedSource
+from .archives import expand_archive
 from .bounded import CappedFiles, PreparedFile, cutter_for, prepare_file
 from .errors import LakeError
 from .mapping import Mapping
 from .plan import plan_from_sample
+from .readable import DataRefused, archive_blocking, is_archive
 from .sampling import Sampling, sample_path
+from .source_file import open_source_file
 
 if TYPE_CHECKING:
+    from ..preview.model import SampleResult
     from ..sources.base import FileEntry, FileSource, Listing
     from .store import BatchResult, Lake, Progress
 
@@ -66,14 +74,60 @@ async def _fetch_one(
     source: FileSource,
     path: str,
     origin: str,
-    limit: int | None,
+    taken: CappedFiles,
     max_bytes: int,
     workdir: str | None,
     sampling: Sampling,
-) -> PreparedFile:
+) -> None:
+    """Sample one remote file and add it to ``taken``: an archive adds each of its members."""
     keeper = _HeadKeeper(source)
     sample = await sample_path(keeper, path, sampling)
     head = keeper.heads.get(path, b"")
+    if is_archive(sample):
+        await _fetch_archive(source, path, origin, sample, head, taken, max_bytes, workdir,
+                             sampling)
+        return
+    taken.add(await _fetch_file(source, path, origin, sample, head, taken.remaining, max_bytes,
+                                workdir))
+
+
+async def _fetch_archive(
+    source: FileSource,
+    path: str,
+    origin: str,
+    sample: SampleResult,
+    head: bytes,
+    taken: CappedFiles,
+    max_bytes: int,
+    workdir: str | None,
+    sampling: Sampling,
+) -> None:
+    """Read the archive through ranged reads as its members are consumed (a tar from its start,
+    a zip from its central directory at the end), never downloading it whole first."""
+    found = archive_blocking(sample)
+    if found:
+        raise DataRefused(origin, found)
+    size = sample.size
+    if size is None:
+        size = (await source.stat(path)).size or 0
+    loop = asyncio.get_running_loop()
+    fh = open_source_file(source, path, size, loop, timeout=sampling.timeout, label=origin,
+                          head=head, max_bytes=max_bytes)
+    with fh:
+        await asyncio.to_thread(expand_archive, fh, sample, label=origin, taken=taken,
+                                sampling=sampling, workdir=workdir)
+
+
+async def _fetch_file(
+    source: FileSource,
+    path: str,
+    origin: str,
+    sample: SampleResult,
+    head: bytes,
+    limit: int | None,
+    max_bytes: int,
+    workdir: str | None,
+) -> PreparedFile:
     suffix = posixpath.splitext(path)[1] or ".dat"
     head_path = _temp(suffix, workdir)
     try:
@@ -158,15 +212,25 @@ async def fetch_sample(
 
     Each file is sampled first as the preview does (``sampling``); one the lake cannot read
     raises :class:`~.readable.DataRefused` and nothing is kept."""
+    sampling = sampling or Sampling()
+    # Every request gets the step timeout: a server that stops answering mid-copy ends the ingest.
+    timed = TimedSource(source, sampling.timeout)
     with CappedFiles(rows if rows else None) as taken:
         for path in paths:
             if taken.full:
                 break
-            taken.add(await _fetch_one(
-                source, path, origin_prefix + path, taken.remaining, max_bytes, workdir,
-                sampling or Sampling(),
-            ))
+            origin = origin_prefix + path
+            try:
+                await _fetch_one(timed, path, origin, taken, max_bytes, workdir, sampling)
+            except TimeoutError:
+                raise DataRefused(origin, (_no_answer(origin, sampling.timeout),)) from None
     return taken.preps
+
+
+def _no_answer(origin: str, timeout: float) -> Finding:
+    return make_finding(
+        "check.timeout", f"the server did not answer a read of {origin} within {timeout:g} s",
+        evidence={"file": origin, "timeout_s": timeout})
 
 
 async def ingest_from_source(

@@ -1,14 +1,18 @@
-"""The lake's own tables: ``datasets``, ``batches``, ``rejects`` (created on first write)."""
+"""The lake's own tables: ``datasets``, ``batches``, ``rejects`` and ``fleet_results`` (created on
+first write)."""
 
 from __future__ import annotations
 
 #: Bookkeeping column added to every dataset table: which batch brought the row.
 BATCH_COLUMN = "_sd_batch"
+#: Lineage of rows that came from an archive: the archive (as the batch names it) and the member.
+ARCHIVE_COLUMN = "_sd_archive"
+MEMBER_COLUMN = "_sd_member"
 
 #: Longest raw record kept in ``rejects.raw`` (characters); longer ones are cut and marked.
 RAW_LIMIT = 2048
 
-METADATA_TABLES = ("datasets", "batches", "rejects")
+METADATA_TABLES = ("datasets", "batches", "rejects", "fleet_results")
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS datasets (
@@ -41,6 +45,18 @@ DDL = (
         reason VARCHAR NOT NULL,
         detail VARCHAR,
         raw VARCHAR
+    )""",
+    # One row per connection per `sourcedoctor fleet` sweep: the history a support team queries.
+    """CREATE TABLE IF NOT EXISTS fleet_results (
+        sweep_started_at TIMESTAMPTZ NOT NULL,
+        name VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        verdict VARCHAR NOT NULL,
+        root_cause VARCHAR,
+        summary VARCHAR,
+        duration_ms BIGINT NOT NULL,
+        report JSON NOT NULL
     )""",
 )
 

@@ -7,6 +7,7 @@ per operation, so an idle Lake object (e.g. in the TUI) never keeps the file loc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,10 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from ..duckdb_connect import connect_duckdb
+from ..outputs import OutputRefused, staged_output
+from ..userfiles import UserFileError, read_head
+from .archives import is_archive_sample, prepare_path
 from .bounded import CappedFiles, PreparedFile, prepare_file
 from .errors import LakeBusy, LakeError
 from .mapping import Mapping
-from .names import normalise_name, quote_ident
+from .names import RESERVED_DATASETS, dataset_name, quote_ident
 from .plan import IngestPlan, plan_for_path, plan_from_sample
 from .readers import FileLoader, lit
 from .sampling import Sampling
@@ -116,9 +121,15 @@ class Lake:
     # -- connection ------------------------------------------------------------------------------
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Open the lake; a file locked by another process raises :class:`LakeBusy`."""
-        if read_only and not self.path.exists():
-            con = duckdb.connect()  # an empty lake reads as empty, without creating the file
+        """Open the lake; a file locked by another process raises :class:`LakeBusy`.
+
+        Reading never creates a lake: a missing file reads as an empty lake (commands that only read
+        call :meth:`require_file` first, so a typo is named). The path is checked before DuckDB
+        sees it (a FIFO, a device, a directory or a SQLite file is refused), and DuckDB may not
+        fetch or load extensions (see ``duckdb_connect``).
+        """
+        if read_only and not os.path.lexists(self.path):
+            con = connect_duckdb()  # an empty lake, without creating the file
             try:
                 for ddl in DDL:
                     con.execute(ddl)
@@ -126,9 +137,10 @@ class Lake:
             finally:
                 con.close()
             return
+        self.check_file()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path), read_only=read_only)
+            con = connect_duckdb(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             if _is_lock_error(exc):
                 raise LakeBusy(str(self.path)) from None
@@ -141,10 +153,68 @@ class Lake:
             if not read_only:
                 for ddl in DDL:
                     con.execute(ddl)
+                self._check_bookkeeping(con)
             yield con
         finally:
             con.close()
 
+    def require_file(self) -> Lake:
+        """This lake, if its file exists; :class:`LakeError` naming the path if not (a command
+        that only reads says so instead of showing an empty lake)."""
+        if not os.path.lexists(self.path):
+            raise LakeError(
+                "lake",
+                f"{self.path} does not exist (no lake there); check --lake, "
+                "or create it with sourcedoctor ingest",
+            )
+        self.check_file()
+        return self
+
+    def check_file(self) -> None:
+        """Refuse (:class:`LakeError`) a lake path that exists but is not a DuckDB file, before
+        DuckDB opens it (it would block on a FIFO, and on a SQLite file it would go looking for an
+        extension). A missing path is fine: writing creates the lake."""
+        if not os.path.lexists(self.path):
+            return
+        try:
+            head = read_head(self.path, "lake", 16,
+                             fix="give a lake file (.duckdb) written by sourcedoctor ingest")
+        except UserFileError as exc:
+            raise LakeError(exc.field, exc.message) from None
+        if head.startswith(b"SQLite format 3\0"):
+            raise LakeError("lake", f"{self.path} is a SQLite database, not a sourcedoctor lake "
+                            "(DuckDB); give a .duckdb lake file")
+        if len(head) >= 12 and head[8:12] != b"DUCK":
+            raise LakeError("lake", f"{self.path} is not a DuckDB database, so not a sourcedoctor "
+                            "lake; check --lake")
+
+    def _check_bookkeeping(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse to write a lake whose bookkeeping tables were used as datasets.
+
+        Before reserved names, ``ingest --dataset rejects`` could add a dataset's columns to the
+        ``rejects`` table; every later batch would then fail half-way with a DuckDB error.
+        """
+        expected = _bookkeeping_columns()
+        damaged = []
+        for table in METADATA_TABLES:
+            cols = {r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND table_name = ?", [table]
+            ).fetchall()}
+            if cols - expected[table]:  # a dataset's columns were added to it
+                damaged.append(table)
+        listed = con.execute(
+            "SELECT name FROM datasets WHERE name IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(RESERVED_DATASETS)],
+        ).fetchall()
+        damaged += [r[0] for r in listed if r[0] not in damaged]
+        if damaged:
+            raise LakeError(
+                "lake",
+                f"{self.path}: the lake's own table(s) {', '.join(sorted(damaged))} were used as a "
+                "dataset by an older sourcedoctor, so new batches cannot be recorded; export the "
+                "datasets you need (sourcedoctor lake export) and ingest into a new --lake file",
+            )
     # -- ingest ----------------------------------------------------------------------------------
     def ingest(
         self,
@@ -170,7 +240,7 @@ class Lake:
         """
         started = datetime.now(UTC)
         t0 = time.perf_counter()
-        name = normalise_name(dataset, kind="dataset")
+        name = dataset_name(dataset)
         mapping = mapping or Mapping()
         limit = rows if rows else None
         items: Sequence[Any] = source if isinstance(source, list | tuple) else [source]
@@ -214,6 +284,11 @@ class Lake:
             for item in items:
                 if taken.full:
                     break
+                if isinstance(item, str | os.PathLike) or is_archive_sample(item):
+                    # Sampled as the preview does; an archive adds each of its members.
+                    prepare_path(getattr(item, "path", item), taken, sampling=sampling,
+                                 on_bytes=on_bytes if progress else None)
+                    continue
                 plan = _as_plan(item, sampling)
                 taken.add(
                     plan
@@ -227,7 +302,7 @@ class Lake:
         h = hashlib.sha256()
         h.update(dataset.encode() + b"\0" + mapping.canonical().encode() + b"\0")
         for p in preps:
-            h.update(f"{p.digest}:{p.offset}:{p.length}\0".encode())
+            h.update(f"{p.hash_key()}\0".encode())
         return "sha256:" + h.hexdigest()
 
     @staticmethod
@@ -245,13 +320,7 @@ class Lake:
     ) -> list[dict[str, Any]]:
         out = []
         for i, p in enumerate(preps):
-            entry: dict[str, Any] = {
-                "file": p.plan.label,
-                "format": p.plan.format,
-                "offset": p.offset,
-                "length": p.length,
-                "complete": p.complete,
-            }
+            entry = p.describe()
             if loads is not None and i < len(loads):
                 entry.update(
                     rows_read=loads[i].rows_read,
@@ -376,14 +445,14 @@ class Lake:
                     started,
                     mapping.identity,
                     mapping.canonical(),
-                    preps[0].plan.format if preps else None,
+                    next((p.plan.format for p in preps if not p.skipped), None),
                 ],
             )
             con.execute("COMMIT")
         except BaseException as exc:
             with suppress(duckdb.Error):
                 con.execute("ROLLBACK")
-            if isinstance(exc, duckdb.Error):
+            if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.InterruptException):
                 raise LakeError(
                     "file",
                     f"DuckDB refused the batch: {str(exc).splitlines()[0]}; nothing was stored",
@@ -427,7 +496,7 @@ class Lake:
     def batches(self, dataset: str | None = None) -> list[dict[str, Any]]:
         """All batches (newest last), optionally of one dataset; ``files`` parsed from JSON."""
         where, params = (
-            ("WHERE dataset = ?", [normalise_name(dataset, kind="dataset")])
+            ("WHERE dataset = ?", [dataset_name(dataset)])
             if dataset
             else ("", [])
         )
@@ -449,7 +518,7 @@ class Lake:
         )
 
     def _check_dataset(self, con: duckdb.DuckDBPyConnection, dataset: str) -> str:
-        name = normalise_name(dataset, kind="dataset")
+        name = dataset_name(dataset)
         row = con.execute("SELECT count(*) FROM datasets WHERE name = ?", [name]).fetchone()
         if not row or not row[0]:
             names = [
@@ -469,25 +538,77 @@ class Lake:
             cur = con.execute(f"SELECT * FROM {quote_ident(name)} LIMIT {max(int(rows), 0)}")
             return [d[0] for d in cur.description or ()], cur.fetchall()
 
-    def export(self, dataset: str, path: str | os.PathLike[str], fmt: str) -> int:
-        """Write a dataset to ``path`` as ``parquet`` or ``csv``; returns the row count."""
+    def export(self, dataset: str, path: str | os.PathLike[str], fmt: str, *,
+               force: bool = False, field: str = "output") -> int:
+        """Write a dataset to ``path`` as ``parquet`` or ``csv``; returns the row count.
+
+        An existing ``path`` is refused unless ``force`` (the output rule, see ``outputs``);
+        ``field`` names the option in that error.
+        """
         if fmt not in ("parquet", "csv"):
             raise LakeError("format", "choose parquet or csv")
-        with self.connect(read_only=True) as con:
-            name = self._check_dataset(con, dataset)
-            opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            try:
-                con.execute(f"COPY {quote_ident(name)} TO {lit(str(path))} ({opts})")
-            except duckdb.Error as exc:
-                raise LakeError(
-                    "output", f"cannot write {path}: {str(exc).splitlines()[0]}"
-                ) from None
-            row = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
-            return int(row[0]) if row else 0
+        try:
+            with self.connect(read_only=True) as con:
+                name = self._check_dataset(con, dataset)
+                opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+                with staged_output(path, field, force=force) as tmp:
+                    try:
+                        con.execute(f"COPY {quote_ident(name)} TO {lit(str(tmp))} ({opts})")
+                    except duckdb.Error as exc:
+                        raise LakeError(
+                            field, f"cannot write {path}: {str(exc).splitlines()[0]}"
+                        ) from None
+                row = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()
+                return int(row[0]) if row else 0
+        except OutputRefused as exc:
+            raise LakeError(exc.field, exc.message) from None
 
     def tables(self) -> tuple[str, ...]:
         """The lake's own bookkeeping tables."""
         return METADATA_TABLES
+
+    def record_fleet(self, sweep: dict[str, Any]) -> int:
+        """Store one ``sourcedoctor fleet`` sweep (``sourcedoctor.fleet/1`` data) in ``fleet_results``,
+        one row per connection, in one transaction. Returns the number of rows written."""
+        started = sweep.get("started_at") or datetime.now(UTC).isoformat()
+        rows = [
+            (started, c["name"], c["url"], c["target"], c["verdict"], c.get("root_cause"),
+             c.get("summary", ""), int(c.get("duration_ms", 0)), json.dumps(c.get("report", {})))
+            for c in sweep.get("connections", [])
+        ]
+        with self.connect() as con:
+            try:
+                con.execute("BEGIN TRANSACTION")
+                if rows:
+                    con.executemany("INSERT INTO fleet_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                raise LakeError("lake", f"cannot store fleet results: {str(exc).splitlines()[0]}") from None
+        return len(rows)
+
+    def fleet_history(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Stored fleet results, newest sweep first (without the full reports)."""
+        where, params = ("WHERE name = ?", [name]) if name else ("", [])
+        return self._rows(
+            "SELECT sweep_started_at, name, url, target, verdict, root_cause, summary, duration_ms "
+            f"FROM fleet_results {where} ORDER BY sweep_started_at DESC, name", params)
+
+
+@functools.cache
+def _bookkeeping_columns() -> dict[str, set[str]]:
+    """The columns the DDL gives each bookkeeping table (read from an in-memory DuckDB)."""
+    con = connect_duckdb()
+    try:
+        for ddl in DDL:
+            con.execute(ddl)
+        return {
+            table: {r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+            ).fetchall()}
+            for table in METADATA_TABLES
+        }
+    finally:
+        con.close()
 
 
 def _notes(preps: list[PreparedFile]) -> tuple[Finding, ...]:

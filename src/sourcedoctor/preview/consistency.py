@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from .. import codes
-from ..model import Finding
+from ..model import Finding, Severity
+from ..targets import TargetProfile
 from .model import SampleResult
 
 #: Samples whose format says nothing about the schema (they carry their own findings).
@@ -54,9 +56,13 @@ def differences(reference: SampleResult, other: SampleResult) -> dict[str, Any]:
     return diff
 
 
-def folder_consistency(samples: Sequence[SampleResult]) -> list[Finding]:
+def folder_consistency(samples: Sequence[SampleResult], target: TargetProfile) -> list[Finding]:
     """One ``data.schema_mismatch`` finding listing each sampled file that differs from the first
-    readable one, and how. Empty and unreadable files are left to their own findings."""
+    readable one, and how. Empty and unreadable files are left to their own findings.
+
+    It fails only under a target that ingests the folder as one dataset; elsewhere the connection
+    works and a reader can take one file, so a mixed folder is a warning.
+    """
     judged = [s for s in samples if s.format not in _UNJUDGED]
     if len(judged) < 2:
         return []
@@ -75,4 +81,22 @@ def folder_consistency(samples: Sequence[SampleResult]) -> list[Finding]:
         f"{len(differing)} file(s) differ from {reference.path} (first: {first['file']}: {how})",
         evidence={"reference": reference.path, "reference_format": reference.format,
                   "reference_columns": [c.name for c in reference.columns][:50],
-                  "differing": differing})]
+                  "differing": differing},
+        severity=None if target.folder_is_one_dataset else Severity.WARN)]
+
+
+def per_file_severity(findings: Sequence[Finding], samples: Sequence[SampleResult],
+                      target: TargetProfile) -> list[Finding]:
+    """Failures that concern single files, judged for the folder under ``target``.
+
+    A target that ingests the folder as one dataset fails on any file it cannot read. Elsewhere,
+    while another sampled file reads cleanly the connection works and a reader can take that file,
+    so one empty, undecodable or broken file is a warning; with no clean file it stays a failure.
+    """
+    if target.folder_is_one_dataset:
+        return list(findings)
+    clean = any(all(f.severity < Severity.FAIL for f in s.findings) for s in samples)
+    if not clean:
+        return list(findings)
+    return [replace(f, severity=Severity.WARN) if f.severity == Severity.FAIL else f
+            for f in findings]

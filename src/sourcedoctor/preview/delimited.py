@@ -12,13 +12,14 @@ import os
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 
 from .. import codes
-from ..model import Finding
+from ..duckdb_connect import connect_duckdb
+from ..model import Finding, Severity
 from ..targets import TargetProfile
 from .model import Column, Dialect, RowProblem
 from .records import columns_from_records, jsonable
@@ -97,7 +98,7 @@ def read_delimited(text: str, *, name: str, target: TargetProfile, rows: int,
         path = os.path.join(tmp, "sample.csv")
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        con = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": "256MB"})
+        con = connect_duckdb(config={"threads": 1, "memory_limit": "256MB"})
         try:
             _sniff_and_read(con, path, multi, name, rows, out)
         except duckdb.Error as exc:
@@ -106,6 +107,9 @@ def read_delimited(text: str, *, name: str, target: TargetProfile, rows: int,
                 evidence={"file": name, "reader_error": str(exc).splitlines()[0][:300]}))
         finally:
             con.close()
+    if not target.header_row_required:  # a generic reader names the columns itself
+        out.findings = [replace(f, severity=Severity.WARN) if f.code == "data.header_missing"
+                        else f for f in out.findings]
     return out
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import charset_normalizer
+if TYPE_CHECKING:
+    import charset_normalizer
 
 #: BOMs, longest first (the UTF-32 LE BOM starts with the UTF-16 LE one).
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -105,6 +107,9 @@ _PREFER_WITHIN = 0.2
 
 
 def _pick(data: bytes) -> charset_normalizer.CharsetMatch | None:
+    # Imported here: loading it costs ~0.1 s (it probes every codec), and UTF-8 never needs it.
+    import charset_normalizer
+
     results = charset_normalizer.from_bytes(data)
     best = results.best()
     if best is None:

@@ -19,10 +19,22 @@ from .sample import DEFAULT_HEAD, sample_file
 EVIDENCE_ENTRIES = 20
 
 
-def _path_finding(err: SourceError, path: str) -> Finding:
+def _not_found_fix(scheme: str, path: str) -> list[str]:
+    """The catalogue's fix names the SFTP user and host, which a preview does not always know
+    (and a local path has neither): say what to do with what we have."""
+    parent = posixpath.dirname(path.rstrip("/")) or "."
+    if scheme == "local":
+        return [f"Check the path on this machine: ls -la {parent}",
+                "A file on an SFTP server needs a URL: sourcedoctor preview sftp://USER@HOST/PATH"]
+    return [f"List the parent folder as this user sees it ({parent}) and use the name shown there",
+            "Use the suggested path from the evidence if one was found."]
+
+
+def _path_finding(err: SourceError, path: str, scheme: str = "local") -> Finding:
     if err.kind == "not_found":
         return codes.make_finding("path.not_found", f"{path} does not exist",
-                                  evidence={"path": path, "detail": err.detail})
+                                  evidence={"path": path, "detail": err.detail},
+                                  fix=_not_found_fix(scheme, path))
     if err.kind == "permission_denied":
         return codes.make_finding("path.permission_denied", f"{path} cannot be listed",
                                   evidence={"path": path, "detail": err.detail}, folder=path)
@@ -50,7 +62,7 @@ async def preview_path(source: FileSource, path: str, *, target: TargetProfile,
         top = await asyncio.wait_for(source.stat(path), timeout)
     except SourceError as err:
         return PreviewResult(path=path, kind="unknown", target=target.name,
-                             findings=(_path_finding(err, path),))
+                             findings=(_path_finding(err, path, source.scheme),))
     except TimeoutError:
         return PreviewResult(path=path, kind="unknown", target=target.name, findings=(
             codes.make_finding("check.timeout", f"stat of {path} took longer than {timeout:g} s",
@@ -66,7 +78,7 @@ async def preview_path(source: FileSource, path: str, *, target: TargetProfile,
             source.list(path, limit=max_entries, depth=depth, glob=glob), timeout * 3)
     except SourceError as err:
         return PreviewResult(path=path, kind="folder", target=target.name,
-                             findings=(_path_finding(err, path),))
+                             findings=(_path_finding(err, path, source.scheme),))
     except TimeoutError:
         return PreviewResult(path=path, kind="folder", target=target.name, findings=(
             codes.make_finding("check.timeout", f"listing {path} took longer than "
@@ -86,7 +98,8 @@ async def preview_path(source: FileSource, path: str, *, target: TargetProfile,
         if file is not None:
             findings.append(codes.make_finding(
                 "path.not_found", f"{file} is not in {path}",
-                evidence={"path": path, "file": file, "listed": len(listing.entries)}))
+                evidence={"path": path, "file": file, "listed": len(listing.entries)},
+                fix=_not_found_fix(source.scheme, posixpath.join(path, file))))
         elif not listing.files:
             findings.append(codes.make_finding(
                 "path.empty", f"{path} has no files to sample",
@@ -96,7 +109,8 @@ async def preview_path(source: FileSource, path: str, *, target: TargetProfile,
     for entry in chosen:  # one after the other: the server sees one reader, like the platform
         samples.append(await sample_file(source, entry, target=target, head_bytes=head_bytes,
                                          rows=rows, timeout=timeout))
-    findings += folder_consistency(samples)
+    findings += folder_consistency(samples, target)
     return PreviewResult(path=path, kind="folder", target=target.name, entries=listing.entries,
                          left_out=listing.truncated, samples=tuple(samples),
+                         left_out_at_least=listing.counting_stopped,
                          findings=tuple(findings), listing_errors=listing.errors)

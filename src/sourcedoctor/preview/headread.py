@@ -45,6 +45,14 @@ class Head:
     reads: int
 
 
+def first_read_length(name: str, size: int | None, head_bytes: int) -> int:
+    """How many bytes ``read_head`` reads first: the whole head of a plain file, a small step of a
+    file whose name says it is compressed. Reading this much ahead of time (e.g. while other
+    files are read) serves that first read."""
+    limit = head_bytes if size is None else min(head_bytes, size)
+    return min(limit, FIRST_STEP) if name.lower().endswith(_COMPRESSED_SUFFIXES) else limit
+
+
 async def read_head(read_at: ReadAt, *, name: str, size: int | None, head_bytes: int,
                     out_cap: int) -> Head:
     """Read the head of a file of ``size`` bytes (None: unknown) through ``read_at(offset, n)``.
@@ -55,7 +63,7 @@ async def read_head(read_at: ReadAt, *, name: str, size: int | None, head_bytes:
     ``head_bytes``. Raises whatever ``read_at`` raises.
     """
     limit = head_bytes if size is None else min(head_bytes, size)
-    first = min(limit, FIRST_STEP) if name.lower().endswith(_COMPRESSED_SUFFIXES) else limit
+    first = first_read_length(name, size, head_bytes)
     state = _Reader(read_at, size)
     await state.grow(first)
     compression, readable = magic.compression_of(state.data)

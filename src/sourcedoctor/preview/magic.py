@@ -3,6 +3,8 @@ look like, so a `data.format_unknown` finding can say "this is a PDF", not just 
 
 from __future__ import annotations
 
+import zlib
+
 #: Compressions we decompress ourselves, by signature.
 READABLE_COMPRESSIONS: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -40,20 +42,41 @@ _LOOKS_LIKE: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def compression_of(head: bytes) -> tuple[str | None, bool]:
+#: Names of raw deflate streams, which carry no signature at all.
+DEFLATE_SUFFIXES = (".deflate",)
+
+
+def compression_of(head: bytes, name: str | None = None) -> tuple[str | None, bool]:
     """(name, readable) for a compressed/archived head; (None, True) when not compressed.
 
-    tar has no leading signature: its "ustar" magic sits at offset 257.
+    tar has no leading signature: its "ustar" magic sits at offset 257. A deflate stream is known
+    by its two-byte zlib header, or, raw, only by its name (``.deflate``); either way it must
+    also start to inflate, since text can begin with a valid-looking header ("x^").
     """
-    for sig, name in READABLE_COMPRESSIONS:
+    for sig, kind in READABLE_COMPRESSIONS:
         if head.startswith(sig):
-            return name, True
-    for sig, name in UNREADABLE_COMPRESSIONS:
+            return kind, True
+    for sig, kind in UNREADABLE_COMPRESSIONS:
         if head.startswith(sig):
-            return name, False
+            return kind, False
     if is_tar(head):
         return "tar", True
+    if is_deflate(head, raw=bool(name and name.lower().endswith(DEFLATE_SUFFIXES))):
+        return "deflate", True
     return None, True
+
+
+def is_deflate(head: bytes, *, raw: bool = False) -> bool:
+    """Does ``head`` start a zlib stream (or, with ``raw``, a headerless deflate stream)?"""
+    from .unpack import is_zlib_header
+
+    if not head or not (raw or is_zlib_header(head)):
+        return False
+    try:
+        zlib.decompressobj(15 if is_zlib_header(head) else -15).decompress(head[:4096], 256)
+    except zlib.error:
+        return False
+    return True
 
 
 def is_tar(head: bytes) -> bool:

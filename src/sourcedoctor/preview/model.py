@@ -74,7 +74,8 @@ class PreviewResult:
     """A preview of a folder or one file: what was listed, what was sampled, what was found.
 
     ``kind`` is "file" or "folder"; ``entries`` is the bounded listing (a folder) or the one file;
-    ``left_out`` counts listing entries beyond the cap; ``findings`` are folder-level (naming,
+    ``left_out`` counts listing entries beyond the cap (a lower bound when ``left_out_at_least``:
+    counting stopped at a multiple of the cap); ``findings`` are folder-level (naming,
     consistency, empty folder); each sample carries its own findings.
     """
 
@@ -84,6 +85,7 @@ class PreviewResult:
     entries: tuple[FileEntry, ...] = ()
     left_out: int = 0
     samples: tuple[SampleResult, ...] = ()
+    left_out_at_least: bool = False
     findings: tuple[Finding, ...] = ()
     listing_errors: tuple[str, ...] = ()
 
@@ -100,6 +102,7 @@ class PreviewResult:
             "target": self.target,
             "entries": [entry_to_dict(e) for e in self.entries],
             "left_out": self.left_out,
+            "left_out_at_least": self.left_out_at_least,
             "listing_errors": list(self.listing_errors),
             "findings": [f.to_dict() for f in self.findings],
             "samples": [sample_to_dict(s) for s in self.samples],

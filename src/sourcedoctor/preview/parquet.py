@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from ..duckdb_connect import connect_duckdb
 from .model import Column
 from .records import columns_from_records, jsonable
 
@@ -74,7 +75,7 @@ def read_parquet(head: bytes, size: int, fetch: Fetch | None, *, rows: int) -> P
         with tempfile.TemporaryDirectory(prefix="sourcedoctor-") as tmp:
             path = os.path.join(tmp, "sample.parquet")
             _write_sparse(path, size, pieces)
-            con = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": "256MB"})
+            con = connect_duckdb(config={"threads": 1, "memory_limit": "256MB"})
             try:
                 span, rg_rows, n_groups, total_rows = _first_group(con, path)
                 out.facts.update({"row_groups": n_groups, "total_rows": total_rows,

@@ -105,7 +105,7 @@ def _sniff(acc: _Acc, head: bytes, name: str, size: int | None, target: TargetPr
             "data.empty_file", f"{name} is empty (0 bytes)", evidence={"file": name, "size": 0}))
         return
     payload, truncated = head, not whole
-    compression, readable = magic.compression_of(head)
+    compression, readable = magic.compression_of(head, name)
     if compression is not None:
         acc.compression = compression
         if not readable:

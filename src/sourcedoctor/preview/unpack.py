@@ -1,8 +1,12 @@
-"""Bounded decompression of a file's head: gzip, bzip2, zip (first member), tar and tar.gz.
+"""Bounded decompression of a file's head: gzip, bzip2, deflate (zlib-wrapped or raw), zip (first
+member), tar and tar.gz.
 
 Only the head of the file is ever available, so every decoder here works as a stream and stops at
 ``out_cap`` bytes of output. A high output/input ratio is how a zip bomb shows itself; it becomes a
 problem to report, never an allocation.
+
+The bounds here are shared with the lake, which reads whole archives member by member: the ratio
+cap, the number of archive entries looked at and the decompressed bytes taken from one archive.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from .magic import is_tar
 #: A ratio above this (output / compressed input) is treated as a decompression bomb. Real CSV and
 #: JSON rarely compress better than 1:50; runs of zeros reach 1:1000.
 DEFAULT_RATIO_CAP = 200.0
+#: Below this much output the ratio says nothing yet (a tiny file of zeros compresses 1:1000).
+RATIO_FLOOR = 1 << 20
+#: Most entries of one archive the lake looks at (directories and links included).
+MEMBER_CAP = 1000
+#: Most decompressed bytes the lake takes from one archive, all members together.
+ARCHIVE_OUTPUT_CAP = 4 << 30
 #: Bytes fed to a decoder per step, so the ratio can be checked as output grows.
 _STEP = 64 * 1024
 #: At most this many archive member names are kept for evidence.
@@ -106,6 +116,28 @@ def _bunzip(data: bytes, out_cap: int) -> _Stream:
                    produced >= out_cap and not d.eof, d.unused_data)
 
 
+def ratio_exceeded(produced: int, consumed: int, ratio_cap: float = DEFAULT_RATIO_CAP) -> bool:
+    """Does ``produced`` output bytes from ``consumed`` input bytes look like a decompression bomb?
+    (Only judged past :data:`RATIO_FLOOR` bytes of output.)"""
+    return produced > RATIO_FLOOR and produced / max(consumed, 1) > ratio_cap
+
+
+def zip_method_name(method: int) -> str:
+    """A zip compression method number as a name ("deflate", "bzip2", "lzma"...)."""
+    return _ZIP_METHODS.get(method, str(method))
+
+
+def zlib_wbits(data: bytes) -> int:
+    """zlib's ``wbits`` for a deflate stream: 15 with a zlib header (RFC 1950), -15 for raw."""
+    return 15 if is_zlib_header(data) else -15
+
+
+def is_zlib_header(data: bytes) -> bool:
+    """A zlib header: deflate method, a window of at most 32 KiB, and its check bits right."""
+    return (len(data) >= 2 and data[0] & 0x0F == 8 and data[0] >> 4 <= 7
+            and (data[0] << 8 | data[1]) % 31 == 0)
+
+
 def _judge(stream: _Stream, *, whole: bool, ratio_cap: float, what: str) -> tuple[str | None,
                                                                                     dict[str, Any]]:
     ratio = len(stream.out) / stream.consumed
@@ -133,6 +165,8 @@ def unpack(head: bytes, compression: str, *, whole: bool, out_cap: int,
             return _unpack_stream(head, "gzip", whole, out_cap, ratio_cap)
         if compression == "bzip2":
             return _unpack_stream(head, "bzip2", whole, out_cap, ratio_cap)
+        if compression == "deflate":
+            return _unpack_stream(head, "deflate", whole, out_cap, ratio_cap)
         if compression == "zip":
             return _unpack_zip(head, whole, out_cap, ratio_cap, tail, size)
         if compression == "tar":
@@ -147,7 +181,10 @@ def _unpack_stream(head: bytes, kind: str, whole: bool, out_cap: int,
                    ratio_cap: float) -> Unpacked:
     # Room for tar headers inside a compressed tar, so its first member still gets out_cap bytes.
     cap = out_cap + 8 * 512
-    stream = _inflate(head, 47, cap) if kind == "gzip" else _bunzip(head, cap)
+    if kind == "bzip2":
+        stream = _bunzip(head, cap)
+    else:
+        stream = _inflate(head, 47 if kind == "gzip" else zlib_wbits(head), cap)
     problem, evidence = _judge(stream, whole=whole, ratio_cap=ratio_cap, what=kind)
     if problem == "bomb":
         return Unpacked(b"", kind, problem=problem, evidence=evidence)
@@ -156,7 +193,7 @@ def _unpack_stream(head: bytes, kind: str, whole: bool, out_cap: int,
     open_end = kind == "gzip" and stream.ended and not stream.unused and not whole
     # Input ran out before the cap (so neither the sample nor the bomb test is settled yet).
     more = not whole and not stream.capped and (open_end or not stream.ended)
-    if is_tar(stream.out):
+    if kind != "deflate" and is_tar(stream.out):
         inner = _unpack_tar(stream.out, f"tar.{'gz' if kind == 'gzip' else 'bz2'}",
                             stream.ended, out_cap)
         needs_more = more and not inner.complete and len(inner.data) < out_cap
@@ -272,7 +309,7 @@ def _unpack_zip(head: bytes, whole: bool, out_cap: int, ratio_cap: float, tail: 
     listed = _zip_members(tail, size)
     others = [n for n in (listed[0] if listed else []) if n != name][:MEMBER_LIST_CAP]
     count = listed[1] if listed else None
-    base: dict[str, Any] = {"member": name, "method": _ZIP_METHODS.get(method, str(method))}
+    base: dict[str, Any] = {"member": name, "method": zip_method_name(method)}
     if flags & 1:
         return Unpacked(b"", "zip", name, tuple(others), count, problem="unsupported",
                         evidence={**base, "reason": "the member is encrypted"})

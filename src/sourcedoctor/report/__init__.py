@@ -79,22 +79,31 @@ def render(report: Report, fmt: str, redactor: Redactor) -> str:
 
 
 def write_report(report: Report, fmt: Format | str, redactor: Redactor,
-                 output: Path | None = None) -> None:
+                 output: Path | None = None, *, force: bool = False,
+                 field: str = "--output") -> None:
     """Write the report in ``fmt`` to ``output`` (stdout when None; ``bundle`` needs a path).
 
-    Raises ValueError (``format: ...`` / ``output: ...``) for an unknown format or a bundle without
-    an output path.
+    An existing ``output`` is refused unless ``force`` (the output rule, see
+    :mod:`sourcedoctor.outputs`). Raises ValueError (``format: ...`` / ``output: ...``) for an
+    unknown format or a bundle without an output path, and
+    :class:`~sourcedoctor.outputs.OutputRefused` (a ValueError naming ``field``) for an output
+    that must not or cannot be written.
     """
+    from ..outputs import claim_output, staged_output, write_output
+
+    if output is not None:
+        claim_output(output, field, force=force)  # before any rendering work
     if fmt == "bundle":
         if output is None:
             raise ValueError("output: a bundle is a .zip file; give --output FILE.zip")
         from .bundle import write_bundle
 
-        write_bundle(report, redactor, Path(output))
+        with staged_output(output, field, force=force) as tmp:
+            write_bundle(report, redactor, tmp)
         return
     text = render(report, fmt, redactor)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text, field, force=force)

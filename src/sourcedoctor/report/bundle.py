@@ -15,6 +15,7 @@ from typing import Any
 from .. import __version__
 from ..config.secrets import Redactor
 from ..model import Report
+from .escape import for_terminal
 from .html import render_html
 from .json_report import dumps
 from .markdown import render_markdown
@@ -54,8 +55,9 @@ def bundle_members(report: Report, redactor: Redactor) -> dict[str, str]:
     environment = extras.pop("__environment__")
     clean["extras"] = extras
     transcript = extras.get("transcript") or []
-    transcript_text = "\n".join(str(line) for line in transcript) + "\n" if transcript else \
-        "(no transcript recorded)\n"
+    # Transcript lines quote servers (banners, shell noise): one line each, controls shown.
+    transcript_text = "\n".join(for_terminal(line) for line in transcript) + "\n" if transcript \
+        else "(no transcript recorded)\n"
     return {
         "report.json": dumps(clean),
         "report.md": render_markdown(clean),

@@ -2,7 +2,9 @@
 changed in the evidence (a new host key, another resolved address, a different server version).
 
 ``worse`` is what ``report diff`` turns into exit code 1: the verdict got worse, a check that ran
-before now ends in a worse status, or a layer that ran before has a new warning or failure.
+before now ends in a worse status, a layer that ran before has a new warning or failure, or the
+NEW run was interrupted (verdict ``incomplete``): a run that stopped early confirms nothing, so it
+is never an improvement.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import CheckResult, Report, Severity, Status
+from .escape import for_terminal
 
 _VERDICT_RANK = {"pass": 0, "warn": 1, "fail": 2, "error": 3}
+_INCOMPLETE = "incomplete"
 _MAX_VALUE = 200  # characters of an old/new value kept in a change entry
 
 
@@ -120,7 +124,8 @@ class ReportDiff:
             lines += ["", "Got worse:"] + [f"  {r}" for r in self.regressions]
         if len(lines) == 1:
             lines += ["", "No differences in findings, statuses or evidence."]
-        return "\n".join(lines) + "\n"
+        # Summaries and evidence come from servers: no escape sequence reaches the terminal.
+        return "\n".join(for_terminal(line) for line in lines) + "\n"
 
 
 def _show(value: Any) -> str:
@@ -162,7 +167,12 @@ def _problems(check: CheckResult) -> dict[str, DiffFinding]:
 def diff_reports(old: Report, new: Report) -> ReportDiff:
     """Compare OLD and NEW (checks matched by id, findings by check and code)."""
     result = ReportDiff(old.verdict.value, new.verdict.value)
-    if _VERDICT_RANK[new.verdict.value] > _VERDICT_RANK[old.verdict.value]:
+    if new.verdict.value == _INCOMPLETE:
+        result.regressions.append(
+            f"verdict {old.verdict.value} -> incomplete: the new run was interrupted, so it "
+            "cannot show that anything is fixed; run it again to the end")
+    elif old.verdict.value != _INCOMPLETE and (
+            _VERDICT_RANK[new.verdict.value] > _VERDICT_RANK[old.verdict.value]):
         result.regressions.append(f"verdict {old.verdict.value} -> {new.verdict.value}")
     old_checks = {c.check_id: c for c in old.checks}
     new_ids = {c.check_id for c in new.checks}

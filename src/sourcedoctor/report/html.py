@@ -2,22 +2,31 @@
 
 Same content as the Markdown report; every check is a collapsible ``<details>`` (open when it needs
 attention).
+
+Every string from the report is HTML-escaped by :func:`.escape.for_html`, which also shows control
+and invisible format characters (a bidi override in a file name cannot reorder what is displayed).
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from ..config.secrets import Redactor
 from ..model import Report
 from . import view
+from .escape import for_html
 from .html_style import CSS, PRINT_SCRIPT
 from .redaction import redacted_view
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    """One line of foreign text (newlines shown as ``\\n``)."""
+    return for_html(value)
+
+
+def _b(value: Any) -> str:
+    """Multi-line text for ``<pre>`` and prose: newlines and tabs kept."""
+    return for_html(value, block=True)
 
 
 def _sym(status: str) -> str:
@@ -33,9 +42,7 @@ def _fix(steps: list[str]) -> str:
 def _root_cause(data: dict[str, Any]) -> str:
     root = data.get("root_cause")
     if not root:
-        note = "Nothing failed." if data.get("verdict") != "warn" else \
-            "Nothing failed; see the warnings below."
-        return f"<h2>Root cause</h2><p>{_e(note)}</p>"
+        return f"<h2>Root cause</h2><p>{_e(view.no_root_cause_note(data))}</p>"
     who = f'<p class="who">Who acts: {_e(root["audience"])}</p>' if root.get("audience") else ""
     fix = f"<p><strong>Fix:</strong></p>{_fix(root.get('fix') or [])}" if root.get("fix") else ""
     return (
@@ -67,7 +74,7 @@ def _evidence(evidence: dict[str, Any]) -> str:
     items = []
     for key, value in evidence.items():
         block = view.is_block(value)
-        shown = f"<pre>{_e(view.block(value))}</pre>" if block else _e(view.inline(value))
+        shown = f"<pre>{_b(view.block(value))}</pre>" if block else _e(view.inline(value))
         items.append(f"<dt>{_e(key)}</dt><dd>{shown}</dd>")
     return '<p><em>Evidence:</em></p><dl class="evidence">' + "".join(items) + "</dl>"
 
@@ -78,7 +85,7 @@ def _finding(f: dict[str, Any]) -> str:
         f'({_e(f["severity"])}): {_e(f["summary"])}</p>'
     ]
     if f.get("detail"):
-        parts.append(f"<p>{_e(f['detail'])}</p>")
+        parts.append(f"<p>{_b(f['detail'])}</p>")
     parts.append(_evidence(f.get("evidence") or {}))
     if f.get("fix"):
         who = f" (who acts: {_e(f['audience'])})" if f.get("audience") else ""
@@ -93,9 +100,9 @@ def _check(check: dict[str, Any], attention: bool) -> str:
     if check.get("blocked_by"):
         body += f"<p>Not run: blocked by <code>{_e(check['blocked_by'])}</code>.</p>"
     if check.get("facts"):
-        body += f"<p><em>Facts observed:</em></p><pre>{_e(view.block(check['facts']))}</pre>"
+        body += f"<p><em>Facts observed:</em></p><pre>{_b(view.block(check['facts']))}</pre>"
     if check.get("traceback"):
-        body += f"<p><em>Traceback:</em></p><pre>{_e(check['traceback'])}</pre>"
+        body += f"<p><em>Traceback:</em></p><pre>{_b(check['traceback'])}</pre>"
     if not body:
         body = "<p>Nothing to report.</p>"
     return (
@@ -112,6 +119,20 @@ def _details(data: dict[str, Any]) -> str:
     return "<h2>Details</h2>" + "".join(
         _check(c, c.get("id") in needing) for c in data.get("checks", [])
     )
+
+
+def _matrix(data: dict[str, Any]) -> str:
+    rows = view.compat_matrix(data)
+    if not rows:
+        return ""
+    body = "".join(
+        f'<tr><td title="{_e(r.source)}">{_e(r.client)}</td><td>{_e(r.kex)}</td><td>{_e(r.host_key)}</td>'
+        f"<td>{_e(r.cipher)}</td><td>{_e(r.mac)}</td><td>{_e(r.verdict)}</td></tr>" for r in rows)
+    sources = "".join(f"<li>{_e(r.client)}: {_e(r.source)}</li>" for r in rows)
+    return ("<h2>Client compatibility</h2><p>What each SSH client stack negotiates with this server "
+            "(the platform's row decides).</p><table><thead><tr><th>Client</th><th>Key exchange</th>"
+            "<th>Host key</th><th>Cipher</th><th>MAC</th><th>Result</th></tr></thead>"
+            f"<tbody>{body}</tbody></table><ul class=\"meta\">{sources}</ul>")
 
 
 def _environment(data: dict[str, Any]) -> str:
@@ -142,8 +163,8 @@ def render_html(data: dict[str, Any]) -> str:
         f"<li>Started: {_e(data.get('started_at', ''))} · took "
         f"{_e(view.duration(data.get('duration_ms')))}</li>"
         f"<li>Result: {_e(view.closing_line(data))}</li>{interrupted}</ul>"
-        + _root_cause(data) + _layers(data) + _details(data) + _environment(data)
-        + f"<h2>Reproduce</h2><pre id=\"reproduce\">{_e(data.get('command') or '(not recorded)')}"
+        + _root_cause(data) + _layers(data) + _matrix(data) + _details(data) + _environment(data)
+        + f"<h2>Reproduce</h2><pre id=\"reproduce\">{_b(data.get('command') or '(not recorded)')}"
         f"</pre><footer>{_e(data.get('schema', ''))}</footer>"
     )
     return (

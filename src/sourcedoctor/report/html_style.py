@@ -16,7 +16,7 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
 .verdict { font-size: 18px; font-weight: 600; padding: 10px 14px; border-radius: 6px;
            border-left: 6px solid; margin: 12px 0; }
 .verdict.pass { border-color: var(--ok); background: #dafbe1; }
-.verdict.warn { border-color: var(--warn); background: #fff8c5; }
+.verdict.warn, .verdict.incomplete { border-color: var(--warn); background: #fff8c5; }
 .verdict.fail, .verdict.error { border-color: var(--fail); background: #ffebe9; }
 .meta { color: #57606a; margin: 0; padding-left: 18px; }
 .root { border: 2px solid var(--fail); border-radius: 8px; padding: 4px 16px 8px; }

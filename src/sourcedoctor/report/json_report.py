@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config.secrets import Redactor
 from ..model import Report
+from .escape import json_safe
 from .redaction import redacted_view
 
 #: The schema version this sourcedoctor writes.
@@ -36,8 +37,12 @@ def schema_text() -> str:
 
 
 def dumps(data: Any) -> str:
-    """The one JSON style of every file we write: 2-space indent, UTF-8 kept, trailing newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """The one JSON style of every file we write: 2-space indent, UTF-8 kept, trailing newline.
+
+    Control and invisible characters from servers (and lone surrogates of undecodable names) are
+    ``\\uXXXX`` escapes: the same data for a parser, nothing raw on a terminal.
+    """
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n"
 
 
 def to_json(report: Report, redactor: Redactor) -> str:

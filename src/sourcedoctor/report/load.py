@@ -8,6 +8,7 @@ into an N document, so old files stay readable.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import CheckResult, Finding, Report, RootCause, Severity, Status, Verdict
+from ..userfiles import REPORT_LIMIT, UserFileError, read_capped, read_user_file
 
 CURRENT_VERSION = 1
 _SCHEMA = re.compile(r"^sourcedoctor\.report/(\d+)$")
@@ -24,7 +26,7 @@ _SCHEMA = re.compile(r"^sourcedoctor\.report/(\d+)$")
 _UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 #: A report file larger than this is not a report (guards memory on a wrong file).
-MAX_REPORT_BYTES = 64 * 1024 * 1024
+MAX_REPORT_BYTES = REPORT_LIMIT
 
 
 class ReportLoadError(ValueError):
@@ -40,6 +42,11 @@ def _version(data: dict[str, Any]) -> int:
             "give a file written by sourcedoctor check --format json"
         )
     version = int(m[1])
+    if version < 1:
+        raise ReportLoadError(
+            f"schema: {schema} is not a published report version (the first is "
+            "sourcedoctor.report/1); give a file written by sourcedoctor check --format json"
+        )
     if version > CURRENT_VERSION:
         raise ReportLoadError(
             f"schema: {schema} was written by a newer sourcedoctor; upgrade sourcedoctor to read it"
@@ -85,7 +92,7 @@ def _check(raw: dict[str, Any], where: str) -> CheckResult:
             check_id=str(raw["id"]),
             title=str(raw.get("title", raw["id"])),
             status=_enum(Status, raw.get("status", "pass"), f"{where}.status"),
-            duration_ms=int(raw.get("duration_ms") or 0),
+            duration_ms=_number(raw.get("duration_ms"), f"{where}.duration_ms"),
             findings=tuple(
                 _finding(f, f"{where}.findings[{i}]")
                 for i, f in enumerate(raw.get("findings") or [])
@@ -98,8 +105,30 @@ def _check(raw: dict[str, Any], where: str) -> CheckResult:
         raise ReportLoadError(f"{where}.{exc.args[0]}: missing") from None
 
 
+def _number(value: Any, field: str) -> int:
+    """A non-negative whole number (durations); anything else names the field."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2**63:
+        raise ReportLoadError(f"{field}: {value!r} is not a number of milliseconds")
+    return int(value)
+
+
 def report_from_dict(data: dict[str, Any]) -> Report:
     """Build a Report from a (possibly older) report document."""
+    try:
+        return _report_from_dict(data)
+    except (TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, ReportLoadError):
+            raise
+        # A value of the wrong type somewhere (a list where an object belongs...).
+        raise ReportLoadError(
+            f"(structure): a value has the wrong type ({type(exc).__name__}); give a JSON report "
+            "written by sourcedoctor check --format json"
+        ) from None
+
+
+def _report_from_dict(data: dict[str, Any]) -> Report:
     if not isinstance(data, dict):
         raise ReportLoadError("(top): a report is a JSON object; give a sourcedoctor JSON report")
     data = upgrade(data)
@@ -119,34 +148,39 @@ def report_from_dict(data: dict[str, Any]) -> Report:
     try:
         verdict = Verdict(verdict_raw)
     except ValueError:
-        raise ReportLoadError(
-            f"verdict: {verdict_raw!r} is not pass, warn, fail or error"
-        ) from None
+        allowed = ", ".join(v.value for v in Verdict)
+        raise ReportLoadError(f"verdict: {verdict_raw!r} is not one of {allowed}") from None
+    interrupted = bool(data.get("interrupted", False))
+    if interrupted:
+        # Older writers said "pass" for a run stopped by Ctrl+C; it proved nothing.
+        verdict = Verdict.INCOMPLETE
     return Report(
         schema=f"sourcedoctor.report/{CURRENT_VERSION}",
         tool=dict(data.get("tool") or {}),
         target=dict(data.get("target") or {}),
         started_at=str(data.get("started_at", "")),
-        duration_ms=int(data.get("duration_ms") or 0),
+        duration_ms=_number(data.get("duration_ms"), "duration_ms"),
         verdict=verdict,
         root_cause=root_cause,
         checks=tuple(_check(c, f"checks[{i}]") for i, c in enumerate(checks)),
         command=str(data.get("command", "")),
-        interrupted=bool(data.get("interrupted", False)),
+        interrupted=interrupted,
         extras=dict(data.get("extras") or {}),
     )
 
 
-def _bundle_json(path: Path) -> bytes:
-    """report.json from a support bundle (size-checked before reading)."""
-    with zipfile.ZipFile(path) as zf:
+def _bundle_json(path: Path, raw: bytes) -> bytes:
+    """report.json from a support bundle's bytes (counted while inflating, not from the header)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         try:
             info = zf.getinfo("report.json")
         except KeyError:
             raise ReportLoadError(f"{path}: a zip without report.json is not a bundle") from None
-        if info.file_size > MAX_REPORT_BYTES:
+        with zf.open(info) as member:
+            data = read_capped(member, MAX_REPORT_BYTES)
+        if len(data) > MAX_REPORT_BYTES:
             raise ReportLoadError(f"{path}: report.json is too large for a report")
-        return zf.read(info)
+        return data
 
 
 def load_report(path: Path | str) -> Report:
@@ -156,21 +190,29 @@ def load_report(path: Path | str) -> Report:
     """
     p = Path(path)
     try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise ReportLoadError(f"{path}: cannot read ({exc.strerror}); check the path") from None
-    if size > MAX_REPORT_BYTES:
-        raise ReportLoadError(f"{path}: {size} bytes is too large for a report")
+        # Bounded, never blocking: a FIFO, a device or /dev/zero is refused, not read forever.
+        raw = read_user_file(p, "FILE", limit=MAX_REPORT_BYTES, what="a report",
+                             fix="give a JSON report or a support bundle (.zip)")
+    except UserFileError as exc:
+        raise ReportLoadError(exc.message) from None
     try:
-        raw = _bundle_json(p) if zipfile.is_zipfile(p) else p.read_bytes()
+        if zipfile.is_zipfile(io.BytesIO(raw)):
+            raw = _bundle_json(p, raw)
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ReportLoadError(f"{path}: not UTF-8 text; give a JSON report") from None
+    except RecursionError:
+        raise ReportLoadError(
+            f"{path}: JSON nested too deeply to be a report; give a JSON report"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ReportLoadError(
             f"{path}: not JSON (line {exc.lineno}: {exc.msg}); give a JSON report, "
             "not the Markdown or HTML one"
         ) from None
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
+        raise ReportLoadError(f"{path}: a damaged or unsupported zip ({exc}); give the bundle "
+                              "sourcedoctor wrote, or its report.json") from None
     except OSError as exc:
         raise ReportLoadError(f"{path}: cannot read ({exc.strerror}); check the path") from None
     return report_from_dict(data)

@@ -2,57 +2,51 @@
 
 Order: verdict, root cause with its fix, the table of layers, details of every failing or warning
 check with evidence, environment, the command that reproduces the run.
+
+Every string taken from the report passes through :mod:`.escape` (``md_inline``/``md_code``/
+``md_fenced``): file names, banners and error texts from a server stay literal text, never a heading,
+link, HTML or table cell of their own.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..config.secrets import Redactor
 from ..model import Report
 from . import view
+from .escape import md_code as _code
+from .escape import md_fenced as _fenced
+from .escape import md_inline as _md
 from .redaction import redacted_view
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes, no line breaks."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
-
-
-def _code(text: str) -> str:
-    """Inline code that survives backticks in the text."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _fenced(text: str, lang: str = "") -> list[str]:
-    """A fenced block longer than any backtick run inside it."""
-    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [f"{fence}{lang}", text.rstrip("\n"), fence]
+def _cell(text: Any) -> str:
+    """Text safe inside a table cell: one line, Markdown and pipes escaped."""
+    return _md(str(text).strip())
 
 
 def _fix_lines(fix: list[str]) -> list[str]:
-    return [f"{n}. {step}" for n, step in enumerate(fix, 1)]
+    return [f"{n}. {_md(step)}" for n, step in enumerate(fix, 1)]
+
+
+def _paragraph(text: Any) -> list[str]:
+    """Multi-line prose (a finding's detail) as escaped lines of one paragraph."""
+    return [_md(line) for line in str(text).splitlines()]
 
 
 def _root_cause(data: dict[str, Any]) -> list[str]:
     root = data.get("root_cause")
     if not root:
-        verdict = data.get("verdict")
-        note = "Nothing failed." if verdict != "warn" else "Nothing failed; see the warnings below."
-        return ["## Root cause", "", note, ""]
+        return ["## Root cause", "", _md(view.no_root_cause_note(data)), ""]
     out = [
         "## Root cause",
         "",
-        f"**{_code(root['code'])}** in check {_code(root['check'])}: {root['summary']}",
+        f"**{_code(root['code'])}** in check {_code(root['check'])}: {_md(root['summary'])}",
         "",
     ]
     if root.get("audience"):
-        out += [f"*Who acts:* {root['audience']}", ""]
+        out += [f"*Who acts:* {_md(root['audience'])}", ""]
     if root.get("fix"):
         out += ["**Fix:**", "", *_fix_lines(root["fix"]), ""]
     return out
@@ -68,8 +62,9 @@ def _layers(data: dict[str, Any]) -> list[str]:
     for check in data.get("checks", []):
         status = check.get("status", "")
         out.append(
-            f"| {view.SYMBOL.get(status, '?')} | {_cell(check.get('title', ''))} "
-            f"({_code(check.get('id', ''))}) | {status} | {view.check_duration(check)} "
+            f"| {_cell(view.SYMBOL.get(status, '?'))} | {_cell(check.get('title', ''))} "
+            f"({_code(check.get('id', ''), table=True)}) | {_cell(status)} "
+            f"| {_cell(view.check_duration(check))} "
             f"| {_cell(view.headline_finding(check))} |"
         )
     return [*out, ""]
@@ -82,9 +77,9 @@ def _evidence(evidence: dict[str, Any]) -> list[str]:
     blocks: list[str] = []
     for key, value in evidence.items():
         if view.is_block(value):
-            blocks += [f"{_code(str(key))}:", "", *_fenced(view.block(value)), ""]
+            blocks += [f"{_code(key)}:", "", *_fenced(view.block(value)), ""]
         else:
-            out.append(f"- {_code(str(key))}: {view.inline(value)}")
+            out.append(f"- {_code(key)}: {_md(view.inline(value))}")
     if len(out) > 2:
         out.append("")
     return out + blocks
@@ -97,15 +92,15 @@ def _details(data: dict[str, Any]) -> list[str]:
     out = ["## Details", ""]
     for check in checks:
         status = check.get("status", "")
-        out += [f"### {view.SYMBOL.get(status, '?')} {check.get('title', '')} "
-                f"({_code(check.get('id', ''))}): {status}", ""]
+        out += [f"### {_md(view.SYMBOL.get(status, '?'))} {_md(check.get('title', ''))} "
+                f"({_code(check.get('id', ''))}): {_md(status)}", ""]
         for f in check.get("findings", []):
-            out += [f"**{_code(f['code'])}** ({f['severity']}): {f['summary']}", ""]
+            out += [f"**{_code(f['code'])}** ({_md(f['severity'])}): {_md(f['summary'])}", ""]
             if f.get("detail"):
-                out += [f["detail"], ""]
+                out += [*_paragraph(f["detail"]), ""]
             out += _evidence(f.get("evidence") or {})
             if f.get("fix"):
-                who = f" (who acts: {f['audience']})" if f.get("audience") else ""
+                who = f" (who acts: {_md(f['audience'])})" if f.get("audience") else ""
                 out += [f"*Fix*{who}:", "", *_fix_lines(f["fix"]), ""]
         if check.get("facts"):
             out += ["*Facts observed:*", "", *_fenced(view.block(check["facts"]), "json"), ""]
@@ -114,11 +109,24 @@ def _details(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _matrix(data: dict[str, Any]) -> list[str]:
+    rows = view.compat_matrix(data)
+    if not rows:
+        return []
+    out = ["## Client compatibility", "",
+           "What each SSH client stack negotiates with this server (the platform's row decides).", "",
+           "| client | key exchange | host key | cipher | MAC | result |", "|---|---|---|---|---|---|"]
+    out += [f"| {_cell(r.client)} | {_cell(r.kex)} | {_cell(r.host_key)} | {_cell(r.cipher)} | "
+            f"{_cell(r.mac)} | {_cell(r.verdict)} |" for r in rows]
+    out += ["", *(f"- {_md(r.client)}: {_md(r.source)}" for r in rows), ""]
+    return out
+
+
 def _environment(data: dict[str, Any]) -> list[str]:
     env = view.environment(data)
     out = ["## Environment", "", "| Component | Version |", "|---|---|"]
     out += [f"| {_cell(name)} | {_cell(version)} |" for name, version in env.versions]
-    out += ["", f"- OS: {env.os}", f"- DNS resolver: {env.resolver}"]
+    out += ["", f"- OS: {_md(env.os)}", f"- DNS resolver: {_md(env.resolver)}"]
     transcript = (data.get("extras") or {}).get("transcript")
     if transcript:
         out.append(f"- Protocol transcript: {len(transcript)} lines (in the support bundle)")
@@ -129,20 +137,21 @@ def render_markdown(data: dict[str, Any]) -> str:
     """Markdown from an already redacted report dict."""
     verdict = str(data.get("verdict", "error"))
     out = [
-        f"# sourcedoctor report: {verdict.upper()}",
+        f"# sourcedoctor report: {_md(verdict.upper())}",
         "",
-        f"**{view.SYMBOL.get(verdict, '?')} {view.VERDICT_TEXT.get(verdict, verdict)}**",
+        f"**{_md(view.SYMBOL.get(verdict, '?'))} {_md(view.VERDICT_TEXT.get(verdict, verdict))}**",
         "",
-        f"- Source: {view.target_line(data)}",
-        f"- Started: {data.get('started_at', '')} · took {view.duration(data.get('duration_ms'))}",
-        f"- Result: {view.closing_line(data)}",
+        f"- Source: {_md(view.target_line(data))}",
+        f"- Started: {_md(data.get('started_at', ''))} · took "
+        f"{_md(view.duration(data.get('duration_ms')))}",
+        f"- Result: {_md(view.closing_line(data))}",
     ]
     if data.get("interrupted"):
         out.append("- **Interrupted:** the run was stopped before every check finished.")
     out.append("")
-    out += _root_cause(data) + _layers(data) + _details(data) + _environment(data)
+    out += _root_cause(data) + _layers(data) + _matrix(data) + _details(data) + _environment(data)
     out += ["## Reproduce", "", *_fenced(data.get("command") or "(not recorded)", "sh"), ""]
-    out += [f"<sub>{data.get('schema', '')}</sub>", ""]
+    out += [f"<sub>{_md(data.get('schema', ''))}</sub>", ""]
     return "\n".join(out)
 
 

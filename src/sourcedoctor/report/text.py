@@ -1,6 +1,8 @@
 """Terminal rendering with rich: the checklist, the root cause with its fix, the closing count.
 
-Used by ``sourcedoctor report show`` and by ``check`` for its final summary.
+Used by ``sourcedoctor report show`` and by ``check`` for its final summary. Every string from the
+report goes through :func:`.escape.for_terminal` into a ``Text`` (never a markup string): a file
+name with escape sequences or ``[bold]`` in it is shown, not obeyed.
 """
 
 from __future__ import annotations
@@ -9,57 +11,79 @@ import io
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
 from ..config.secrets import Redactor
 from ..model import Report
 from . import view
+from .escape import for_terminal as _t
 from .redaction import redacted_view
 
-STYLE = {"pass": "green", "skip": "dim", "warn": "yellow", "fail": "red", "error": "bold red"}
+STYLE = {"pass": "green", "skip": "dim", "warn": "yellow", "fail": "red", "error": "bold red",
+         "incomplete": "yellow"}
 
 
 def checklist_line(check: dict[str, Any]) -> Text:
     """One ``✓ Title (id) ... 12 ms`` line, with the worst finding on failure."""
     status = check.get("status", "")
     line = Text()
-    line.append(f" {view.SYMBOL.get(status, '?')} ", style=STYLE.get(status, ""))
-    line.append(str(check.get("title", "")), style="bold" if status in ("fail", "error") else "")
-    line.append(f"  {check.get('id', '')}", style="dim")
+    line.append(f" {_t(view.SYMBOL.get(status, '?'))} ", style=STYLE.get(status, ""))
+    line.append(_t(check.get("title", "")), style="bold" if status in ("fail", "error") else "")
+    line.append(f"  {_t(check.get('id', ''))}", style="dim")
     dur = view.check_duration(check)
     if dur:
-        line.append(f"  {dur}", style="dim")
+        line.append(f"  {_t(dur)}", style="dim")
     headline = view.headline_finding(check)
     if headline and status != "pass":
-        line.append(f"\n     {headline}", style=STYLE.get(status, ""))
+        line.append(f"\n     {_t(headline)}", style=STYLE.get(status, ""))
     return line
 
 
 def render_dict(data: dict[str, Any], console: Console) -> None:
     """Render an already redacted report dict."""
     verdict = str(data.get("verdict", "error"))
-    console.print(Text(f"{view.SYMBOL.get(verdict, '?')} {view.VERDICT_TEXT.get(verdict, verdict)}",
+    console.print(Text(_t(f"{view.SYMBOL.get(verdict, '?')} {view.VERDICT_TEXT.get(verdict, verdict)}"),
                        style=f"bold {STYLE.get(verdict, '')}"))
-    console.print(Text(f"  {view.target_line(data)} · {data.get('started_at', '')}", style="dim"))
+    console.print(Text(_t(f"  {view.target_line(data)} · {data.get('started_at', '')}"),
+                       style="dim"))
     console.print()
     for check in data.get("checks", []):
         console.print(checklist_line(check))
+    _matrix(data, console)
     root = data.get("root_cause")
     if root:
         console.print()
-        console.print(f"[bold red]Root cause:[/] [bold]{escape(root['code'])}[/] "
-                      f"in {escape(root['check'])}: {escape(root['summary'])}", highlight=False)
+        console.print(Text.assemble(
+            ("Root cause:", "bold red"), " ", (_t(root["code"]), "bold"),
+            f" in {_t(root['check'])}: {_t(root['summary'])}"))
         if root.get("audience"):
-            console.print(f"  [dim]Who acts: {escape(root['audience'])}[/]", highlight=False)
+            console.print(Text(f"  Who acts: {_t(root['audience'])}", style="dim"))
         for n, step in enumerate(root.get("fix") or [], 1):
-            console.print(f"  {n}. {escape(step)}", highlight=False)
+            console.print(Text(f"  {n}. {_t(step)}"))
     if data.get("interrupted"):
         console.print("[yellow]Interrupted: not every check finished.[/]")
     console.print()
     closing = view.closing_line(data)
-    failed = data.get("verdict") in ("fail", "error")
-    console.print(Text(closing, style="bold red" if failed else "bold green"))
+    style = "bold green" if verdict not in view.NOT_GOOD else f"bold {STYLE.get(verdict, 'red')}"
+    console.print(Text(_t(closing), style=style))
+
+
+def _matrix(data: dict[str, Any], console: Console) -> None:
+    """The client-compatibility matrix, when the report has one."""
+    rows = view.compat_matrix(data)
+    if not rows:
+        return
+    from rich.table import Table
+
+    table = Table(title="Client compatibility (what each SSH stack negotiates with this server)",
+                  title_justify="left", show_lines=False, box=None, padding=(0, 1))
+    for column in ("client", "key exchange", "host key", "cipher", "MAC", "result"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(_t(v)) for v in (row.client, row.kex, row.host_key, row.cipher, row.mac,
+                                              row.verdict)))
+    console.print()
+    console.print(table)
 
 
 def render_text(report: Report, console: Console, redactor: Redactor | None = None) -> None:

@@ -10,13 +10,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-SYMBOL = {"pass": "✓", "skip": "–", "warn": "!", "fail": "✗", "error": "‼"}
+SYMBOL = {"pass": "✓", "skip": "–", "warn": "!", "fail": "✗", "error": "‼", "incomplete": "…"}
 VERDICT_TEXT = {
     "pass": "PASS: every layer works",
     "warn": "PASS WITH WARNINGS: the source works, with things to look at",
     "fail": "FAIL: the source cannot be read as configured",
     "error": "ERROR: sourcedoctor itself crashed during the check",
+    "incomplete": "INCOMPLETE: the run was interrupted before every check finished; "
+                  "it proves nothing, run it again",
 }
+#: Verdicts that must not be rendered as good news (colour, "nothing failed").
+NOT_GOOD = frozenset({"fail", "error", "incomplete"})
 #: Tool-info keys that are not library versions.
 _NOT_LIBRARIES = ("platform",)
 
@@ -127,6 +131,17 @@ def counts(data: dict[str, Any]) -> dict[str, int]:
     return out
 
 
+def no_root_cause_note(data: dict[str, Any]) -> str:
+    """What the root-cause section says when there is none (never "nothing failed" for a run
+    that was stopped before it could know)."""
+    verdict = data.get("verdict")
+    if verdict == "incomplete" or data.get("interrupted"):
+        return "Nothing failed before the run was interrupted; the checks that did not run prove nothing."
+    if verdict == "warn":
+        return "Nothing failed; see the warnings below."
+    return "Nothing failed."
+
+
 def closing_line(data: dict[str, Any]) -> str:
     """flutter-doctor style summary: ``2 checks failed, 1 warning, 8 passed``."""
     c = counts(data)
@@ -139,6 +154,53 @@ def closing_line(data: dict[str, Any]) -> str:
     parts.append(f"{c['pass']} passed")
     if c["skip"]:
         parts.append(f"{c['skip']} skipped")
-    if not failed and not c["warn"]:
+    interrupted = data.get("verdict") == "incomplete" or bool(data.get("interrupted"))
+    if not failed and not c["warn"] and not interrupted:
         parts[0] = f"all {c['pass']} checks passed" if c["pass"] else "no checks ran"
+    if interrupted:
+        parts.append("interrupted")
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One SSH client stack in the compatibility matrix, as every writer shows it."""
+
+    client: str
+    kex: str
+    host_key: str
+    cipher: str
+    mac: str
+    verdict: str
+    source: str
+
+
+#: What the matrix shows for a category with nothing in common.
+NONE_IN_COMMON = "✗ none in common"
+
+
+def compat_matrix(data: dict[str, Any]) -> list[MatrixRow]:
+    """The client-compatibility matrix from the ``ssh.compat`` check's facts (empty if absent)."""
+    check = next((c for c in data.get("checks", []) if c.get("id") == "ssh.compat"), None)
+    rows = (check or {}).get("facts", {}).get("matrix") or []
+    out = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        agreed = row.get("agreed") or {}
+
+        def cell(category: str, agreed: dict[str, Any] = agreed) -> str:
+            if category not in agreed:
+                return "?"
+            return str(agreed[category]) if agreed[category] is not None else NONE_IN_COMMON
+
+        if row.get("ok"):
+            verdict = "✓ connects"
+        elif row.get("missing"):
+            verdict = "✗ no " + ", ".join(str(m) for m in row["missing"])
+        else:
+            verdict = f"✗ {row.get('error') or 'fails'}"
+        method = "negotiated" if row.get("method") == "negotiated" else "from its lists"
+        out.append(MatrixRow(str(row.get("label") or row.get("stack")), cell("kex"), cell("host_key"),
+                             cell("cipher"), cell("mac"), verdict, f"{method}: {row.get('source', '')}"))
+    return out

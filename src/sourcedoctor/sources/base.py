@@ -47,12 +47,18 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class Listing:
-    """A bounded listing: ``truncated`` counts entries seen but not kept beyond the cap."""
+    """A bounded listing: ``truncated`` counts entries seen but not kept beyond the cap.
+
+    Counting itself stops at a multiple of the cap (a folder of millions of names must not make
+    a listing unbounded in time); then ``counting_stopped`` is True and ``truncated`` is a lower
+    bound: say "at least N more", never "N more".
+    """
 
     folder: str
     entries: tuple[FileEntry, ...]
     truncated: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
+    counting_stopped: bool = False
 
     @property
     def files(self) -> tuple[FileEntry, ...]:
@@ -78,9 +84,10 @@ class CappedEntries:
         self.truncated += max(0, len(self.kept) - self.limit)
         del self.kept[self.limit :]
 
-    def listing(self, folder: str, errors: list[str]) -> Listing:
+    def listing(self, folder: str, errors: list[str], *, counting_stopped: bool = False) -> Listing:
         self._cut()
-        return Listing(folder, tuple(self.kept), self.truncated, tuple(errors))
+        return Listing(folder, tuple(self.kept), self.truncated, tuple(errors),
+                       counting_stopped and self.truncated > 0)
 
 
 class FileSource(Protocol):

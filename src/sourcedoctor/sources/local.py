@@ -111,7 +111,7 @@ class LocalSource:
                 if current == folder:
                     raise err from None
                 errors.append(str(err))
-        return capped.listing(folder, errors)
+        return capped.listing(folder, errors, counting_stopped=seen >= budget)
 
     def _read(self, path: str, offset: int, length: int) -> bytes:
         real = self._real(path)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from collections.abc import Sequence
 
 import asyncssh
 
+from ..connectors.sftp.pipeline import read_range, scan_dir
 from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
 
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
@@ -76,8 +78,10 @@ class SftpSource:
         seen = 0
         while queue and seen < budget:
             current, level = queue.pop(0)
-            try:
-                async for name in self.sftp.scandir(current or "."):
+            def take(names: Sequence[asyncssh.SFTPName], current: str = current,
+                     level: int = level) -> bool:
+                nonlocal seen
+                for name in names:
                     fname = name.filename
                     if isinstance(fname, bytes):
                         fname = fname.decode("utf-8", errors="surrogateescape")
@@ -92,18 +96,22 @@ class SftpSource:
                         continue
                     capped.add(entry)
                     if seen >= budget:
-                        break
+                        return False
+                return True
+
+            try:
+                # READDIRs pipelined: a far-away server costs one round trip per burst, not per batch
+                await scan_dir(self.sftp, current or ".", take)
             except (asyncssh.SFTPError, OSError) as exc:
                 err = classify_sftp_error(exc, current)
                 if current == folder:
                     raise err from None
                 errors.append(str(err))
-        return capped.listing(folder, errors)
+        return capped.listing(folder, errors, counting_stopped=seen >= budget)
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         try:
-            async with self.sftp.open(path, "rb") as fh:
-                data = await fh.read(length, offset)
+            # open, then the reads and the close in one burst: two round trips per range
+            return await read_range(self.sftp, path, offset, length)
         except (asyncssh.SFTPError, OSError) as exc:
             raise classify_sftp_error(exc, path) from None
-        return data if isinstance(data, bytes) else data.encode()

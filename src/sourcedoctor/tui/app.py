@@ -8,13 +8,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import BaseModel
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ..config.sftp import SftpSettings
+from ..connectors import UnknownConnector
 from ..model import Report
+from .connectors import DEFAULT_CONNECTOR, connector_named, connector_of, installed
 from .lazy_engine import warm_up
 from .messages import DemoFailed, DemoStarted
 from .profiles import ProfileStore
@@ -39,7 +42,8 @@ def target_for_fault(fault: str | None, faults: dict[str, str]) -> str:
 
 
 class SourceDoctorApp(App[None]):
-    """``demo`` starts the embedded server (with ``fault``); ``settings`` prefill the form;
+    """``demo`` starts the embedded server (with ``fault``); ``settings`` (any connector's)
+    prefill that connector's form;
     ``report`` opens a finished report. ``profiles`` points at another profile file (tests)."""
 
     CSS_PATH = "app.tcss"
@@ -56,7 +60,7 @@ class SourceDoctorApp(App[None]):
         *,
         demo: bool = False,
         fault: str | None = None,
-        settings: SftpSettings | None = None,
+        settings: BaseModel | None = None,
         target: str = "generic",
         timeout: float = 10.0,
         report: Report | None = None,
@@ -81,7 +85,8 @@ class SourceDoctorApp(App[None]):
             self.action_start_demo(self.fault)
         elif self.initial_settings is not None:
             self.push_screen(SetupScreen(self.initial_settings.model_dump(), self.target,
-                                         self.timeout))
+                                         self.timeout,
+                                         connector=connector_of(self.initial_settings)))
         elif self.initial_report is not None:
             self.push_screen(DiagnosticsScreen(report=self.initial_report))
 
@@ -101,22 +106,37 @@ class SourceDoctorApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
-    def action_new_connection(self) -> None:
-        """An empty SFTP setup form."""
+    def action_new_connection(self, connector: str = DEFAULT_CONNECTOR) -> None:
+        """An empty setup form for ``connector`` (a registry name; SFTP by default)."""
         self._home()
-        self.push_screen(SetupScreen(target=self.target, timeout=self.timeout))
+        self.push_screen(SetupScreen(target=self.target, timeout=self.timeout,
+                                     connector=connector))
+
+    def action_fleet(self) -> None:
+        """The fleet screen: many connections from a TOML/CSV file."""
+        from .screens.fleet import FleetScreen
+
+        self._home()
+        self.push_screen(FleetScreen())
 
     def action_open_profile(self, name: str) -> None:
         """The setup form filled from a saved profile (secrets from the keyring when stored)."""
         try:
             values, target = self.profiles.load(name)
+            connector = self.profiles.connector(name)
         except KeyError:
             self.notify(f"No profile named {name!r}.", severity="error")
+            return
+        try:
+            connector_named(connector)
+        except UnknownConnector as exc:
+            self.notify(f"Profile {name!r}: {exc}", severity="error")
             return
         self._home()
         self.push_screen(SetupScreen(values, target, self.timeout,
                                      note=f"Profile {name!r} · secrets come from the keyring "
-                                          "when they were stored there"))
+                                          "when they were stored there",
+                                     connector=connector))
 
     def action_open_report(self) -> None:
         """Ask for a JSON report and show it on the diagnostics screen."""
@@ -177,8 +197,9 @@ class SourceDoctorApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New SFTP connection", "Open an empty setup form",
-                            self.action_new_connection)
+        for connector in installed():
+            yield SystemCommand(f"New connection ({connector.title})", "Open an empty setup form",
+                                partial(self.action_new_connection, connector.name))
         yield SystemCommand("Open a report", "Show a saved JSON report", self.action_open_report)
         yield SystemCommand("Help: keys", "Every key of every screen", self.action_help)
         for name, description in self.faults.items():

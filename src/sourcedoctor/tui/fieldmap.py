@@ -1,70 +1,43 @@
-"""Which setup-form field a finding points at, so ``e`` can jump straight to it."""
+"""Which setup-form field a finding points at, so ``e`` can jump straight to it.
+
+The knowledge lives with each connector (``Connector.field_for``); this module only finds the
+finding behind a report's root cause and asks that report's connector.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..model import Finding, Report, Severity
+from .connectors import report_connector
 
-#: Exact codes first, then prefixes (``key.`` covers every key finding). Values are form field ids.
-_EXACT: dict[str, str] = {
-    "auth.password_rejected": "password",
-    "auth.keyboard_interactive_only": "password",
-    "auth.key_rejected": "key",
-    "auth.no_credentials": "password",
-    "auth.method_not_offered": "key",
-    "auth.partial_success": "password",
-    "ssh.hostkey_mismatch": "host_key_fingerprint",
-    "ssh.hostkey_unknown": "host_key_fingerprint",
-    "sftp.concurrency_limited": "max_connections",
-    "path.naming_violation": "folder",
-    "dns.private_address": "host",
-}
-_PREFIX: dict[str, str] = {
-    "key.": "key",
-    "path.": "folder",
-    "dns.": "host",
-    "tcp.": "host",
-    "ssh.not_ssh": "port",
-    "ssh.": "host",
-    "file.": "folder",
-    "data.": "folder",
-}
-#: Settings-model names that the form shows under another id (the key path/content share one box).
-_FORM_ALIASES: dict[str, str] = {
-    "key_path": "key",
-    "key_content": "key",
-    "privateKeyContent": "key",
-    "userName": "user",
-    "passPhrase": "passphrase",
-    "folderPath": "folder",
-    "maxConcurrentConnections": "max_connections",
-}
+if TYPE_CHECKING:
+    from ..connectors.base import Connector
 
 
-def form_field(name: str) -> str:
-    """The form field id for a settings field name or platform alias."""
-    return _FORM_ALIASES.get(name, name)
-
-
-def field_for_finding(finding: Finding) -> str | None:
+def field_for_finding(finding: Finding, connector: Connector) -> str | None:
     """The form field that caused ``finding``, or None when no field can fix it."""
-    if finding.code == "config.invalid":
-        named = finding.evidence.get("field")
-        return form_field(str(named)) if named else None
-    if finding.code in _EXACT:
-        return _EXACT[finding.code]
-    for prefix, name in _PREFIX.items():
-        if finding.code.startswith(prefix):
-            return name
-    return None
+    return connector.field_for(finding)
 
 
-def culprit_field(report: Report) -> str | None:
-    """The field behind the report's root cause (the first failing finding), if any."""
+def root_finding(report: Report) -> Finding | None:
+    """The finding behind the report's root cause (rebuilt from the root cause if not listed)."""
     root = report.root_cause
     if root is None:
         return None
     result = report.result(root.check)
     finding = next((f for f in (result.findings if result else ()) if f.code == root.code), None)
+    return finding or Finding(code=root.code, severity=Severity.FAIL, summary=root.summary)
+
+
+def culprit_field(report: Report, connector: Connector | None = None) -> str | None:
+    """The field behind the report's root cause, if any (``connector`` defaults to the one the
+    report's target names; an unknown connector can still point at a ``config.invalid`` field)."""
+    finding = root_finding(report)
     if finding is None:
-        finding = Finding(code=root.code, severity=Severity.FAIL, summary=root.summary)
-    return field_for_finding(finding)
+        return None
+    connector = connector or report_connector(report)
+    if connector is not None:
+        return field_for_finding(finding, connector)
+    named = finding.evidence.get("field") if finding.code == "config.invalid" else None
+    return str(named) if named else None

@@ -6,12 +6,16 @@ Workers never touch widgets; they post one of these and the screen's handler upd
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ..config.sftp import SftpSettings
 from ..model import CheckResult, Report
+from .connectors import connector_of, redacted_url
+
+if TYPE_CHECKING:
+    from ..config.sftp import SftpSettings
+    from ..connectors.base import Connector
 
 
 class CheckBegan(Message):
@@ -78,11 +82,22 @@ class KeyInspected(Message):
 
 @dataclass(frozen=True)
 class ConnectionTarget:
-    """What a screen needs to reach the source again: settings, target profile, step timeout."""
+    """What a screen needs to reach the source again: any connector's settings, the target
+    profile, the step timeout."""
 
-    settings: SftpSettings
+    settings: Any
     target: str = "generic"
     timeout: float = 10.0
+
+    @property
+    def connector(self) -> Connector:
+        """The connector these settings belong to."""
+        return connector_of(self.settings)
+
+    @property
+    def url(self) -> str:
+        """The source as a URL without any secret (what titles and provenance show)."""
+        return redacted_url(self.settings)
 
 
 class SourceOpened(Message):

@@ -1,5 +1,8 @@
 """Saved connection profiles: non-secret fields in a JSON file, secrets only in the system keyring.
 
+A profile remembers its connector ("sftp", "s3"); its secrets are the settings model's SecretStr
+fields, whatever the connector.
+
 When no real keyring backend exists (a server without a desktop session, a container), secrets are
 not saved at all and the caller tells the user so; they are never written to the JSON file.
 """
@@ -8,17 +11,29 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+from pydantic import BaseModel, SecretStr
 
-from ..config.sftp import SftpSettings
+from ..userfiles import PROFILES_LIMIT, UserFileError, read_user_file
 
-SECRET_FIELDS = ("password", "key_content", "passphrase")
 KEYRING_SERVICE = "sourcedoctor"
 _NAME_OK = re.compile(r"^[\w .@-]{1,64}$")
+
+
+def secret_fields(settings: BaseModel) -> tuple[str, ...]:
+    """The names of the settings' secret fields (SecretStr, or marked secret in the model)."""
+    out = []
+    for name, info in type(settings).model_fields.items():
+        extra = info.json_schema_extra
+        if (SecretStr in (typing.get_args(info.annotation) or (info.annotation,))
+                or (isinstance(extra, dict) and extra.get("secret"))):
+            out.append(name)
+    return tuple(out)
 
 
 def default_profiles_path() -> Path:
@@ -77,10 +92,24 @@ class ProfileStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_profiles_path()
 
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def _load(self, *, strict: bool = False) -> dict[str, dict[str, Any]]:
+        """The saved profiles; none when the file is missing or unreadable.
+
+        ``strict`` (before a save): a path that is not a regular file, or one too large to be a
+        profiles file, raises ValueError instead — saving would otherwise replace it.
+        """
+        if not self.path.exists() and not self.path.is_symlink():
+            return {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = read_user_file(self.path, "profiles", limit=PROFILES_LIMIT,
+                                 what="a profiles file", fix="give a profiles .json file")
+        except UserFileError as exc:
+            if strict:
+                raise ValueError(str(exc)) from None
+            return {}
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
             return {}
         profiles = data.get("profiles") if isinstance(data, dict) else None
         return profiles if isinstance(profiles, dict) else {}
@@ -90,16 +119,17 @@ class ProfileStore:
         profiles = self._load()
         return sorted(profiles, key=lambda n: profiles[n].get("saved_at", 0), reverse=True)
 
-    def save(self, name: str, settings: SftpSettings, target: str, saved_at: float) -> SavedProfile:
-        """Save ``settings`` under ``name``; raises ValueError for a bad name."""
+    def save(self, name: str, settings: BaseModel, target: str, saved_at: float,
+             connector: str = "sftp") -> SavedProfile:
+        """Save ``connector``'s ``settings`` under ``name``; raises ValueError for a bad name."""
         if not _NAME_OK.match(name):
             raise ValueError("profile name: use 1-64 letters, digits, spaces, '.', '@', '-' or '_'")
-        fields = settings.model_dump(exclude=set(SECRET_FIELDS), exclude_defaults=True)
-        fields["host"], fields["user"] = settings.host, settings.user
+        secrets = secret_fields(settings)
+        fields = settings.model_dump(exclude=set(secrets), exclude_defaults=True)
         backend = real_keyring()
         stored: list[str] = []
         dropped: list[str] = []
-        for secret_name in SECRET_FIELDS:
+        for secret_name in secrets:
             value = getattr(settings, secret_name)
             if value is None:
                 continue
@@ -109,9 +139,9 @@ class ProfileStore:
                 stored.append(secret_name)
             else:
                 dropped.append(secret_name)
-        profiles = self._load()
-        profiles[name] = {"fields": fields, "target": target, "saved_at": saved_at,
-                          "secrets": stored}
+        profiles = self._load(strict=True)
+        profiles[name] = {"connector": connector, "fields": fields, "target": target,
+                          "saved_at": saved_at, "secrets": stored}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"profiles": profiles}, indent=2), encoding="utf-8")
@@ -132,3 +162,10 @@ class ProfileStore:
             if secret is not None:
                 values[secret_name] = secret
         return values, str(entry.get("target", "generic"))
+
+    def connector(self, name: str) -> str:
+        """The connector a profile was saved for ("sftp" for profiles from before connectors)."""
+        entry = self._load().get(name)
+        if entry is None:
+            raise KeyError(name)
+        return str(entry.get("connector", "sftp"))

@@ -11,8 +11,10 @@ from ...checks.sample import FormatCheck, SampleCheck
 from ...checks.settings import SettingsCheck
 from ...checks.sftp_files import FilesCheck
 from ...checks.sftp_folder import FolderCheck
+from ...checks.sftp_parallel import ParallelLoginsCheck
 from ...checks.sftp_session import SftpSessionCheck
 from ...checks.ssh_auth import AuthCheck
+from ...checks.ssh_compat import CompatCheck
 from ...checks.ssh_hostkey import HostKeyCheck
 from ...checks.ssh_key import KeyCheck
 from ...checks.ssh_transport import TransportCheck
@@ -22,19 +24,23 @@ from ...targets import TargetProfile
 
 
 def build_plan(settings: SftpSettings, target: TargetProfile) -> list[Check[Any, Any]]:
-    """Every layer from settings to data format. The target only changes how checks judge."""
+    """Every layer from settings to data format. The target changes how checks judge, and a
+    target that reads in parallel chunks adds the parallel-logins layer."""
     return [
         SettingsCheck(),
         KeyCheck(),
         DnsCheck(),
-        TcpCheck(),
+        TcpCheck(reset_code="ssh.closed_before_banner"),
         BannerCheck(),
         TransportCheck(),
+        CompatCheck(),
         HostKeyCheck(),
         AuthCheck(),
         SftpSessionCheck(),
         FolderCheck(),
-        FilesCheck(),
+        FilesCheck(parallel_probe=target.chunked_reads),
+        # Needs only the login: its handshakes overlap the SFTP, folder and files layers.
+        *([ParallelLoginsCheck()] if target.chunked_reads else []),
         SampleCheck(),
         FormatCheck(),
     ]

@@ -19,7 +19,7 @@ from typing import Any
 import asyncssh
 
 from ...transcript import Transcript
-from .hostkeys import HostKeyPolicy, HostKeyVerdict
+from .hostkeys import HostKeyPolicy, HostKeySeen, HostKeyVerdict
 from .wire import StreamTap
 
 CLIENT_VERSION = "sourcedoctor"
@@ -148,10 +148,15 @@ class SshSession:
     policy: HostKeyPolicy
     transcript: Transcript
     client_kex_algs: Sequence[str] = ()
+    #: Host-key algorithms to put first (a key type learnt for a pin); see HostKeyPolicy.
+    prefer_host_key_algs: Sequence[str] = ()
     server_tap: StreamTap = field(default_factory=StreamTap)
     client_tap: StreamTap = field(default_factory=StreamTap)
     host_key: asyncssh.SSHKey | None = None
     host_key_verdict: HostKeyVerdict | None = None
+    #: Every host key type asked for on the way to this session (this one last), when a pin's
+    #: type had to be learnt by further key-exchange-only connections.
+    host_keys_seen: list[HostKeySeen] = field(default_factory=list)
     auth_steps: list[AuthStep] = field(default_factory=list)
     auth_banner: str = ""
     auth_ok: bool = False
@@ -175,9 +180,7 @@ class SshSession:
         options: dict[str, Any] = {}
         if self.client_kex_algs:
             options["kex_algs"] = list(self.client_kex_algs)
-        host_key_algs = self.policy.preferred_algorithms()
-        if host_key_algs:
-            options["server_host_key_algs"] = host_key_algs
+        options["server_host_key_algs"] = self.policy.preferred_algorithms(self.prefer_host_key_algs)
         self.connect_task = asyncio.create_task(self._connect(theirs, options), name="ssh-connect")
 
     async def _connect(self, theirs: socket.socket, options: dict[str, Any]) -> asyncssh.SSHClientConnection:

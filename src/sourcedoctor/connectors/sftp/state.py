@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,27 @@ if TYPE_CHECKING:
     from ...sources.base import FileEntry
     from ...sources.sftp import SftpSource
     from .session import SshSession
+
+
+@dataclass
+class ExtraLogin:
+    """One of the parallel-read probe's extra connections: ``result`` is "ok" (logged in) or why
+    not; ``sftp`` is None with ``sftp_error`` when the SFTP subsystem did not start on it."""
+
+    result: str
+    conn: asyncssh.SSHClientConnection | None = None
+    sftp: asyncssh.SFTPClient | None = None
+    sftp_error: str | None = None
+
+
+@dataclass
+class ParallelLogins:
+    """The parallel-logins layer's connections, handed to the files layer when ``done`` is set
+    (which happens however that layer ends). ``skipped`` says why there are none."""
+
+    logins: list[ExtraLogin] = field(default_factory=list)
+    skipped: str | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -41,6 +63,11 @@ class SftpState:
     #: The folder as the server resolved it (realpath).
     folder: str | None = None
     files: list[FileEntry] = field(default_factory=list)
-    #: First bytes of each file the files layer opened (a small probe), by path.
+    #: The head of each file the files layer opened, by path: as much as the sample layer's first
+    #: read takes (read for all files at once, so their round trips overlap).
     heads: dict[str, bytes] = field(default_factory=dict)
+    #: How many bytes were asked for each head (a shorter head ended at the end of the file).
+    head_asked: dict[str, int] = field(default_factory=dict)
     samples: list[SampleResult] = field(default_factory=list)
+    #: Extra logins for the parallel-read probe (targets that read in chunks).
+    parallel: ParallelLogins = field(default_factory=ParallelLogins)

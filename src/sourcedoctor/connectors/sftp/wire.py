@@ -73,12 +73,30 @@ def parse_kexinit(payload: bytes) -> KexInit:
     return KexInit(*lists[:8])
 
 
+def escape_bytes(raw: bytes) -> str:
+    """Printable ASCII as it is, every other byte as ``\\xNN`` (and ``\\`` doubled), so any
+    server text is shown exactly and safely, whatever its encoding."""
+    return "".join(
+        "\\\\" if b == 0x5C else chr(b) if 32 <= b < 127 else f"\\x{b:02x}" for b in raw
+    )
+
+
+def escape_text(raw: bytes) -> str:
+    """Server text that may be UTF-8 (RFC 4253 allows it in the lines before the identification):
+    decoded leniently, with control characters and undecodable bytes escaped."""
+    text = raw.decode("utf-8", errors="backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 @dataclass(frozen=True)
 class Identification:
-    """The peer's identification line and the lines it sent before it."""
+    """The peer's identification line (escaped, see :func:`escape_bytes`) and the lines it sent
+    before it."""
 
     line: str
     pre_lines: tuple[str, ...] = ()
+    #: RFC 4253 4.2 wants US-ASCII; asyncssh cannot continue past anything else.
+    ascii_only: bool = True
 
     @property
     def protocol(self) -> str:
@@ -95,6 +113,10 @@ class Identification:
         return rest.split(" ", 1)[1] if " " in rest else ""
 
 
+#: Lines before the identification kept as evidence (RFC 4253 puts no limit on their number).
+MAX_PRE_LINES = 20
+
+
 def find_identification(buf: bytes) -> tuple[Identification, int] | None:
     """Find the ``SSH-`` line in ``buf``; returns it and the offset just after it, or None."""
     start = 0
@@ -103,11 +125,20 @@ def find_identification(buf: bytes) -> tuple[Identification, int] | None:
         nl = buf.find(b"\n", start)
         if nl < 0:
             return None
-        line = buf[start:nl].rstrip(b"\r").decode("utf-8", errors="replace")
-        if line.startswith("SSH-"):
-            return Identification(line, tuple(pre[:20])), nl + 1
-        pre.append(line)
+        raw = buf[start:nl].rstrip(b"\r")
+        if raw.startswith(b"SSH-"):
+            return Identification(escape_bytes(raw), tuple(pre), raw.isascii()), nl + 1
+        if len(pre) < MAX_PRE_LINES:
+            pre.append(escape_text(raw))
         start = nl + 1
+
+
+def identification_pending(buf: bytes) -> bool:
+    """True when ``buf`` (no identification line in it yet) could still become one: the part
+    after the last complete line is the start of an ``SSH-`` line. A server that sends its banner
+    slowly is late, not something else."""
+    tail = buf[buf.rfind(b"\n") + 1 :]
+    return bool(tail) and (b"SSH-".startswith(tail) or tail.startswith(b"SSH-"))
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Browse: the diagnosed folder as a lazy tree with bounded listings; Enter previews a file."""
+"""Browse: the diagnosed folder as a lazy tree with bounded listings; Enter previews a file.
+
+Entry names and server errors are foreign text: labels are ``Text`` objects (a ``str`` label would
+be read as markup) with control characters shown by ``for_terminal``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from ...config.sftp import redacted_url
 from ...model import Finding
+from ...report.escape import for_terminal as _t
 from ...sources.base import FileEntry, FileSource, Listing, SourceError
 from ...targets import get_target
 from ..lazy_engine import engine_module
@@ -70,12 +75,12 @@ def flagged_names(entries: tuple[FileEntry, ...], findings: Iterable[Finding]) -
     return flagged
 
 
-def entry_label(entry: FileEntry, problem: str | None) -> str:
+def entry_label(entry: FileEntry, problem: str | None) -> Text:
     """One tree row: a marker word for naming problems, the name, and for files size and date."""
     mark = "! naming  " if problem else ""
     if entry.kind == "dir":
-        return f"{mark}{entry.name}/"
-    return f"{mark}{entry.name}  {human_size(entry.size)}  {when(entry.mtime)}"
+        return Text(f"{mark}{_t(entry.name)}/")
+    return Text(f"{mark}{_t(entry.name)}  {human_size(entry.size)}  {when(entry.mtime)}")
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,11 @@ class BrowseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         if self.conn is not None:
-            where = redacted_url(self.conn.settings)
+            where = self.conn.url
         else:
             scheme = getattr(getattr(self.opened, "source", None), "scheme", "?")
             where = f"{scheme}:{getattr(self.opened, 'folder', '')}"
-        yield Static(f"Browse · {where}", id="title")
+        yield Static(Text(f"Browse · {_t(where)}"), id="title")
         with Horizontal(id="browse-body"):
             tree: Tree[FileEntry | None] = Tree("connecting…", id="tree")
             tree.show_root = True
@@ -133,8 +138,8 @@ class BrowseScreen(Screen[None]):
         assert self.conn is not None
         api = await engine_module("api")
         try:
-            async with api.open_sftp_source(self.conn.settings, target=self.conn.target,
-                                        timeout=self.conn.timeout) as opened:
+            async with api.open_source(self.conn.settings, target=self.conn.target,
+                                       timeout=self.conn.timeout) as opened:
                 self.post_message(SourceOpened(opened))
                 await asyncio.Event().wait()
         except api.DiagnosisFailed as exc:
@@ -146,16 +151,17 @@ class BrowseScreen(Screen[None]):
         self.opened = message.opened
         tree = self.query_one(Tree)
         folder = message.opened.folder
-        tree.root.set_label(f"{folder or '.'}/")
+        tree.root.set_label(Text(f"{_t(folder or '.')}/"))
         tree.root.data = None
         self.query_one("#entry-info", Static).update(
-            f"{folder or '.'}\nListing up to {LISTING_LIMIT} entries per folder.")
+            Text(f"{_t(folder or '.')}\nListing up to {LISTING_LIMIT} entries per folder."))
         self.query_one("#browse-status", Static).update(
             "Enter: open a folder or preview a file · Esc back")
         self._list(tree.root, folder)
 
     def on_source_failed(self, message: SourceFailed) -> None:
-        self.query_one("#browse-status", Static).update(f"✗ Cannot browse: {message.reason}")
+        self.query_one("#browse-status", Static).update(
+            Text(f"✗ Cannot browse: {_t(message.reason)}"))
         self.query_one("#entry-info", Static).update("Go back (Esc) and re-run the diagnosis.")
 
     @work(group="listing")
@@ -179,7 +185,7 @@ class BrowseScreen(Screen[None]):
         node: TreeNode[FileEntry | None] = message.node
         listing: Listing | None = message.listing
         if listing is None:
-            node.add_leaf(f"✗ cannot list: {message.flagged.get('', '?')}")
+            node.add_leaf(Text(f"✗ cannot list: {_t(message.flagged.get('', '?'))}"))
             node.expand()
             return
         self._flags.update(message.flagged)
@@ -190,15 +196,16 @@ class BrowseScreen(Screen[None]):
             else:
                 node.add_leaf(label, data=entry)
         if listing.truncated:
-            node.add_leaf(f"… {listing.truncated} more not listed (limit {LISTING_LIMIT})")
+            at_least = "at least " if listing.counting_stopped else ""
+            node.add_leaf(f"… {at_least}{listing.truncated} more not listed (limit {LISTING_LIMIT})")
         if not listing.entries:
             node.add_leaf("(empty folder)")
         node.expand()
         shown = len(listing.entries)
-        self.query_one("#browse-status", Static).update(
-            f"{shown} entries in {listing.folder or '.'}"
+        self.query_one("#browse-status", Static).update(Text(
+            f"{shown} entries in {_t(listing.folder or '.')}"
             + (f" · {len(message.flagged)} naming problem(s), marked !" if message.flagged else "")
-            + " · Enter previews a file")
+            + " · Enter previews a file"))
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[FileEntry | None]) -> None:
@@ -212,18 +219,18 @@ class BrowseScreen(Screen[None]):
         entry = event.node.data
         info = self.query_one("#entry-info", Static)
         if entry is None:
-            info.update(str(event.node.label))
+            info.update(Text(str(event.node.label)))  # the label was escaped when it was made
             return
-        lines = [entry.path, f"kind: {entry.kind}", f"size: {human_size(entry.size)}",
+        lines = [_t(entry.path), f"kind: {entry.kind}", f"size: {human_size(entry.size)}",
                  f"modified: {when(entry.mtime)} UTC"]
         if entry.permissions is not None:
             lines.append(f"mode: {entry.permissions & 0o7777:04o}")
         problem = self._flags.get(entry.path)
         if problem:
-            lines.append(f"! naming: {problem}")
+            lines.append(f"! naming: {_t(problem)}")
         if entry.is_file:
             lines.append("Enter: preview this file")
-        info.update("\n".join(lines))
+        info.update(Text("\n".join(lines)))
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[FileEntry | None]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,8 +13,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
-from ...config.sftp import redacted_url
 from ...model import CheckFinished, CheckStarted, Report, RunFinished, Status
+from ...report.escape import for_terminal
+from ..connectors import report_connector
 from ..fieldmap import culprit_field
 from ..lazy_engine import engine_module
 from ..messages import (
@@ -27,6 +29,9 @@ from ..widgets.check_detail import CheckDetail, fix_text
 from ..widgets.checklist import CheckList, duration_text
 from ..widgets.root_cause_banner import RootCauseBanner
 
+if TYPE_CHECKING:
+    from ...connectors.base import Connector
+
 
 def summary_line(report: Report) -> str:
     """``Finished in 1.2 s · 9 passed, 1 failed, 3 skipped`` (words, not colours)."""
@@ -37,19 +42,17 @@ def summary_line(report: Report) -> str:
         n = sum(1 for r in report.checks if r.status == status)
         if n:
             words.append(f"{n} {word}")
-    head = "Cancelled after" if report.interrupted else "Finished in"
+    head = "Incomplete: cancelled after" if report.interrupted else "Finished in"
     return f"{head} {duration_text(report.duration_ms)} · " + ", ".join(words)
 
 
-#: The last check that must pass before the folder can be browsed (api.open_sftp_source's stop).
-FOLDER_CHECK = "sftp.folder"
-
-
-def can_browse(report: Report) -> bool:
-    """Whether every layer up to the folder passed (data problems do not stop browsing)."""
+def can_browse(report: Report, connector: Connector | None = None) -> bool:
+    """Whether every layer up to the connector's source layer (the SFTP folder, the S3 listing)
+    passed; data problems do not stop browsing. ``connector`` defaults to the report's."""
     if report.interrupted:
         return False
-    folder = report.result(FOLDER_CHECK)
+    connector = connector or report_connector(report)
+    folder = report.result(connector.source_layer) if connector is not None else None
     if folder is None:
         return report.root_cause is None
     return folder.status in (Status.PASS, Status.WARN) and all(
@@ -82,12 +85,12 @@ class DiagnosticsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         if self.conn is not None:
-            where = f"{redacted_url(self.conn.settings)} · target {self.conn.target}"
+            where = f"{self.conn.url} · target {self.conn.target}"
         elif self.report is not None:
             where = str(self.report.target.get("url", "report")) + " · opened report"
         else:
             where = ""
-        yield Static(f"Diagnosis · {where}", id="title")
+        yield Static(Text(f"Diagnosis · {for_terminal(where)}"), id="title")  # never markup
         banner = RootCauseBanner(id="banner")
         banner.display = False
         yield banner
@@ -125,7 +128,7 @@ class DiagnosticsScreen(Screen[None]):
     async def _diagnose(self, conn: ConnectionTarget, run: int) -> None:
         try:
             api = await engine_module("api")
-            runner = api.sftp_runner(conn.settings, target=conn.target, timeout=conn.timeout)
+            runner = api.runner(conn.settings, target=conn.target, timeout=conn.timeout)
         except Exception as exc:  # a bad setting or an engine bug: say it, do not crash the app
             self.post_message(DiagnosisCrashed(f"{type(exc).__name__}: {exc}"))
             return
@@ -160,8 +163,8 @@ class DiagnosticsScreen(Screen[None]):
 
     def on_diagnosis_crashed(self, message: DiagnosisCrashed) -> None:
         self.running = False
-        self.query_one("#diag-status", Static).update(f"✗ Could not run the diagnosis: "
-                                                      f"{message.reason}")
+        self.query_one("#diag-status", Static).update(
+            Text(f"✗ Could not run the diagnosis: {for_terminal(message.reason)}"))
 
     def _show_report(self, report: Report) -> None:
         self.running = False
@@ -169,9 +172,11 @@ class DiagnosticsScreen(Screen[None]):
         setattr(self.app, "last_report", report)  # noqa: B010 - any app may host this screen
         checklist = self.query_one(CheckList)
         checklist.show_all(report.checks)
-        culprit = culprit_field(report)
-        self.query_one(RootCauseBanner).show(report, culprit,
-                                             can_browse(report) and self.conn is not None)
+        connector = self.conn.connector if self.conn else None
+        culprit = culprit_field(report, connector)
+        # An opened report can be read, not browsed: there is no connection behind it.
+        browsable = connector is not None and can_browse(report, connector)
+        self.query_one(RootCauseBanner).show(report, culprit, browsable)
         if report.root_cause is not None:
             checklist.highlight_check(report.root_cause.check)
         self.query_one(CheckDetail).show(checklist.selected_result())
@@ -197,7 +202,8 @@ class DiagnosticsScreen(Screen[None]):
         """Back to the setup form with the field behind the root cause focused."""
         if self.report is None:
             return
-        field = culprit_field(self.report)
+        connector = self.conn.connector if self.conn else report_connector(self.report)
+        field = culprit_field(self.report, connector)
         if field is None:
             self.notify("No form field can fix this result.")
             return
@@ -213,7 +219,8 @@ class DiagnosticsScreen(Screen[None]):
             return
         initial = self.conn.settings.model_dump() if self.conn is not None else {}
         target = self.conn.target if self.conn is not None else "generic"
-        screen = SetupScreen(initial, target=target)
+        screen = (SetupScreen(initial, target=target, connector=connector) if connector
+                  else SetupScreen(initial, target=target))
         self.app.push_screen(screen)
         screen.call_after_refresh(screen.focus_field, field)
 
@@ -230,7 +237,7 @@ class DiagnosticsScreen(Screen[None]):
         """Browse the folder (after a passing diagnosis)."""
         if self.conn is None or self.report is None:
             return
-        if not can_browse(self.report):
+        if not can_browse(self.report, self.conn.connector):
             self.notify("Browsing needs every layer up to the folder to pass; fix the root cause "
                         "first.", severity="warning")
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Select, Static
 
 from ...config.secrets import MASK, Redactor
-from ...config.sftp import SftpSettings
 from ...model import Report
 
 #: format → file extension, in menu order
@@ -41,13 +40,13 @@ def available_formats() -> list[str]:
     return list(FORMATS)
 
 
-def redactor_for_settings(settings: SftpSettings | None) -> Redactor:
-    """The engine's redactor for these settings (an opened report is already redacted)."""
+def redactor_for_settings(settings: Any | None) -> Redactor:
+    """The settings' connector's redactor (an opened report is already redacted)."""
     if settings is None:
         return Redactor()
-    from ...api import redactor_for
+    from ..connectors import connector_of
 
-    return redactor_for(settings)
+    return connector_of(settings).redactor(settings)
 
 
 class ExportScreen(Screen[None]):
@@ -58,7 +57,7 @@ class ExportScreen(Screen[None]):
         Binding("ctrl+w", "write", "Write file", priority=True),
     ]
 
-    def __init__(self, report: Report, settings: SftpSettings | None,
+    def __init__(self, report: Report, settings: Any | None,
                  directory: Path | None = None) -> None:
         super().__init__()
         self.report = report
@@ -142,9 +141,16 @@ class ExportScreen(Screen[None]):
         path = Path(raw).expanduser()
         from ...report import write_report
 
+        # The output rule: an existing file is replaced only when asked twice (^W again).
+        force = getattr(self, "_replace_ok", None) == path
+        if path.is_file() and not force:
+            self._replace_ok = path
+            status.update(f"✗ path: {path} exists; press ^W again to replace it")
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_report(self.report, WRITER_FORMAT[self.fmt], self.redactor, path)
+            write_report(self.report, WRITER_FORMAT[self.fmt], self.redactor, path, force=force,
+                         field="path")
         except OSError as exc:
             status.update(f"✗ path: cannot write {path}: {exc.strerror}")
             return

@@ -1,4 +1,5 @@
-"""Home: start a new connection, reopen a saved profile or a report, or try the demo server."""
+"""Home: start a new connection (one entry per installed connector), reopen a saved profile or a
+report, or try the demo server."""
 
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from ..connectors import DEFAULT_CONNECTOR, installed
+
 if TYPE_CHECKING:
     from ..app import SourceDoctorApp
 
 NO_FAULT = "none"
+#: Option id of a connector's "New connection" entry; the default connector keeps the plain "new".
+NEW_PREFIX = "new:"
+
+
+def new_connection_options() -> list[Option]:
+    """One "New connection (TITLE)" entry per installed connector, the default one first."""
+    return [Option(f"New connection ({c.title})",
+                   id="new" if c.name == DEFAULT_CONNECTOR else f"{NEW_PREFIX}{c.name}")
+            for c in installed()]
 
 
 class HomeScreen(Screen[None]):
@@ -25,6 +37,7 @@ class HomeScreen(Screen[None]):
         Binding("n", "app.new_connection", "New connection"),
         Binding("o", "app.open_report", "Open report"),
         Binding("d", "start_demo", "Demo"),
+        Binding("f", "app.fleet", "Fleet"),
     ]
 
     def __init__(self, profiles: list[str], faults: dict[str, str],
@@ -41,8 +54,9 @@ class HomeScreen(Screen[None]):
             with Vertical(id="home-start"):
                 yield Static("Start", classes="section")
                 yield OptionList(
-                    Option("New connection (SFTP)", id="new"),
+                    *new_connection_options(),
                     Option("Open a report (JSON)…", id="open"),
+                    Option("Check a fleet of connections (TOML/CSV)…", id="fleet"),
                     Option("Try the demo server", id="demo"),
                     id="start",
                 )
@@ -78,10 +92,15 @@ class HomeScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#start")
     def _start(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id == "new":
+        option_id = event.option.id or ""
+        if option_id == "new":
             self._app.action_new_connection()
+        elif option_id.startswith(NEW_PREFIX):
+            self._app.action_new_connection(option_id.removeprefix(NEW_PREFIX))
         elif event.option.id == "open":
             self._app.action_open_report()
+        elif event.option.id == "fleet":
+            self._app.action_fleet()
         elif event.option.id == "demo":
             self.action_start_demo()
 

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
 
 from ...preview.model import SampleResult
+from ...report.escape import for_terminal as _t
 from ...sources.base import FileEntry
 from ..lazy_engine import engine_module
 from ..messages import ConnectionTarget, IngestAdvanced, IngestEnded
@@ -58,7 +59,7 @@ class IngestScreen(Screen[None]):
         self.result: Any | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Ingest a preview batch · {self.entry.path}", id="title")
+        yield Static(Text(f"Ingest a preview batch · {_t(self.entry.path)}"), id="title")
         for label, wid, value, placeholder in (
             ("Dataset", "dataset", dataset_name(self.entry), ""),
             ("Mapping file", "mapping", "", "optional TOML/JSON: rename, cast, drop…"),
@@ -113,8 +114,7 @@ class IngestScreen(Screen[None]):
 
         label = None
         if self.conn is not None:
-            s = self.conn.settings
-            label = f"sftp://{s.user}@{s.host}:{s.port}"
+            label = self.conn.url
         try:
             mapping_obj = await asyncio.to_thread(load_mapping, mapping) if mapping else None
             lake = Lake(lake_path)
@@ -135,7 +135,7 @@ class IngestScreen(Screen[None]):
     def on_ingest_ended(self, message: IngestEnded) -> None:
         status = self.query_one("#ingest-status", Static)
         if message.result is None:
-            status.update(f"✗ Ingest failed: {message.reason}")
+            status.update(Text(f"✗ Ingest failed: {_t(message.reason)}"))
             return
         result, rejects = message.result
         self.show_result(result, rejects)
@@ -160,8 +160,10 @@ class IngestScreen(Screen[None]):
             where = reject.get("line") or reject.get("record") or ""
             reason = str(reject.get("reason", ""))
             detail = str(reject.get("detail") or "")
-            table.add_row(f"✗ {where}", f"{reason}: {detail}"[:50] if detail else reason,
-                          str(reject.get("raw") or "")[:60])
+            # Reasons and raw rows quote the file: Text cells (a str cell is read as markup).
+            table.add_row(Text(f"✗ {where}"),
+                          Text(_t(f"{reason}: {detail}"[:50] if detail else reason)),
+                          Text(_t(str(reject.get("raw") or "")[:60])))
 
     def action_export(self) -> None:
         """Export the last diagnosis report."""

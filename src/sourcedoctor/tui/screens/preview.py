@@ -1,4 +1,8 @@
-"""Preview: what the sniffer found (format, encoding, dialect), the first rows, the schema."""
+"""Preview: what the sniffer found (format, encoding, dialect), the first rows, the schema.
+
+Names, headers and cells are the file's own text: shown through ``for_terminal`` in ``Text``
+objects (never markup), so escape sequences and ``[bold]`` in a file stay visible text.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...preview.model import SampleResult
+from ...report.escape import for_terminal as _t
 from ...sources.base import FileEntry
 from ...targets import get_target
 from ..lazy_engine import engine_module
@@ -30,10 +35,10 @@ def sniff_text(sample: SampleResult) -> Text:
         return f" ({conf[key]:.0%})" if key in conf else ""
 
     text = Text()
-    text.append(f"Format {sample.format}{pct('format')}", style="bold")
+    text.append(f"Format {_t(sample.format)}{pct('format')}", style="bold")
     if sample.compression:
-        text.append(f" · {sample.compression}")
-    text.append(f" · encoding {sample.encoding or '?'}{pct('encoding')}")
+        text.append(f" · {_t(sample.compression)}")
+    text.append(f" · encoding {_t(sample.encoding or '?')}{pct('encoding')}")
     if sample.bom:
         text.append(" (BOM)")
     if sample.dialect is not None:
@@ -53,6 +58,7 @@ def first_data_line(sample: SampleResult) -> int:
 
 def _cell(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    text = _t(text)
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
 
 
@@ -63,8 +69,8 @@ def schema_text(sample: SampleResult) -> Text:
     if not sample.columns:
         text.append("no columns inferred\n", style="dim")
     for col in sample.columns:
-        text.append(f"{col.name}", style="bold")
-        text.append(f"  {col.type}{'' if col.nullable else ' not null'}\n")
+        text.append(_t(col.name), style="bold")
+        text.append(f"  {_t(col.type)}{'' if col.nullable else ' not null'}\n")
         if col.examples:
             text.append(f"  e.g. {_cell(col.examples[0])}\n", style="dim")
     return text
@@ -75,9 +81,9 @@ def problems_text(sample: SampleResult) -> Text:
     text = Text()
     for f in sample.findings:
         symbol = "✗" if f.severity.label in ("fail", "error") else "!"
-        text.append(f"{symbol} {f.code}: {f.summary}\n")
+        text.append(f"{symbol} {_t(f.code)}: {_t(f.summary)}\n")
     for p in sample.problems[:50]:
-        text.append(f"✗ line {p.line}: {p.reason}\n")
+        text.append(f"✗ line {p.line}: {_t(p.reason)}\n")
     if len(sample.problems) > 50:
         text.append(f"… {len(sample.problems) - 50} more problems\n")
     if not text.plain:
@@ -102,7 +108,7 @@ class PreviewScreen(Screen[None]):
         self.sample = sample
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Preview · {self.entry.path}", id="title")
+        yield Static(Text(f"Preview · {_t(self.entry.path)}"), id="title")
         yield Static("Sampling the head of the file…", id="sniff")
         with Horizontal(id="preview-body"):
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
@@ -135,7 +141,7 @@ class PreviewScreen(Screen[None]):
 
     def on_sample_ready(self, message: SampleReady) -> None:
         if message.sample is None:
-            self.query_one("#sniff", Static).update(f"✗ Cannot preview: {message.reason}")
+            self.query_one("#sniff", Static).update(Text(f"✗ Cannot preview: {_t(message.reason)}"))
             return
         self._show(message.sample)
 
@@ -149,7 +155,7 @@ class PreviewScreen(Screen[None]):
         names = [c.name for c in sample.columns] or (list(sample.rows[0]) if sample.rows else [])
         table.add_column("line", key="line")
         for name in names:
-            table.add_column(name, key=name)
+            table.add_column(Text(_t(name)), key=name)
         bad_lines = {p.line for p in sample.problems}
         first = first_data_line(sample)
         for index, row in enumerate(sample.rows):

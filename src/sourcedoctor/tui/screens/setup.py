@@ -1,10 +1,10 @@
-"""Setup form: the connection's fields, validated as you type, with live key inspection."""
+"""Setup form: one connector's fields, validated as you type (for SFTP: live key inspection)."""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -15,11 +15,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 
-from ...config.sftp import SettingsError, SftpSettings, build_settings
+from ...config.urls import SettingsError
 from ...targets import TARGETS, get_target
+from ..connectors import DEFAULT_CONNECTOR, connector_named, redacted_url
 from ..messages import ConnectionTarget, KeyInspected
 from ..widgets.settings_form import SettingsForm
 from .profile_name import ProfileNameScreen
+
+if TYPE_CHECKING:
+    from ...connectors.base import Connector
 
 
 def key_report_text(report: Any) -> Text:
@@ -46,7 +50,10 @@ def key_report_text(report: Any) -> Text:
 
 
 class SetupScreen(Screen[None]):
-    """Fill in (or correct) the connection, then run the diagnosis."""
+    """Fill in (or correct) one connector's connection, then run the diagnosis.
+
+    ``connector`` is a registry name ("sftp", "s3") or the connector itself; the form is generated
+    from its settings model and the settings are built by it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "diagnose", "Diagnose", priority=True),
@@ -55,8 +62,10 @@ class SetupScreen(Screen[None]):
     ]
 
     def __init__(self, initial: dict[str, Any] | None = None, target: str = "generic",
-                 timeout: float = 10.0, note: str = "") -> None:
+                 timeout: float = 10.0, note: str = "",
+                 connector: str | Connector = DEFAULT_CONNECTOR) -> None:
         super().__init__()
+        self.connector = connector_named(connector) if isinstance(connector, str) else connector
         self._initial = dict(initial or {})
         self._target = target
         self._timeout = timeout
@@ -66,7 +75,8 @@ class SetupScreen(Screen[None]):
         self.key_report: Any | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("New SFTP connection · fields marked by the platform's names", id="title")
+        yield Static(f"New {self.connector.name.upper()} connection · fields marked by the "
+                     "platform's names", id="title")
         if self._note:
             yield Static(self._note, id="setup-note")
         with VerticalScroll(id="form-scroll"):
@@ -76,7 +86,7 @@ class SetupScreen(Screen[None]):
                     [(name, name) for name in TARGETS],
                     value=self._target, allow_blank=False, id="field-target", compact=True,
                 )
-            yield SettingsForm(SftpSettings, self._initial)
+            yield SettingsForm(self.connector.settings_model, self._initial)
             with Horizontal(id="setup-buttons"):
                 yield Button("Diagnose  ^R", id="diagnose", variant="primary", compact=True)
                 yield Button("Save profile  ^S", id="save", compact=True)
@@ -91,7 +101,7 @@ class SetupScreen(Screen[None]):
             self.query_one("#diagnose", Button).focus()
             self._inspect_key_soon()
         else:
-            self.query_one("#field-host").focus()
+            self.query_one(f"#field-{form.specs[0].name}").focus()
 
     # --- form state ---------------------------------------------------------------------------
 
@@ -106,7 +116,7 @@ class SetupScreen(Screen[None]):
         errors = form.validate_all(show_untouched=True)
         status = self.query_one("#setup-status", Static)
         try:
-            settings = build_settings(**form.values())
+            settings = self.connector.settings(**form.values())
         except SettingsError as exc:
             first = next(iter(errors), exc.field)
             status.update(f"✗ {len(errors) or 1} field(s) to fix; first: {exc.field}: "
@@ -125,9 +135,10 @@ class SetupScreen(Screen[None]):
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
-    def _field_changed(self, event: Input.Changed | Checkbox.Changed) -> None:
+    @on(Select.Changed)
+    def _field_changed(self, event: Input.Changed | Checkbox.Changed | Select.Changed) -> None:
         widget_id = event.control.id or ""
-        if not widget_id.startswith("field-"):
+        if not widget_id.startswith("field-") or widget_id == "field-target":
             return
         name = widget_id.removeprefix("field-")
         form = self.query_one(SettingsForm)
@@ -168,7 +179,9 @@ class SetupScreen(Screen[None]):
         conn = self.connection()
         if conn is None:
             return
-        default = f"{conn.settings.user}@{conn.settings.host}"
+        s = conn.settings
+        user, host = getattr(s, "user", None), getattr(s, "host", None)
+        default = f"{user}@{host}" if user and host else redacted_url(s).partition("://")[2]
 
         def save(name: str | None) -> None:
             if not name:
@@ -177,7 +190,8 @@ class SetupScreen(Screen[None]):
 
             store: ProfileStore = getattr(self.app, "profiles", None) or ProfileStore()
             try:
-                saved = store.save(name, conn.settings, conn.target, time.time())
+                saved = store.save(name, conn.settings, conn.target, time.time(),
+                                   connector=self.connector.name)
             except (ValueError, OSError) as exc:
                 self.query_one("#setup-status", Static).update(f"✗ {exc}")
                 return
@@ -189,6 +203,8 @@ class SetupScreen(Screen[None]):
     # --- live key inspection ------------------------------------------------------------------
 
     def _inspect_key_soon(self) -> None:
+        if not self.query_one(SettingsForm).has_field("key"):
+            return  # only a connector with a private key box (SFTP) has a key to inspect
         # Debounced: a pasted key fires one Changed per keystroke in some terminals.
         if self._key_timer is not None:
             self._key_timer.stop()
@@ -210,7 +226,7 @@ class SetupScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="key-inspection")
     def _inspect_key(self, key: str, passphrase: str | None, target: str) -> None:
         # Imported here, in the worker's thread: cryptography is slow to load.
-        from ...keys import inspect_key
+        from ...keys import KeySourceError, inspect_key, read_key_source
         from ..widgets.settings_form import key_values
 
         values = key_values(key)
@@ -218,12 +234,17 @@ class SetupScreen(Screen[None]):
         try:
             if "key_path" in values:
                 name = values["key_path"]
-                with open(os.path.expanduser(name), "rb") as fh:
-                    data: bytes = fh.read(1 << 20)
+                # The bounded reader: a FIFO or /dev/zero typed here must not hang the worker.
+                # "-" means standard input to read_key_source; here it can only be a file name.
+                path = "./-" if name == "-" else os.path.expanduser(name)
+                data: bytes = read_key_source(path)
             else:
                 data = values["key_content"].encode()
             report = inspect_key(data, passphrase=passphrase, target=get_target(target),
                                  source_name=name)
+        except KeySourceError as exc:
+            self.post_message(KeyInspected(None, f"key_path: {exc}"))
+            return
         except Exception as exc:  # the inspector's bug must not take the form down
             self.post_message(KeyInspected(None, f"key inspection failed: {type(exc).__name__}"))
             return

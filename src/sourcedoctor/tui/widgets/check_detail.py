@@ -1,4 +1,8 @@
-"""The detail pane: what a check found, the evidence, and the fix for whoever must act."""
+"""The detail pane: what a check found, the evidence, and the fix for whoever must act.
+
+Findings quote servers and files (names, banners, errors): everything is shown through
+:func:`~sourcedoctor.report.escape.for_terminal` inside ``Text`` objects, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...model import CheckResult, Finding, Status
+from ...report.escape import for_terminal
 from .checklist import STATUS_STYLE, duration_text
 
 _EVIDENCE_LIMIT = 400  # characters of one evidence value; the report keeps the rest
@@ -17,43 +22,46 @@ _EVIDENCE_LIMIT = 400  # characters of one evidence value; the report keeps the 
 
 def _value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-    return text if len(text) <= _EVIDENCE_LIMIT else text[:_EVIDENCE_LIMIT] + " …"
+    text = text if len(text) <= _EVIDENCE_LIMIT else text[:_EVIDENCE_LIMIT] + " …"
+    return for_terminal(text, block=True)
 
 
 def fix_text(finding: Finding) -> str:
-    """The fix steps as plain numbered lines (what ``c`` copies)."""
-    return "\n".join(f"{n}. {step}" for n, step in enumerate(finding.fix, 1))
+    """The fix steps as plain numbered lines (what ``c`` copies; controls shown, so nothing pasted
+    into a terminal can carry an escape sequence)."""
+    return "\n".join(f"{n}. {for_terminal(step)}" for n, step in enumerate(finding.fix, 1))
 
 
 def render_result(result: CheckResult) -> Text:
     """Everything about one check as text: header, findings with evidence and fix, then facts."""
     out = Text()
     style = STATUS_STYLE[result.status]
-    out.append(f"{result.status.symbol} {result.title}", style=f"bold {style}")
+    out.append(f"{result.status.symbol} {for_terminal(result.title)}", style=f"bold {style}")
     out.append(f"  [{result.status.label}]", style=style)
     if result.status != Status.SKIP:
         out.append(f"  {duration_text(result.duration_ms)}", style="dim")
-    out.append(f"\n{result.check_id}\n", style="dim")
+    out.append(f"\n{for_terminal(result.check_id)}\n", style="dim")
     if result.blocked_by:
-        out.append(f"\nNot run: blocked by {result.blocked_by}.\n")
+        out.append(f"\nNot run: blocked by {for_terminal(result.blocked_by)}.\n")
     for finding in result.findings:
-        out.append(f"\n{finding.severity.label.upper()} {finding.code}\n", style="bold")
-        out.append(f"{finding.summary}\n")
+        out.append(f"\n{finding.severity.label.upper()} {for_terminal(finding.code)}\n",
+                   style="bold")
+        out.append(f"{for_terminal(finding.summary)}\n")
         if finding.detail:
-            out.append(f"{finding.detail}\n", style="italic")
+            out.append(f"{for_terminal(finding.detail, block=True)}\n", style="italic")
         if finding.evidence:
             out.append("Evidence\n", style="underline")
             for key, value in finding.evidence.items():
-                out.append(f"  {key}: ", style="dim")
+                out.append(f"  {for_terminal(key)}: ", style="dim")
                 out.append(f"{_value(value)}\n")
         if finding.fix:
-            who = f" ({finding.audience})" if finding.audience else ""
+            who = f" ({for_terminal(finding.audience)})" if finding.audience else ""
             out.append(f"Fix{who}\n", style="underline")
             out.append(fix_text(finding) + "\n")
     if result.facts:
         out.append("\nFacts\n", style="underline")
         for key, value in result.facts.items():
-            out.append(f"  {key}: ", style="dim")
+            out.append(f"  {for_terminal(key)}: ", style="dim")
             out.append(f"{_value(value)}\n")
     if result.status == Status.PASS and not result.findings and not result.facts:
         out.append("\nPassed; nothing to report.\n")

@@ -8,6 +8,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...model import CheckResult, Status
+from ...report.escape import for_terminal
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 TITLE_WIDTH = 18
@@ -30,7 +31,7 @@ def result_row(result: CheckResult, width: int = TITLE_WIDTH) -> Text:
     """The row of a finished check: symbol, title, a word for anything but a pass, duration."""
     status = result.status
     row = Text(f"{status.symbol} ", style=STATUS_STYLE[status])
-    row.append(result.title[:width].ljust(width))
+    row.append(for_terminal(result.title)[:width].ljust(width))  # titles of opened reports too
     word = "" if status == Status.PASS else status.label
     row.append(f" {word:<5}", style=STATUS_STYLE[status])
     if status != Status.SKIP:
@@ -41,7 +42,7 @@ def result_row(result: CheckResult, width: int = TITLE_WIDTH) -> Text:
 def running_row(title: str, frame: int, width: int = TITLE_WIDTH) -> Text:
     """The row of a running check: a spinner glyph and the word ``running``."""
     row = Text(f"{SPINNER[frame % len(SPINNER)]} ", style="bold cyan")
-    row.append(title[:width].ljust(width))
+    row.append(for_terminal(title)[:width].ljust(width))
     row.append(" running", style="cyan")
     return row
 

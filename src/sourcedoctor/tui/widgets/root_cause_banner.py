@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...model import Report, Status, Verdict
+from ...report.escape import for_terminal
 
 
 def banner_text(report: Report, culprit: str | None, browsable: bool = False) -> Text:
@@ -13,21 +14,22 @@ def banner_text(report: Report, culprit: str | None, browsable: bool = False) ->
     counts = {s: sum(1 for r in report.checks if r.status == s) for s in Status}
     failed = counts[Status.FAIL] + counts[Status.ERROR]
     text = Text()
-    if report.interrupted:
-        text.append("– CANCELLED ", style="bold")
-        text.append(f"partial result: {len(report.checks)} checks, {failed} failed. ")
+    if report.interrupted or report.verdict == Verdict.INCOMPLETE:
+        # Never the pass wording: a stopped run proves nothing about the layers it did not reach.
+        text.append("… INCOMPLETE ", style="bold reverse")
+        text.append(f" cancelled: {len(report.checks)} checks, {failed} failed; run again. ")
     if report.root_cause is not None:
         root = report.root_cause
         text.append("✗ ROOT CAUSE ", style="bold reverse")
-        text.append(f" {root.code}: {root.summary}\n", style="bold")
+        text.append(f" {for_terminal(root.code)}: {for_terminal(root.summary)}\n", style="bold")
         if root.fix:
-            text.append(f"Fix: {root.fix[0]}")
+            text.append(f"Fix: {for_terminal(root.fix[0])}")
         if culprit:
             text.append(f"   [e] edit {culprit}", style="bold")
         if browsable:
             text.append("   [b] browse files")
         return text
-    if report.interrupted:
+    if report.interrupted or report.verdict == Verdict.INCOMPLETE:
         return text
     if report.verdict == Verdict.WARN:
         text.append(f"! PASSED WITH WARNINGS  {counts[Status.WARN]} warning(s); "
@@ -44,5 +46,6 @@ class RootCauseBanner(Static):
     def show(self, report: Report, culprit: str | None, browsable: bool = False) -> None:
         self.update(banner_text(report, culprit, browsable))
         self.set_class(report.root_cause is not None, "-failed")
-        self.set_class(report.root_cause is None and not report.interrupted, "-passed")
+        self.set_class(report.root_cause is None and report.verdict in (Verdict.PASS, Verdict.WARN),
+                       "-passed")
         self.display = True

@@ -1,8 +1,11 @@
-"""The setup form, generated from the connector's settings model.
+"""The setup form, generated from the connector's settings model (any connector's).
 
-Each pydantic field becomes one labelled input: its description is the help line, its alias
-(the platform's own name, e.g. ``userName``) is shown as a hint, SecretStr fields are masked. The
-key path and the key text share one box ("a path or the pasted key"): users have either.
+Each pydantic field becomes one labelled input: its description is the help line, its aliases
+(the platform's own names, e.g. ``userName``, ``s3AccessKey / accessKeyId``) are shown as a hint,
+secrets (SecretStr, or ``json_schema_extra={"secret": True}``) are masked, a ``Literal`` is a
+choice. Required fields, fields the platform names and secrets come first; the rest sit under
+"Advanced". For SFTP the key path and the key text share one box ("a path or the pasted key"):
+users have either.
 """
 
 from __future__ import annotations
@@ -10,17 +13,18 @@ from __future__ import annotations
 import os
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, SecretStr, ValidationError
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Checkbox, Collapsible, Input, Label, Static
+from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static
 
-from ..fieldmap import form_field
+from ...report.escape import for_terminal
 
-#: Fields shown first; the rest sit under "Advanced". Order is the order users think in.
+#: Always shown first when a model has them (besides required, platform-named and secret fields).
 ESSENTIAL = ("host", "port", "user", "password", "key", "passphrase", "folder", "max_connections")
 KEY_FIELDS = ("key_path", "key_content")
 PASTE_NEWLINE = "\\n"
@@ -28,7 +32,8 @@ PASTE_NEWLINE = "\\n"
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One form field: id, label, platform hint, help line, kind (text/int/secret/bool/key)."""
+    """One form field: id, label, platform hint, help line, kind (text/int/secret/bool/key/
+    choice), whether it is shown before "Advanced", and a choice's values."""
 
     name: str
     label: str
@@ -36,12 +41,16 @@ class FieldSpec:
     help: str
     kind: str
     default: Any = None
+    essential: bool = False
+    choices: tuple[str, ...] = ()
 
 
-def _kind(annotation: Any) -> str:
+def _kind(annotation: Any, extra: Any) -> str:
     args = typing.get_args(annotation) or (annotation,)
-    if SecretStr in args:
+    if SecretStr in args or (isinstance(extra, dict) and extra.get("secret")):
         return "secret"
+    if typing.get_origin(annotation) is Literal:
+        return "choice"
     if bool in args:
         return "bool"
     if int in args:
@@ -49,33 +58,78 @@ def _kind(annotation: Any) -> str:
     return "text"
 
 
-def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
-    """Form fields for ``model`` in display order (essential first, then the model's order)."""
-    specs: dict[str, FieldSpec] = {}
+#: Words written in capitals in labels ("Endpoint URL", "Access key ID", "CA bundle").
+_ACRONYMS = {"url": "URL", "id": "ID", "ca": "CA", "aws": "AWS", "dns": "DNS", "tls": "TLS",
+             "ssh": "SSH", "sftp": "SFTP", "s3": "S3", "kms": "KMS"}
+
+
+def label_for(name: str) -> str:
+    """``endpoint_url`` → "Endpoint URL": the settings name as words, acronyms in capitals."""
+    words = [_ACRONYMS.get(w, w) for w in name.split("_")]
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
+
+
+def _aliases(name: str, info: Any) -> list[str]:
+    """The platform's names for a field: its alias, then its other validation aliases."""
+    found = [info.alias] if info.alias else []
+    if isinstance(info.validation_alias, AliasChoices):
+        found += [str(c) for c in info.validation_alias.choices if isinstance(c, str)]
+    elif isinstance(info.validation_alias, str):
+        found.append(info.validation_alias)
+    return list(dict.fromkeys(a for a in found if a != name))
+
+
+def has_key_box(model: type[BaseModel]) -> bool:
+    """Whether the model's key path and key text are shown as one "Private key" box (SFTP)."""
+    return all(k in model.model_fields for k in KEY_FIELDS)
+
+
+def form_ids(model: type[BaseModel]) -> dict[str, str]:
+    """{settings name or platform alias: form field id} for every name that is not its own id."""
+    ids: dict[str, str] = {}
     for name, info in model.model_fields.items():
-        if name in KEY_FIELDS:
+        for alias in _aliases(name, info):
+            ids[alias] = name
+    if has_key_box(model):
+        for name in KEY_FIELDS:
+            ids[name] = "key"
+            ids.update({alias: "key" for alias in _aliases(name, model.model_fields[name])})
+    return ids
+
+
+def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
+    """Form fields for ``model`` in the model's order (the key box where the key path is)."""
+    specs: list[FieldSpec] = []
+    key_box = has_key_box(model)
+    for name, info in model.model_fields.items():
+        if key_box and name in KEY_FIELDS:
+            if name == KEY_FIELDS[0]:
+                content = model.model_fields["key_content"]
+                specs.append(FieldSpec(
+                    name="key",
+                    label="Private key",
+                    hint=content.alias or "",
+                    help="A key file path, or the key text pasted (raw, base64 or with literal \\n).",
+                    kind="key",
+                    essential=True,
+                ))
             continue
-        default = None if info.is_required() else info.default
-        specs[name] = FieldSpec(
+        aliases = _aliases(name, info)
+        kind = _kind(info.annotation, info.json_schema_extra)
+        specs.append(FieldSpec(
             name=name,
-            label=name.replace("_", " ").capitalize(),
-            hint=info.alias or "",
+            label=label_for(name),
+            hint=" / ".join(aliases),
             help=info.description or "",
-            kind=_kind(info.annotation),
-            default=default,
-        )
-    if all(k in model.model_fields for k in KEY_FIELDS):
-        content = model.model_fields["key_content"]
-        specs["key"] = FieldSpec(
-            name="key",
-            label="Private key",
-            hint=content.alias or "",
-            help="A key file path, or the key text pasted (raw, base64 or with literal \\n).",
-            kind="key",
-        )
-    ordered = [specs[n] for n in ESSENTIAL if n in specs]
-    ordered += [s for n, s in specs.items() if n not in ESSENTIAL]
-    return ordered
+            kind=kind,
+            default=None if info.is_required() else info.default,
+            # What the platform's connection form asks for, or what a run cannot do without.
+            essential=(name in ESSENTIAL or info.is_required() or bool(aliases)
+                       or kind == "secret"),
+            choices=tuple(map(str, typing.get_args(info.annotation))) if kind == "choice" else (),
+        ))
+    return specs
 
 
 class KeyInput(Input):
@@ -108,9 +162,11 @@ def field_errors(model: type[BaseModel], values: dict[str, Any]) -> dict[str, st
         model.model_validate(values)
     except ValidationError as exc:
         errors: dict[str, str] = {}
+        ids = form_ids(model)
+        first = next(iter(model.model_fields))  # a model-wide error is shown on the first field
         for err in exc.errors():
             loc = err.get("loc", ())
-            name = form_field(str(loc[0])) if loc else "host"
+            name = ids.get(str(loc[0]), str(loc[0])) if loc else first
             message = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
             errors.setdefault(name, "is required" if err.get("type") == "missing" else message)
         return errors
@@ -131,6 +187,10 @@ class FormField(Vertical):
             yield Label(spec.label, classes="field-label")
             if spec.kind == "bool":
                 yield Checkbox(value=bool(self._value), id=f"field-{spec.name}", compact=True)
+            elif spec.kind == "choice":
+                value = str(self._value) if self._value in spec.choices else spec.choices[0]
+                yield Select([(c, c) for c in spec.choices], value=value, allow_blank=False,
+                             id=f"field-{spec.name}", compact=True)
             elif spec.kind == "key":
                 yield KeyInput(value=str(self._value or ""), id=f"field-{spec.name}",
                                password=True, compact=True, placeholder="path or pasted key")
@@ -155,7 +215,9 @@ class FormField(Vertical):
     def show_error(self, message: str | None) -> None:
         """Replace the help line by ``✗ message`` (or restore the help)."""
         line = self.query_one(f"#help-{self.spec.name}", Static)
-        line.update(f"✗ {self.spec.label}: {message}" if message else self.help_line)
+        # The message may quote what was typed or pasted: a Text, never markup; controls shown.
+        line.update(Text(f"✗ {self.spec.label}: {for_terminal(message)}") if message
+                    else self.help_line)
         line.set_class(bool(message), "-error")
 
 
@@ -166,6 +228,7 @@ class SettingsForm(Vertical):
         super().__init__(id="settings-form")
         self.model = model
         self.specs = field_specs(model)
+        self._ids = form_ids(model)
         self._initial = dict(initial or {})
         self.touched: set[str] = set()
 
@@ -181,8 +244,8 @@ class SettingsForm(Vertical):
         return value
 
     def compose(self) -> ComposeResult:
-        essential = [s for s in self.specs if s.name in ESSENTIAL]
-        advanced = [s for s in self.specs if s.name not in ESSENTIAL]
+        essential = [s for s in self.specs if s.essential]
+        advanced = [s for s in self.specs if not s.essential]
         for spec in essential:
             yield FormField(spec, self._initial_value(spec))
             if spec.kind == "key":
@@ -191,11 +254,21 @@ class SettingsForm(Vertical):
             for spec in advanced:
                 yield FormField(spec, self._initial_value(spec))
 
+    def has_field(self, name: str) -> bool:
+        """Whether the form shows a field with this id."""
+        return any(s.name == name for s in self.specs)
+
+    def form_id(self, name: str) -> str:
+        """The form field id for a settings name or platform alias."""
+        return self._ids.get(name, name)
+
     def raw(self, name: str) -> str | bool:
         """The current raw value of one field."""
         widget = self.query_one(f"#field-{name}")
         if isinstance(widget, Checkbox):
             return widget.value
+        if isinstance(widget, Select):
+            return str(widget.value)
         assert isinstance(widget, Input)
         return widget.value
 
@@ -224,12 +297,13 @@ class SettingsForm(Vertical):
 
     def focus_field(self, name: str) -> bool:
         """Focus field ``name`` (opening "Advanced" if it lives there); False if unknown."""
-        name = form_field(name)
+        name = self.form_id(name)
+        spec = next((s for s in self.specs if s.name == name), None)
         matches = self.query(f"#field-{name}")
-        if not matches:
+        if spec is None or not matches:
             return False
         widget = matches.first()
-        if name not in ESSENTIAL:
+        if not spec.essential:
             self.query_one("#advanced", Collapsible).collapsed = False
         widget.focus()
         self.call_after_refresh(widget.scroll_visible)

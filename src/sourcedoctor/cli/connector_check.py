@@ -1,0 +1,138 @@
+"""``sourcedoctor check URL`` for every connector whose options come from its settings model.
+
+The command is built per connector: the common options every connector shares (``--target``,
+``--timeout``, ``--format``, ``--output``, ``--force``, ``--redact-hosts``) plus the connector's own,
+rendered from its settings model (:mod:`.model_options`). The group picks the connector from the
+URL's scheme before click parses the rest, so ``--help`` after a URL shows that connector's options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from ..exitcodes import ExitCode
+from ..report import FORMATS
+from ..targets import TARGETS
+from .model_options import click_options, model_values
+from .options import SETTINGS_KEY, TIMEOUT
+
+#: Fields that come from the URL and are not repeated as options (a URL is always given).
+URL_FIELDS = ("bucket",)
+
+
+def check_command(connector: Any) -> click.Command:
+    """The ``check`` command for ``connector`` (not SFTP, which keeps its own richer command)."""
+    model = connector.settings_model
+
+    def callback(url: str, target: str, timeout: float, fmt: str, output: Path | None, force: bool,
+                 redact_hosts: bool, **params: Any) -> None:
+        from .. import api
+        from ..config.secrets import Redactor
+        from ..config.urls import SettingsError
+        from ..outputs import OutputRefused, claim_output
+        from .check import _drive, _emit
+        from .live import LiveChecklist
+
+        err = Console(stderr=True, highlight=False)
+        if fmt == "bundle" and output is None:
+            err.print("error: --output: a bundle is a .zip file; give --output FILE.zip", markup=False)
+            sys.exit(ExitCode.USAGE)
+        if output is not None:
+            try:
+                claim_output(output, "--output", force=force)
+            except OutputRefused as exc:
+                err.print(f"error: {exc}", markup=False, soft_wrap=True)
+                sys.exit(ExitCode.USAGE)
+        try:
+            values = model_values(model, params, skip=URL_FIELDS)
+            settings = connector.settings(url, **values)
+        except SettingsError as exc:
+            err.print(f"error: {exc.field}: {exc.message}", markup=False, soft_wrap=True)
+            if fmt != "text":
+                _emit(api.settings_failure_report(exc), fmt, Redactor(), output, force)
+            sys.exit(ExitCode.USAGE)
+        redactor = connector.redactor(settings, redact_hosts=redact_hosts)
+        runner = api.runner(settings, target=target, timeout=timeout)
+        report = asyncio.run(_drive(runner, err, show_live=True))
+        if fmt == "text" and output is None:
+            LiveChecklist.summary(report, err, redactor)
+        else:
+            _emit(report, fmt, redactor, output, force)
+            if output is not None:
+                err.print(f"report written to {output}", markup=False)
+        sys.exit(ExitCode.for_verdict(report.verdict, interrupted=report.interrupted))
+
+    params: list[click.Parameter] = [
+        click.Argument(["url"]),
+        *click_options(model, skip=URL_FIELDS),
+        click.Option(["--target"], type=click.Choice(list(TARGETS)), default="generic",
+                     show_default=True, help="Rules of the platform that will connect."),
+        click.Option(["--timeout"], type=TIMEOUT, default=10.0, show_default=True,
+                     help="Budget of each network step, in seconds."),
+        click.Option(["--format", "fmt"], type=click.Choice(FORMATS), default="text", show_default=True),
+        click.Option(["--output", "-o"], type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write the report here instead of stdout (an existing file only with --force)."),
+        click.Option(["--force"], is_flag=True, help="Let --output replace an existing file."),
+        click.Option(["--redact-hosts"], is_flag=True,
+                     help="Also replace host names, IPs and user names with pseudonyms."),
+    ]
+    return click.Command(
+        "check", callback=callback, params=params,
+        help=f"Diagnose a source ({connector.title}) layer by layer and say what to change, for whom. "
+             f"URL schemes: {', '.join(s + '://' for s in connector.schemes)}. Secrets come from "
+             "--…-env VAR or --…-stdin, never argv.",
+    )
+
+
+#: Options of ``preview`` and ``ingest`` that only SFTP has (how its credentials and host key are
+#: given); another connector's own options take their place.
+SFTP_ONLY = ("password_env", "password_stdin", "key_path", "passphrase_env", "no_prompt",
+             "known_hosts", "host_key_fingerprint", "accept_new", "resolver")
+
+
+def derived_command(base: click.Command, connector: Any) -> click.Command:
+    """``base`` (``preview`` or ``ingest``) for ``connector``'s URLs: SFTP's credential options
+    replaced by the connector's own (from its settings model); the settings are built before the
+    base body runs and handed over in the click context (``SETTINGS_KEY``).
+
+    A setting the base command already has an option for (``--file``, ``--head-bytes`` …) keeps
+    the base's option, and its value goes into the settings as well."""
+    model = connector.settings_model
+    kept = [p for p in base.params if p.name not in SFTP_ONLY]
+    flags = {flag: p.name for p in kept for flag in p.opts}
+    shared = {o.field: flags[o.flag] for o in _fields(model) if o.flag in flags}
+    skip = (*URL_FIELDS, *shared)
+    own = click_options(model, skip=skip)
+    url_param = next(p.name for p in kept if isinstance(p, click.Argument))
+    assert base.callback is not None
+    body = base.callback
+
+    def callback(**params: Any) -> Any:
+        from ..config.urls import SettingsError
+
+        try:
+            values = model_values(model, params, skip=skip)
+            values.update({fld: params[name] for fld, name in shared.items()
+                           if params.get(name) is not None})
+            settings = connector.settings(params[url_param], **values)
+        except SettingsError as exc:
+            from ..report.escape import for_terminal
+
+            click.echo(for_terminal(f"error: {exc.field}: {exc.message}"), err=True)
+            sys.exit(ExitCode.USAGE)
+        click.get_current_context().meta[SETTINGS_KEY] = settings
+        return body(**params, **dict.fromkeys(SFTP_ONLY))
+
+    return click.Command(base.name, callback=callback, params=[*kept, *own], help=base.help)
+
+
+def _fields(model: Any) -> list[Any]:
+    from .model_options import model_options
+
+    return model_options(model)

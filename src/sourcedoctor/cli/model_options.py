@@ -1,0 +1,140 @@
+"""A connector's settings model rendered as CLI options — declared once, shown as flags and as the
+TUI form alike.
+
+Each pydantic field becomes one option: its name from ``json_schema_extra["cli"]`` (else the field
+name with dashes), its help from the field's description, its type from the annotation (a bool is a
+flag, a ``Literal`` a choice, numbers are typed). A secret (``SecretStr`` or
+``json_schema_extra["secret"]``) never becomes an argv value: it becomes ``--NAME-env VAR`` and
+``--NAME-stdin`` (the vocabulary every connector shares: ``--secret-access-key-env``,
+``--password-env``), and at most one secret may come from standard input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import click
+from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
+
+from ..config.urls import SettingsError
+
+#: Longest secret read from standard input (a key or token; anything bigger is not a secret).
+STDIN_SECRET_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """One settings field as the CLI shows it."""
+
+    field: str
+    flag: str
+    secret: bool
+    help: str
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    extra = info.json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def _is_secret(info: FieldInfo) -> bool:
+    if _extra(info).get("secret"):
+        return True
+    return SecretStr in _members(info.annotation)
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def model_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[ModelOption]:
+    """The options of ``model``'s fields, in declaration order (``skip`` leaves fields out)."""
+    out = []
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        flag = str(_extra(info).get("cli") or "--" + name.replace("_", "-"))
+        out.append(ModelOption(name, flag, _is_secret(info), info.description or ""))
+    return out
+
+
+def _click_type(info: FieldInfo) -> tuple[Any, bool]:
+    """(click type, is_flag) for a field's annotation."""
+    members = [m for m in _members(info.annotation) if m is not type(None)]
+    kind = members[0] if len(members) == 1 else str
+    if typing.get_origin(kind) is Literal:
+        return click.Choice([str(v) for v in typing.get_args(kind)]), False
+    if kind is bool:
+        return None, True
+    if kind in (int, float):
+        return kind, False
+    return str, False
+
+
+def click_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[click.Option]:
+    """Click options for ``model`` (secrets as ``--NAME-env``/``--NAME-stdin``)."""
+    options: list[click.Option] = []
+    for opt in model_options(model, skip=skip):
+        info = model.model_fields[opt.field]
+        if opt.secret:
+            options.append(click.Option([f"{opt.flag}-env", opt.dest + "_env"], metavar="VAR",
+                                        help=f"{opt.help} Read from this environment variable."))
+            options.append(click.Option([f"{opt.flag}-stdin", opt.dest + "_stdin"], is_flag=True,
+                                        help="Read it from standard input (one line)."))
+            continue
+        kind, is_flag = _click_type(info)
+        if is_flag:
+            options.append(click.Option([opt.flag, opt.dest], is_flag=True, default=None,
+                                        help=opt.help))
+        else:
+            options.append(click.Option([opt.flag, opt.dest], type=kind, default=None, help=opt.help))
+    return options
+
+
+def model_values(model: type[BaseModel], params: dict[str, Any], *, skip: Iterable[str] = (),
+                 stdin_line: Callable[[], str] | None = None) -> dict[str, Any]:
+    """Settings values from a command's parsed options; secrets read from env or stdin.
+
+    Pops what it uses from ``params``; raises :class:`SettingsError` naming the option when a
+    variable is unset or two secrets ask for standard input.
+    """
+    values: dict[str, Any] = {}
+    from_stdin = [opt for opt in model_options(model, skip=skip)
+                  if opt.secret and params.get(opt.dest + "_stdin")]
+    if len(from_stdin) > 1:
+        raise SettingsError(from_stdin[1].flag + "-stdin",
+                            "standard input can carry one secret; give the others with -env VAR")
+    for opt in model_options(model, skip=skip):
+        if opt.secret:
+            var = params.pop(opt.dest + "_env", None)
+            stdin = params.pop(opt.dest + "_stdin", False)
+            if var and stdin:
+                raise SettingsError(opt.flag, f"give {opt.flag}-env or {opt.flag}-stdin, not both")
+            if var:
+                value = os.environ.get(var)
+                if value is None:
+                    raise SettingsError(opt.flag + "-env", f"environment variable {var} is not set")
+                values[opt.field] = SecretStr(value)
+            elif stdin:
+                line = stdin_line() if stdin_line else sys.stdin.readline(STDIN_SECRET_LIMIT + 1)
+                if len(line) > STDIN_SECRET_LIMIT:
+                    raise SettingsError(opt.flag + "-stdin", "more than 1 MiB on stdin; that is not a secret")
+                values[opt.field] = SecretStr(line.rstrip("\r\n"))
+            continue
+        value = params.pop(opt.dest, None)
+        if value is not None:
+            values[opt.field] = value
+    return values
