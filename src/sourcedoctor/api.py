@@ -74,11 +74,7 @@ def connector_of(settings: Any) -> Connector:
     """The connector whose settings model ``settings`` is an instance of."""
     from . import connectors as registry
 
-    for name in registry.names():
-        connector = registry.get(name)
-        if isinstance(settings, connector.settings_model):
-            return connector
-    raise TypeError(f"{type(settings).__name__} is no installed connector's settings model")
+    return registry.connector_of(settings)
 
 
 def settings(url: str | None = None, *, connector: str | None = None, **values: Any) -> Any:

@@ -100,6 +100,7 @@ class Runner:
         finished: asyncio.Queue[CheckResult] = asyncio.Queue()
         running: dict[str, asyncio.Task[None]] = {}
         pending = list(self.plan)
+        planned = {c.id for c in self.plan}
         interrupted = False
         deadline_at = None if self.deadline is None else t0 + self.deadline
         cancel_wait = asyncio.ensure_future(self._cancel.wait())
@@ -108,7 +109,10 @@ class Runner:
             while pending or running:
                 # Start (or skip) every check whose needs are all settled.
                 for check in list(pending):
-                    if any(n not in self.results for n in (*check.needs, *check.after)):
+                    # ``after`` only orders: a check it names that is not in this plan (a plan cut
+                    # short by stop_after, a connector without that layer) is not waited for.
+                    waits = (*check.needs, *(a for a in check.after if a in planned))
+                    if any(n not in self.results for n in waits):
                         continue
                     pending.remove(check)
                     blocker = next(

@@ -196,12 +196,17 @@ def test_profiles_file_that_is_a_fifo_neither_blocks_nor_gets_replaced(tmp_path:
 
 # -- known_hosts: streamed, bounded memory -------------------------------------------------------
 
+# The child's own peak (VmHWM, in kB): ru_maxrss of a forked-then-exec'd child starts from the
+# parent's RSS, so under a big pytest process it measured pytest, not the reader.
 _RSS_CHILD = textwrap.dedent("""
-    import resource, sys
+    import sys
+    def peak():
+        with open("/proc/self/status") as fh:
+            return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:"))
     from sourcedoctor.connectors.sftp.hostkeys import HostKeyPolicy
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak()
     policy = HostKeyPolicy.build("target.example.net", "192.0.2.7", 22, None, sys.argv[1])
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = peak()
     print(len(policy.trusted), before // 1024, after // 1024, policy.load_error or "-")
 """)
 

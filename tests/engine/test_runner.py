@@ -189,3 +189,20 @@ async def test_errors_of_unawaited_tasks_go_to_the_transcript(
     assert report.verdict is Verdict.PASS
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
     assert any("ConnectionResetError" in line.message for line in c.transcript.entries)
+
+
+async def test_after_a_check_not_in_the_plan_does_not_block() -> None:
+    """``after`` only orders: a plan cut short (stop_after) or without that layer still runs."""
+    plan = [make("a"), make("b", needs=("a",), after=("not-in-this-plan",))]
+    report = await run_to_report(Runner(plan, ctx()))
+    assert [r.check_id for r in report.checks] == ["a", "b"]
+    assert report.result("b").status is Status.PASS  # type: ignore[union-attr]
+
+
+async def test_connector_audiences_address_findings_by_layer() -> None:
+    plan = [make("a", code="path.not_found"), make("b", code="tcp.refused")]
+    report = await run_to_report(Runner(plan, ctx(), audiences={"path": "the bucket owner"}))
+    by_code = {f.code: f.audience for r in report.checks for f in r.findings}
+    assert by_code["path.not_found"] == "the bucket owner"
+    assert by_code["tcp.refused"] != "the bucket owner"  # other layers keep the catalogue's
+    assert report.root_cause is not None and report.root_cause.audience == "the bucket owner"

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncssh
 import pytest
 
 from sourcedoctor import api
 from sourcedoctor.demo.server import DemoServer
 from sourcedoctor.model import CheckFinished, CheckStarted, Report, RunFinished, Verdict
+from sourcedoctor.sources.sftp import SftpSource
 from tests.fixtures.relay import LatencyRelay
 from tests.fixtures.sshd import USER, SshdServer
 from tests.sftp.helpers import codes, diagnose, facts, failing, sshd_values
@@ -107,3 +109,40 @@ async def test_a_missing_sftp_subsystem_is_not_also_a_connection_limit() -> None
     assert failing(report) == "sftp.subsystem_unavailable"
     assert "sftp.concurrency_limited" not in codes(report)
     assert facts(report, "sftp.parallel_logins")["logged_in"] == 3
+
+
+async def test_subfolders_are_listed_side_by_side(tmp_path: Path) -> None:
+    """Six subfolders, each with one more inside: listed level by level, not one by one."""
+    inbound = tmp_path / "inbound"
+    for region in ("de", "fr", "gb", "it", "nl", "se"):
+        (inbound / region / "2026").mkdir(parents=True)
+        (inbound / region / f"{region}.csv").write_text(CSV)
+        (inbound / region / "2026" / "11.csv").write_text(CSV)
+    async with DemoServer(root=tmp_path) as demo:
+        with LatencyRelay(demo.port, rtt=RTT) as relay:
+            report, depth = await _run_counting(relay, "generic",
+                                                **demo.settings(port=relay.port).model_dump())
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert facts(report, "sftp.folder")["files"] == 12
+    # One burst for the folder itself, then OPENDIR and READDIR for each level (2 + 2); one by
+    # one the thirteen folders would take over twenty-six.
+    assert depth["sftp.folder:end"] - depth["sftp.folder:start"] <= 7, depth
+
+
+async def test_long_and_short_ranges_read_back_exactly(tmp_path: Path) -> None:
+    """Reads go out in waves of pipelined blocks with the close in the last; the bytes come back
+    whole and in order, short at the end of the file, empty past it."""
+    data = os.urandom(5 * 1024 * 1024 + 12_345)  # more blocks than one wave holds
+    (tmp_path / "inbound").mkdir()
+    (tmp_path / "inbound" / "big.bin").write_bytes(data)
+    async with DemoServer(root=tmp_path) as demo:
+        conn = await asyncssh.connect(demo.host, demo.port, username=demo.user,
+                                      password=demo.password,
+                                      known_hosts=([demo.host_key.convert_to_public()], [], []))
+        async with conn, conn.start_sftp_client() as sftp:
+            source = SftpSource(sftp)
+            assert await source.read("inbound/big.bin", 0, len(data) + 1000) == data
+            assert await source.read("inbound/big.bin", 1_000_000, 300_000) == \
+                data[1_000_000:1_300_000]
+            assert await source.read("inbound/big.bin", len(data) - 10, 4096) == data[-10:]
+            assert await source.read("inbound/big.bin", len(data) + 5, 100) == b""

@@ -6,6 +6,7 @@ Assertions are on codes, option ids, field ids and data, never on prose."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.widgets import Input, OptionList, Select, Tree
@@ -17,6 +18,7 @@ from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore
 from sourcedoctor.tui.screens.browse import BrowseScreen
 from sourcedoctor.tui.screens.diagnostics import DiagnosticsScreen, can_browse
+from sourcedoctor.tui.screens.export import ExportScreen
 from sourcedoctor.tui.screens.home import HomeScreen
 from sourcedoctor.tui.screens.setup import SetupScreen
 from sourcedoctor.tui.widgets.settings_form import FormField, SettingsForm, field_specs
@@ -27,7 +29,8 @@ from tests.fixtures.tls import Certificates
 # accepting any signature (``open_moto``, for listings), its CA, and no ambient AWS credentials.
 from tests.s3.conftest import certs, moto, no_ambient_aws, open_moto  # noqa: F401
 
-from .conftest import wait_until
+from . import sample_data as data
+from .conftest import MemoryKeyring, save_profile, wait_until
 
 SIZE = (100, 30)
 
@@ -176,3 +179,43 @@ async def test_e_jumps_to_the_s3_field_behind_the_root_cause(
         assert app.focused is not None and app.focused.id == "field-bucket"
         # The form kept what was typed: fix the bucket and run again.
         assert app.screen.query_one(SettingsForm).values()["bucket"] == "no-such-bucket"
+
+
+async def test_s3_profile_keeps_its_connector_and_its_secrets_out_of_the_file(
+        profiles: ProfileStore, memory_keyring: MemoryKeyring) -> None:
+    settings = get("s3").settings("s3://data/in", access_key_id="AKIAEXAMPLEKEY0001",
+                                  secret_access_key="wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY")
+    await save_profile(SourceDoctorApp(profiles=profiles, settings=settings), "lake-drop")
+    assert "wJalrXUtnFEMI" not in profiles.path.read_text()
+    assert memory_keyring.store == {
+        ("sourcedoctor", "lake-drop:secret_access_key"): "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"}
+    assert profiles.connector("lake-drop") == "s3"
+    # Reopened from Home: the S3 form, secret included.
+    app = SourceDoctorApp(profiles=profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_open_profile("lake-drop")
+        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen)
+                         and bool(app.screen.query(SettingsForm)))
+        assert isinstance(app.screen, SetupScreen) and app.screen.connector.name == "s3"
+        values = app.screen.query_one(SettingsForm).values()
+        assert values["bucket"] == "data" and values["folder"] == "in"
+        assert values["secret_access_key"] == "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+
+
+async def test_export_of_an_s3_run_redacts_the_s3_secrets(profiles: ProfileStore, tmp_path: Any) -> None:
+    secret, token = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY", "FwoGZXIvYXdzEXAMPLE-token"
+    settings = get("s3").settings("s3://data/in", access_key_id="AKIAEXAMPLEKEY0001",
+                                  secret_access_key=secret, session_token=token)
+    base = data.failing_report()
+    # Secrets that leaked into evidence must still not reach the export.
+    first = base.checks[0]
+    leaked = replace(first, facts={**first.facts, "echo": f"{secret} {token}"})
+    report = replace(base, checks=(leaked, *base.checks[1:]))
+    app = SourceDoctorApp(profiles=profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ExportScreen(report, settings, directory=tmp_path)
+        await app.push_screen(screen)
+        await pilot.pause()
+        text = screen.rendered()
+        assert secret not in text and token not in text
+        assert "auth.password_rejected" in text  # the report itself is there

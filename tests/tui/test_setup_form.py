@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
 from textual import events
 from textual.widgets import Input
 
 from sourcedoctor.config.sftp import SftpSettings
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore, real_keyring
-from sourcedoctor.tui.screens.profile_name import ProfileNameScreen
 from sourcedoctor.tui.screens.setup import SetupScreen
 from sourcedoctor.tui.widgets.settings_form import FormField, SettingsForm, field_specs
 from tests.fixtures.keys import KeyFiles, make_key
 
-from .conftest import wait_until
+from .conftest import MemoryKeyring, save_profile, wait_until
 
 VALUES = {"host": "sftp.example.com", "user": "ingest", "password": "s3cret-Pa55word",
           "folder": "inbound"}
@@ -114,61 +109,10 @@ async def test_key_path_is_inspected_too(tmp_path: Path, profiles: ProfileStore)
         assert screen.query_one(SettingsForm).values()["key_path"] == str(key.private)
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend holding secrets in memory, standing in for the desktop's keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
-
-
-async def _save_profile(app: SourceDoctorApp, name: str) -> None:
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen))
-        await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, ProfileNameScreen))
-        app.screen.query_one(Input).value = name
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.profiles.path.exists(), what="the profile file")
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """What a server or container has: keyring's "fail" backend (also on a developer's desktop)."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-
-
 @pytest.mark.usefixtures("no_keyring")
 async def test_profile_without_keyring_never_stores_secrets(profiles: ProfileStore) -> None:
     assert real_keyring() is None
-    await _save_profile(SourceDoctorApp(profiles=profiles, settings=SftpSettings(**VALUES)),
+    await save_profile(SourceDoctorApp(profiles=profiles, settings=SftpSettings(**VALUES)),
                         "prod")
     text = profiles.path.read_text()
     assert VALUES["password"] not in text
@@ -180,7 +124,7 @@ async def test_profile_without_keyring_never_stores_secrets(profiles: ProfileSto
 
 async def test_profile_secrets_go_to_the_keyring(profiles: ProfileStore,
                                                  memory_keyring: MemoryKeyring) -> None:
-    await _save_profile(SourceDoctorApp(profiles=profiles, settings=SftpSettings(**VALUES)),
+    await save_profile(SourceDoctorApp(profiles=profiles, settings=SftpSettings(**VALUES)),
                         "prod")
     assert VALUES["password"] not in profiles.path.read_text()
     assert memory_keyring.store == {("sourcedoctor", "prod:password"): VALUES["password"]}

@@ -11,8 +11,10 @@ import base64
 import os
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
+if TYPE_CHECKING:  # pydantic loads only where settings are built: a local ingest never needs it
+    from pydantic import SecretStr
 
 # Private-key blocks in any armour we know, matched lazily up to their END line (or end of text).
 _KEY_BLOCK = re.compile(
@@ -109,7 +111,7 @@ class Redactor:
         """Register a secret; its base64 and URL-quoted forms are registered too."""
         if secret is None:
             return
-        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        value = secret if isinstance(secret, str) else secret.get_secret_value()
         if len(value) < 3:  # too short to replace without mangling unrelated text
             return
         from urllib.parse import quote
@@ -155,4 +157,6 @@ def secret_from_env(var: str, field: str) -> SecretStr:
     value = os.environ.get(var)
     if value is None:
         raise ValueError(f"{field}: environment variable {var} is not set")
+    from pydantic import SecretStr
+
     return SecretStr(value)

@@ -1,11 +1,12 @@
 """Connectors: per source type, its settings, its plan of checks and its reader — and the registry.
 
-``get(name)``, ``for_url(url)`` and ``names()`` find a connector (see :mod:`.base` for what one
-declares). Built-in connectors are listed here by module path and loaded only when used, so
-``sourcedoctor check sftp://…`` never imports another connector's SDK. A connector shipped as its own
-package registers an entry point in the group ``sourcedoctor.connectors`` whose name is the
-connector's name and whose object is the connector; entry points are read (not loaded) for
-``names()`` and loaded only when asked for by name or when a URL's scheme is not a built-in one.
+``get(name)``, ``for_url(url)``, ``connector_of(settings)`` and ``names()`` find a connector
+(see :mod:`.base` for what one declares). Built-in connectors are listed here by module path and
+loaded only when used, so ``sourcedoctor check sftp://…`` never imports another connector's SDK.
+A connector shipped as its own package registers an entry point in the group
+``sourcedoctor.connectors`` whose name is the connector's name and whose object is the connector;
+entry points are read (not loaded) for ``names()`` and loaded only when asked for by name or when a
+URL's scheme is not a built-in one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .base import Connector
@@ -76,3 +77,13 @@ def for_url(url: str) -> Connector:
             return connector
     known = sorted({s for _, schemes in _BUILTIN.values() for s in schemes})
     raise UnknownConnector(f"no connector for {scheme}:// URLs; known schemes: {', '.join(known)}")
+
+
+def connector_of(settings: Any) -> Connector:
+    """The connector whose settings model ``settings`` is an instance of (built-ins first: an entry
+    point is loaded only when none of them matched)."""
+    for name in names():
+        connector = get(name)
+        if isinstance(settings, connector.settings_model):
+            return connector
+    raise UnknownConnector(f"no installed connector takes {type(settings).__name__}")

@@ -24,13 +24,20 @@ def peak_connections(max_connections: int, chunked_reads: bool) -> int:
     return max(base, max_connections if chunked_reads else 1)
 
 
+#: How long a server's budget stays taken after a run closed its connections. A connection we
+#: closed is still open at the server until it has read our FIN (on a busy server, a while); the
+#: next run must not overlap the last one's closing connections.
+CLOSE_LINGER = 0.25
+
+
 class WeightedLimit:
     """A semaphore whose holders take ``weight`` units of ``capacity`` (first come, first served)."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, linger: float = CLOSE_LINGER) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
+        self.linger = linger
         self.in_use = 0
         #: The largest ``in_use`` ever seen (what the server saw at most, from our side).
         self.high_water = 0
@@ -46,9 +53,12 @@ class WeightedLimit:
         try:
             yield
         finally:
-            async with self._changed:
-                self.in_use -= weight
-                self._changed.notify_all()
+            try:
+                await asyncio.sleep(self.linger)
+            finally:  # cancelled while lingering: the units still go back
+                async with self._changed:
+                    self.in_use -= weight
+                    self._changed.notify_all()
 
 
 class ServerLimits:

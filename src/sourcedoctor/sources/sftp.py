@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import posixpath
 from collections.abc import Sequence
@@ -11,6 +12,8 @@ import asyncssh
 from ..connectors.sftp.pipeline import read_range, scan_dir
 from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
 
+#: Subfolders of one level listed at the same time (each holds one handle open on the server).
+_FOLDERS_AT_ONCE = 8
 #: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
 #: with millions of files must not make a listing unbounded in time.
 _COUNT_FACTOR = 10
@@ -73,13 +76,11 @@ class SftpSource:
     ) -> Listing:
         capped = CappedEntries(limit)
         errors: list[str] = []
-        queue: list[tuple[str, int]] = [(folder, 0)]
         budget = limit * _COUNT_FACTOR
         seen = 0
-        while queue and seen < budget:
-            current, level = queue.pop(0)
-            def take(names: Sequence[asyncssh.SFTPName], current: str = current,
-                     level: int = level) -> bool:
+
+        async def scan(current: str, level: int, found_dirs: list[str]) -> None:
+            def take(names: Sequence[asyncssh.SFTPName]) -> bool:
                 nonlocal seen
                 for name in names:
                     fname = name.filename
@@ -91,7 +92,7 @@ class SftpSource:
                     full = posixpath.join(current, fname) if current else fname
                     entry = entry_from_attrs(full, name.attrs)
                     if entry.kind == "dir" and level < depth:
-                        queue.append((full, level + 1))
+                        found_dirs.append(full)
                     if glob and entry.kind != "dir" and not fnmatch.fnmatch(fname, glob):
                         continue
                     capped.add(entry)
@@ -107,6 +108,19 @@ class SftpSource:
                 if current == folder:
                     raise err from None
                 errors.append(str(err))
+
+        # Level by level; the folders of one level are listed side by side (a few at a time), so
+        # subfolders cost round trips per level, not per folder.
+        level_dirs, level = [folder], 0
+        while level_dirs and seen < budget:
+            found: list[str] = []
+            for start in range(0, len(level_dirs), _FOLDERS_AT_ONCE):
+                if seen >= budget:
+                    break
+                await asyncio.gather(*(scan(d, level, found)
+                                       for d in level_dirs[start:start + _FOLDERS_AT_ONCE]))
+            level_dirs, level = sorted(found), level + 1
+        errors.sort()  # listed side by side: finishing order is not an order
         return capped.listing(folder, errors, counting_stopped=seen >= budget)
 
     async def read(self, path: str, offset: int, length: int) -> bytes:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..connectors import UnknownConnector, get, names
+__all__ = ["DEFAULT_CONNECTOR", "connector_named", "connector_of", "installed", "redacted_url",
+           "report_connector"]
+
+from ..connectors import UnknownConnector, connector_of, get, names
 
 if TYPE_CHECKING:
     from ..connectors.base import Connector
@@ -33,15 +36,6 @@ def installed() -> list[Connector]:
 def connector_named(name: str) -> Connector:
     """The installed connector called ``name`` (raises UnknownConnector naming the known ones)."""
     return get(name)
-
-
-def connector_of(settings: Any) -> Connector:
-    """The connector whose settings model ``settings`` is an instance of."""
-    for name in names():  # built-ins first: an entry point is loaded only if none matched
-        connector = get(name)
-        if isinstance(settings, connector.settings_model):
-            return connector
-    raise UnknownConnector(f"no installed connector takes {type(settings).__name__}")
 
 
 def report_connector(report: Report) -> Connector | None:

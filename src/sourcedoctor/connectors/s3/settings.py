@@ -55,11 +55,11 @@ class S3Settings(BaseModel):
     secret_access_key: SecretStr | None = Field(
         None, alias="s3SecretKey",
         validation_alias=AliasChoices("s3SecretKey", "secretAccessKey", "secret_access_key"),
-        description="Secret access key (40 characters), from an environment variable or stdin.",
+        description="Secret access key (40 characters); never typed on a command line.",
         json_schema_extra=_cli("--secret-access-key", secret=True))
     session_token: SecretStr | None = Field(
         None, alias="s3SessionToken", validation_alias=AliasChoices("s3SessionToken", "session_token"),
-        description="Session token of temporary (STS) credentials, from an environment variable.",
+        description="Session token of temporary (STS) credentials.",
         json_schema_extra=_cli("--session-token", secret=True))
     endpoint_url: str | None = Field(
         None, alias="serviceUrl", validation_alias=AliasChoices("serviceUrl", "endpoint_url"),
