@@ -7,7 +7,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -63,17 +63,7 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
     //srv/in is absolute. Secrets come from --password-env/--password-stdin/a prompt, never argv.
     """
     err = Console(stderr=True, highlight=False)
-    if fmt == "bundle" and output is None:
-        # Known before any network use: a zip cannot go to a terminal or a pipe.
-        err.print("error: --output: a bundle is a .zip file; give --output FILE.zip",
-                  markup=False, soft_wrap=True)
-        sys.exit(ExitCode.USAGE)
-    if output is not None:
-        try:  # an existing file is refused before the run, not after it
-            claim_output(output, "--output", force=force)
-        except OutputRefused as exc:
-            err.print(f"error: {exc}", markup=False, soft_wrap=True)
-            sys.exit(ExitCode.USAGE)
+    claim_report_output(err, fmt, output, force)
     try:
         connection = connection_values(secret_opts)
         secrets = read_secret_options(url=url, **secret_opts)
@@ -88,8 +78,30 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
         sys.exit(ExitCode.USAGE)
     for warning in secrets.warnings:
         err.print(f"warning: {warning}", markup=False)
+    run_and_report(err, settings, target=target, timeout=timeout, fmt=fmt, output=output,
+                   force=force, redact_hosts=redact_hosts)
+
+
+def claim_report_output(err: Console, fmt: str, output: Path | None, force: bool) -> None:
+    """Refuse, before any network use, an output the report could not be written to."""
+    if fmt == "bundle" and output is None:
+        # A zip cannot go to a terminal or a pipe.
+        err.print("error: --output: a bundle is a .zip file; give --output FILE.zip",
+                  markup=False, soft_wrap=True)
+        sys.exit(ExitCode.USAGE)
+    if output is not None:
+        try:  # an existing file is refused before the run, not after it
+            claim_output(output, "--output", force=force)
+        except OutputRefused as exc:
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+            sys.exit(ExitCode.USAGE)
+
+
+def run_and_report(err: Console, settings: Any, *, target: str, timeout: float, fmt: str,
+                   output: Path | None, force: bool, redact_hosts: bool) -> NoReturn:
+    """Run the diagnosis of any connector's settings live, write the report, exit by verdict."""
     redactor = api.redactor_for(settings, redact_hosts=redact_hosts)
-    runner = api.sftp_runner(settings, target=target, timeout=timeout)
+    runner = api.runner(settings, target=target, timeout=timeout)
     report = asyncio.run(_drive(runner, err, show_live=True))
     if fmt == "text" and output is None:
         LiveChecklist.summary(report, err, redactor)

@@ -8,7 +8,6 @@ URL's scheme before click parses the rest, so ``--help`` after a URL shows that 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,38 +34,21 @@ def check_command(connector: Any) -> click.Command:
         from .. import api
         from ..config.secrets import Redactor
         from ..config.urls import SettingsError
-        from ..outputs import OutputRefused, claim_output
-        from .check import _drive, _emit
-        from .live import LiveChecklist
+        from ..report.escape import for_terminal
+        from .check import _emit, claim_report_output, run_and_report
 
         err = Console(stderr=True, highlight=False)
-        if fmt == "bundle" and output is None:
-            err.print("error: --output: a bundle is a .zip file; give --output FILE.zip", markup=False)
-            sys.exit(ExitCode.USAGE)
-        if output is not None:
-            try:
-                claim_output(output, "--output", force=force)
-            except OutputRefused as exc:
-                err.print(f"error: {exc}", markup=False, soft_wrap=True)
-                sys.exit(ExitCode.USAGE)
+        claim_report_output(err, fmt, output, force)
         try:
             values = model_values(model, params, skip=URL_FIELDS)
             settings = connector.settings(url, **values)
         except SettingsError as exc:
-            err.print(f"error: {exc.field}: {exc.message}", markup=False, soft_wrap=True)
+            err.print(for_terminal(f"error: {exc.field}: {exc.message}"), markup=False, soft_wrap=True)
             if fmt != "text":
                 _emit(api.settings_failure_report(exc), fmt, Redactor(), output, force)
             sys.exit(ExitCode.USAGE)
-        redactor = connector.redactor(settings, redact_hosts=redact_hosts)
-        runner = api.runner(settings, target=target, timeout=timeout)
-        report = asyncio.run(_drive(runner, err, show_live=True))
-        if fmt == "text" and output is None:
-            LiveChecklist.summary(report, err, redactor)
-        else:
-            _emit(report, fmt, redactor, output, force)
-            if output is not None:
-                err.print(f"report written to {output}", markup=False)
-        sys.exit(ExitCode.for_verdict(report.verdict, interrupted=report.interrupted))
+        run_and_report(err, settings, target=target, timeout=timeout, fmt=fmt, output=output,
+                       force=force, redact_hosts=redact_hosts)
 
     params: list[click.Parameter] = [
         click.Argument(["url"]),

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from ..userfiles import KEY_LIMIT, UserFileError, check_regular, is_dev_null, read_user_file
+from . import validation
 from .urls import SettingsError, host_name_problem, parse_resolver, parse_sftp_url
 
 __all__ = ["SettingsError", "SftpSettings", "build_settings", "parse_resolver", "parse_sftp_url",
@@ -192,24 +193,12 @@ class SftpSettings(BaseModel):
 
 def settings_error(exc: ValidationError) -> SettingsError:
     """The first pydantic error as a SettingsError naming the field (by its CLI name)."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
-    by_alias = {f.alias: name for name, f in SftpSettings.model_fields.items() if f.alias}
-    field = by_alias.get(field, field)
-    msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
-    if err.get("type") == "missing":
-        msg = "is required"
-    elif err.get("type") == "extra_forbidden":
-        msg = "is not a setting sourcedoctor knows (check the spelling)"
-    return SettingsError(field, msg)
+    return validation.settings_error(exc, SftpSettings)
 
 
 def build_settings(**values: Any) -> SftpSettings:
     """Validate settings, turning pydantic's error into one SettingsError naming the field."""
-    try:
-        return SftpSettings(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        raise settings_error(exc) from None
+    return validation.build(SftpSettings, values)
 
 
 def redacted_url(settings: SftpSettings) -> str:

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from ..model import Finding
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ..checks.base import Check
     from ..config.secrets import Redactor
-    from ..model import Finding
     from ..targets import TargetProfile
 
 
@@ -84,3 +85,15 @@ class Connector(Protocol):
     def source_of(self, state: Any) -> tuple[Any, str | None]:
         """What the run opened for reading: (FileSource or None, resolved folder or None)."""
         ...
+
+
+def field_by_code(finding: Finding, exact: Mapping[str, str], prefixes: Mapping[str, str],
+                  aliases: Mapping[str, str]) -> str | None:
+    """A connector's ``field_for`` from its tables: ``config.invalid`` names its field (a platform
+    alias is translated to the settings name), then exact codes, then code prefixes in order."""
+    if finding.code == "config.invalid":
+        named = finding.evidence.get("field")
+        return aliases.get(str(named), str(named)) if named else None
+    if finding.code in exact:
+        return exact[finding.code]
+    return next((name for prefix, name in prefixes.items() if finding.code.startswith(prefix)), None)

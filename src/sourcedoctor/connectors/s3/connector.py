@@ -14,6 +14,7 @@ from ...codes import BUCKET_OWNER
 from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
+from ..base import field_by_code
 from .settings import S3Settings, build_settings, parse_s3_url, redacted_url
 
 #: Which settings field a finding points at: exact codes first, then prefixes.
@@ -124,15 +125,7 @@ class S3Connector:
         return " ".join(parts)
 
     def field_for(self, finding: Finding) -> str | None:
-        if finding.code == "config.invalid":
-            named = finding.evidence.get("field")
-            return FORM_ALIASES.get(str(named), str(named)) if named else None
-        if finding.code in _FIELD_EXACT:
-            return _FIELD_EXACT[finding.code]
-        for prefix, name in _FIELD_PREFIX.items():
-            if finding.code.startswith(prefix):
-                return name
-        return None
+        return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)
 
     source_layer = "s3.listing"
 

@@ -16,9 +16,10 @@ import re
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ...config.urls import SettingsError, host_name_problem
+from ...config.validation import build
 from ...userfiles import UserFileError, check_regular
 
 #: Google Cloud Storage's S3-compatible (XML, HMAC-signed) endpoint, used for ``gs://`` URLs.
@@ -301,34 +302,9 @@ def parse_s3_url(url: str) -> dict[str, Any]:
     return values
 
 
-def settings_error(exc: ValidationError) -> SettingsError:
-    """The first pydantic error as a SettingsError naming the field (by its settings name)."""
-    err = exc.errors()[0]
-    field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
-    by_alias: dict[str, str] = {}
-    for name, info in S3Settings.model_fields.items():
-        if info.alias:
-            by_alias[info.alias] = name
-        choices = info.validation_alias
-        if isinstance(choices, AliasChoices):
-            by_alias.update({str(c): name for c in choices.choices})
-    field = by_alias.get(field, field)
-    msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
-    if err.get("type") == "missing":
-        msg = "is required"
-    elif err.get("type") == "extra_forbidden":
-        msg = "is not a setting sourcedoctor knows (check the spelling)"
-    elif err.get("type") == "literal_error":
-        msg = "must be one of auto, path, virtual"
-    return SettingsError(field, msg)
-
-
 def build_settings(**values: Any) -> S3Settings:
     """Validate settings, turning pydantic's error into one SettingsError naming the field."""
-    try:
-        return S3Settings(**{k: v for k, v in values.items() if v is not None})
-    except ValidationError as exc:
-        raise settings_error(exc) from None
+    return build(S3Settings, values)
 
 
 def redacted_url(settings: S3Settings) -> str:

@@ -9,6 +9,7 @@ from ...config.secrets import Redactor
 from ...config.sftp import SftpSettings, build_settings, parse_sftp_url, redacted_url
 from ...model import Finding
 from ...targets import TargetProfile
+from ..base import field_by_code
 
 #: Which settings field a finding points at: exact codes first, then prefixes.
 _FIELD_EXACT: dict[str, str] = {
@@ -114,15 +115,7 @@ class SftpConnector:
         return " ".join(parts)
 
     def field_for(self, finding: Finding) -> str | None:
-        if finding.code == "config.invalid":
-            named = finding.evidence.get("field")
-            return FORM_ALIASES.get(str(named), str(named)) if named else None
-        if finding.code in _FIELD_EXACT:
-            return _FIELD_EXACT[finding.code]
-        for prefix, name in _FIELD_PREFIX.items():
-            if finding.code.startswith(prefix):
-                return name
-        return None
+        return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)
 
     source_layer = "sftp.folder"
 

@@ -58,13 +58,37 @@ def render_result(result: CheckResult) -> Text:
             who = f" ({for_terminal(finding.audience)})" if finding.audience else ""
             out.append(f"Fix{who}\n", style="underline")
             out.append(fix_text(finding) + "\n")
+    matrix = _matrix(result)
+    if matrix is not None:
+        out.append("\nClient compatibility\n", style="underline")
+        out.append(matrix)
     if result.facts:
         out.append("\nFacts\n", style="underline")
         for key, value in result.facts.items():
+            if key == "matrix" and matrix is not None:
+                continue  # shown above as a table
             out.append(f"  {for_terminal(key)}: ", style="dim")
             out.append(f"{_value(value)}\n")
     if result.status == Status.PASS and not result.findings and not result.facts:
         out.append("\nPassed; nothing to report.\n")
+    return out
+
+
+def _matrix(result: CheckResult) -> Text | None:
+    """The client-compatibility matrix of ``ssh.compat`` as aligned rows (the same view the
+    reports render), or None for any other check."""
+    from ...report.view import compat_matrix
+
+    rows = compat_matrix({"checks": [result.to_dict()]})
+    if not rows:
+        return None
+    header = ("client", "key exchange", "host key", "cipher", "MAC", "result")
+    cells = [header, *((r.client, r.kex, r.host_key, r.cipher, r.mac, r.verdict) for r in rows)]
+    widths = [min(34, max(len(for_terminal(c[i])) for c in cells)) for i in range(len(header))]
+    out = Text()
+    for n, row in enumerate(cells):
+        line = "  ".join(for_terminal(v)[: widths[i]].ljust(widths[i]) for i, v in enumerate(row))
+        out.append(f"  {line.rstrip()}\n", style="dim" if n == 0 else ("red" if "✗" in row[-1] else ""))
     return out
 
 
