@@ -1,4 +1,4 @@
-"""The detail pane shows the client-compatibility matrix as a table (plain data: the matrix itself is
+"""The detail pane shows the client-compatibility matrix as readable rows (plain data: the matrix itself is
 proven against real sshd instances in tests/sftp/test_compat_matrix.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from sourcedoctor.model import CheckResult, Status
 from sourcedoctor.tui.widgets.check_detail import render_result
 
 
-def test_matrix_is_a_table_not_a_json_blob() -> None:
+def test_matrix_is_shown_per_client_not_as_a_json_blob() -> None:
     matrix = [
         {"stack": "asyncssh", "label": "asyncssh 2.24.1 (sourcedoctor)", "source": "its lists",
          "method": "computed", "ok": True, "missing": [],
@@ -21,6 +21,8 @@ def test_matrix_is_a_table_not_a_json_blob() -> None:
     result = CheckResult("ssh.compat", "Client compatibility", Status.FAIL, facts={"matrix": matrix})
     text = render_result(result).plain
     assert "Client compatibility\n" in text
-    assert "✗ no cipher" in text and "✓ connects" in text
-    assert "✗ none in common" in text
+    assert "✗ platform client (SSH.NET 2023 lists) — no cipher" in text
+    assert "✓ asyncssh 2.24.1 (sourcedoctor) — connects" in text
+    assert "cipher ✗ none in common" in text
+    assert "Facts" not in text  # the matrix was the only fact
     assert '"stack"' not in text  # the raw facts are not dumped again below the table

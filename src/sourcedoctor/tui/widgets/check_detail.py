@@ -62,11 +62,10 @@ def render_result(result: CheckResult) -> Text:
     if matrix is not None:
         out.append("\nClient compatibility\n", style="underline")
         out.append(matrix)
-    if result.facts:
+    facts = {k: v for k, v in result.facts.items() if not (k == "matrix" and matrix is not None)}
+    if facts:
         out.append("\nFacts\n", style="underline")
-        for key, value in result.facts.items():
-            if key == "matrix" and matrix is not None:
-                continue  # shown above as a table
+        for key, value in facts.items():
             out.append(f"  {for_terminal(key)}: ", style="dim")
             out.append(f"{_value(value)}\n")
     if result.status == Status.PASS and not result.findings and not result.facts:
@@ -75,20 +74,20 @@ def render_result(result: CheckResult) -> Text:
 
 
 def _matrix(result: CheckResult) -> Text | None:
-    """The client-compatibility matrix of ``ssh.compat`` as aligned rows (the same view the
-    reports render), or None for any other check."""
+    """The client-compatibility matrix of ``ssh.compat`` (the same view the reports render), one
+    block per client stack so it reads in a narrow pane; None for any other check."""
     from ...report.view import compat_matrix
 
     rows = compat_matrix({"checks": [result.to_dict()]})
     if not rows:
         return None
-    header = ("client", "key exchange", "host key", "cipher", "MAC", "result")
-    cells = [header, *((r.client, r.kex, r.host_key, r.cipher, r.mac, r.verdict) for r in rows)]
-    widths = [min(34, max(len(for_terminal(c[i])) for c in cells)) for i in range(len(header))]
     out = Text()
-    for n, row in enumerate(cells):
-        line = "  ".join(for_terminal(v)[: widths[i]].ljust(widths[i]) for i, v in enumerate(row))
-        out.append(f"  {line.rstrip()}\n", style="dim" if n == 0 else ("red" if "✗" in row[-1] else ""))
+    for r in rows:
+        out.append(f"  {for_terminal(r.verdict)[:1]} {for_terminal(r.client)}",
+                   style="bold red" if r.verdict.startswith("✗") else "bold")
+        out.append(f" — {for_terminal(r.verdict[2:])}\n")
+        out.append(f"      kex {for_terminal(r.kex)} · host key {for_terminal(r.host_key)}\n", style="dim")
+        out.append(f"      cipher {for_terminal(r.cipher)} · MAC {for_terminal(r.mac)}\n", style="dim")
     return out
 
 
