@@ -78,7 +78,8 @@ def _matrix(data: dict[str, Any], console: Console) -> None:
     table = Table(title="Client compatibility (what each SSH stack negotiates with this server)",
                   title_justify="left", show_lines=False, box=None, padding=(0, 1))
     for column in ("client", "key exchange", "host key", "cipher", "MAC", "result"):
-        table.add_column(column)
+        # Fold, never ellipsize: a cut algorithm name ("mlkem768x25…") is no evidence.
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(Text(_t(v)) for v in (row.client, row.kex, row.host_key, row.cipher, row.mac,
                                               row.verdict)))
