@@ -132,10 +132,7 @@ class SftpSettings(BaseModel):
     @classmethod
     def _resolver(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                parse_resolver(v)
-            except ValueError as exc:
-                raise ValueError(str(exc)) from None
+            parse_resolver(v)  # its ValueError names the problem; pydantic reports it on the field
         return v
 
     @field_validator("host_key_fingerprint")

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem
+from ...config.urls import SettingsError, host_name_problem, parse_resolver
 from ...config.validation import build
 from ...userfiles import UserFileError, check_regular
 
@@ -171,12 +171,7 @@ class S3Settings(BaseModel):
     @classmethod
     def _resolver(cls, v: str | None) -> str | None:
         if v is not None:
-            from ...config.urls import parse_resolver
-
-            try:
-                parse_resolver(v)
-            except ValueError as exc:
-                raise ValueError(str(exc)) from None
+            parse_resolver(v)  # its ValueError names the problem; pydantic reports it on the field
         return v
 
     @field_validator("max_entries", "sample_files", "head_bytes")
