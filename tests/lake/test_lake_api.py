@@ -206,3 +206,21 @@ def test_parquet_and_json_array_sources(tmp_path: Path, lake_path: Path) -> None
 )
 def test_dataset_name_rule(raw: str, name: str) -> None:
     assert normalise_name(raw, kind="dataset") == name
+
+
+def test_a_lake_file_without_its_tables_reads_as_empty_and_stays_untouched(tmp_path: Path) -> None:
+    """An ingest stopped while it created the lake leaves a DuckDB file without the bookkeeping
+    tables: reading it (``lake batches``, the read-back after Ctrl+C) says "no batches" instead of
+    failing, and does not write to the file."""
+    from datetime import UTC, datetime
+
+    from sourcedoctor.cli.readback import read_back
+
+    path = tmp_path / "half.duckdb"
+    duckdb.connect(str(path)).close()
+    before = path.read_bytes()
+    lake = Lake(path)
+    assert lake.batches() == [] and lake.datasets() == []
+    back = read_back(lake, "big", datetime.now(UTC))
+    assert back.error is None and back.batch is None
+    assert path.read_bytes() == before

@@ -154,6 +154,8 @@ class Lake:
                 for ddl in DDL:
                     con.execute(ddl)
                 self._check_bookkeeping(con)
+            else:
+                _stand_in_for_missing_tables(con)
             yield con
         finally:
             con.close()
@@ -655,3 +657,15 @@ class _ProgressPoller:
             self._thread.join()
         if self.progress is not None:
             self.progress(self.total, self.total)
+
+
+def _stand_in_for_missing_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """A lake file whose bookkeeping tables were never committed (an ingest stopped while it
+    created them, or an empty DuckDB file) reads as an empty lake: each missing table gets an
+    empty temporary stand-in for this read-only connection, and the file is left untouched."""
+    present = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
+    ).fetchall()}
+    for name, ddl in zip(METADATA_TABLES, DDL, strict=True):
+        if name not in present:
+            con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
