@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import fnmatch
 import os
 import stat as statmod
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
-
-#: Beyond the kept entries we keep counting names up to this many times the cap, then stop, so a
-#: folder with millions of files cannot make a listing unbounded in time.
-_COUNT_FACTOR = 10
-
+from .base import FileEntry, Listing, SourceError, kind_of_mode
+from .walk import walk
 
 
 def classify_os_error(exc: OSError, path: str) -> SourceError:
@@ -71,47 +67,29 @@ class LocalSource:
             raise classify_os_error(exc, path) from None
         return _entry(path, st)
 
-    def _list(self, folder: str, limit: int, depth: int, glob: str | None) -> Listing:
-        capped = CappedEntries(limit)
-        errors: list[str] = []
-        queue: list[tuple[str, int]] = [(folder, 0)]
-        budget = limit * _COUNT_FACTOR
-        seen = 0
-        visited: set[tuple[int, int]] = set()  # (dev, inode) of folders: no cycles via symlinks
-        while queue and seen < budget:
-            current, level = queue.pop(0)
-            try:
-                top = os.stat(self._real(current))
-                if (top.st_dev, top.st_ino) in visited:
-                    continue
-                visited.add((top.st_dev, top.st_ino))
-                with os.scandir(self._real(current)) as it:
-                    for de in it:
-                        seen += 1
-                        full = os.path.join(current, de.name) if current else de.name
+    def _children(self, current: str, visited: set[tuple[int, int]]
+                  ) -> list[FileEntry | SourceError]:
+        """The entries of one folder (links followed, so a link to a file is a file; a dangling
+        link or a loop stays "symlink" and is reported, never read)."""
+        entries: list[FileEntry | SourceError] = []
+        try:
+            top = os.stat(self._real(current))
+            if (top.st_dev, top.st_ino) in visited:  # reached again through a link: no cycles
+                return entries
+            visited.add((top.st_dev, top.st_ino))
+            with os.scandir(self._real(current)) as it:
+                for de in it:
+                    full = os.path.join(current, de.name) if current else de.name
+                    try:
+                        entries.append(_entry(full, de.stat(follow_symlinks=True)))
+                    except OSError:
                         try:
-                            # Follow links so a link to a file is a file; a dangling link or a
-                            # loop stays "symlink" and is reported, never read.
-                            entry = _entry(full, de.stat(follow_symlinks=True))
-                        except OSError:
-                            try:
-                                entry = _entry(full, de.stat(follow_symlinks=False))
-                            except OSError as exc:
-                                errors.append(str(classify_os_error(exc, full)))
-                                continue
-                        if entry.kind == "dir" and level < depth:
-                            queue.append((full, level + 1))
-                        if glob and entry.kind != "dir" and not fnmatch.fnmatch(de.name, glob):
-                            continue
-                        capped.add(entry)
-                        if seen >= budget:
-                            break
-            except OSError as exc:
-                err = classify_os_error(exc, current)
-                if current == folder:
-                    raise err from None
-                errors.append(str(err))
-        return capped.listing(folder, errors, counting_stopped=seen >= budget)
+                            entries.append(_entry(full, de.stat(follow_symlinks=False)))
+                        except OSError as exc:
+                            entries.append(classify_os_error(exc, full))
+        except OSError as exc:
+            raise classify_os_error(exc, current) from None
+        return entries
 
     def _read(self, path: str, offset: int, length: int) -> bytes:
         real = self._real(path)
@@ -141,7 +119,12 @@ class LocalSource:
         self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
     ) -> Listing:
         """Bounded listing sorted by path; ``truncated`` counts entries beyond ``limit``."""
-        return await asyncio.to_thread(self._list, folder, limit, depth, glob)
+        visited: set[tuple[int, int]] = set()  # (dev, inode) of folders already listed
+
+        async def scan(current: str) -> AsyncIterator[list[FileEntry | SourceError]]:
+            yield await asyncio.to_thread(self._children, current, visited)
+
+        return await walk(folder, scan, limit=limit, depth=depth, glob=glob)
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         """Read up to ``length`` bytes at ``offset`` of a regular file; raises SourceError."""

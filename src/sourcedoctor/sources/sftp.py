@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
 import posixpath
-from collections.abc import Sequence
+from collections.abc import AsyncIterator
 
 import asyncssh
 
-from ..connectors.sftp.pipeline import read_range, scan_dir
-from .base import CappedEntries, FileEntry, Listing, SourceError, kind_of_mode
+from ..connectors.sftp.pipeline import iter_dir, read_range
+from .base import FileEntry, Listing, SourceError, kind_of_mode
+from .walk import walk
 
 #: Subfolders of one level listed at the same time (each holds one handle open on the server).
 _FOLDERS_AT_ONCE = 8
-#: Beyond the kept entries we keep counting names up to this many times the cap, then stop: a folder
-#: with millions of files must not make a listing unbounded in time.
-_COUNT_FACTOR = 10
 
 
 def _kind(mode: int | None, ftype: int | None = None) -> str:
@@ -43,6 +39,11 @@ def classify_sftp_error(exc: Exception, path: str) -> SourceError:
         # Many servers (OpenSSH included) send a generic failure for loops and oddities.
         return SourceError("io", path, exc.reason)
     return SourceError("io", path, str(exc) or type(exc).__name__)
+
+
+def _text(filename: str | bytes) -> str:
+    return filename.decode("utf-8", errors="surrogateescape") if isinstance(filename, bytes) \
+        else filename
 
 
 def entry_from_attrs(path: str, attrs: asyncssh.SFTPAttrs) -> FileEntry:
@@ -74,54 +75,19 @@ class SftpSource:
     async def list(
         self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
     ) -> Listing:
-        capped = CappedEntries(limit)
-        errors: list[str] = []
-        budget = limit * _COUNT_FACTOR
-        seen = 0
-
-        async def scan(current: str, level: int, found_dirs: list[str]) -> None:
-            def take(names: Sequence[asyncssh.SFTPName]) -> bool:
-                nonlocal seen
-                for name in names:
-                    fname = name.filename
-                    if isinstance(fname, bytes):
-                        fname = fname.decode("utf-8", errors="surrogateescape")
-                    if fname in (".", ".."):
-                        continue
-                    seen += 1
-                    full = posixpath.join(current, fname) if current else fname
-                    entry = entry_from_attrs(full, name.attrs)
-                    if entry.kind == "dir" and level < depth:
-                        found_dirs.append(full)
-                    if glob and entry.kind != "dir" and not fnmatch.fnmatch(fname, glob):
-                        continue
-                    capped.add(entry)
-                    if seen >= budget:
-                        return False
-                return True
-
+        async def scan(current: str) -> AsyncIterator[list[FileEntry | SourceError]]:
             try:
                 # READDIRs pipelined: a far-away server costs one round trip per burst, not per batch
-                await scan_dir(self.sftp, current or ".", take)
+                async for names in iter_dir(self.sftp, current or "."):
+                    yield [entry_from_attrs(posixpath.join(current, f) if current else f, n.attrs)
+                           for n in names if (f := _text(n.filename)) not in (".", "..")]
             except (asyncssh.SFTPError, OSError) as exc:
-                err = classify_sftp_error(exc, current)
-                if current == folder:
-                    raise err from None
-                errors.append(str(err))
+                raise classify_sftp_error(exc, current) from None
 
-        # Level by level; the folders of one level are listed side by side (a few at a time), so
-        # subfolders cost round trips per level, not per folder.
-        level_dirs, level = [folder], 0
-        while level_dirs and seen < budget:
-            found: list[str] = []
-            for start in range(0, len(level_dirs), _FOLDERS_AT_ONCE):
-                if seen >= budget:
-                    break
-                await asyncio.gather(*(scan(d, level, found)
-                                       for d in level_dirs[start:start + _FOLDERS_AT_ONCE]))
-            level_dirs, level = sorted(found), level + 1
-        errors.sort()  # listed side by side: finishing order is not an order
-        return capped.listing(folder, errors, counting_stopped=seen >= budget)
+        # The folders of one level are listed side by side (a few at a time), so subfolders cost
+        # round trips per level, not per folder.
+        return await walk(folder, scan, limit=limit, depth=depth, glob=glob,
+                          folders_at_once=_FOLDERS_AT_ONCE)
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         try:

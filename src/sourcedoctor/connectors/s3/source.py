@@ -8,16 +8,15 @@ spent — a prefix with millions of keys costs a bounded number of requests. Zer
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from ...sources.base import CappedEntries, FileEntry, Listing, SourceError
+from ...sources.base import FileEntry, Listing, SourceError
+from ...sources.walk import walk
 from .client import S3Answer, S3Client
 
-#: Beyond the kept entries we keep counting keys up to this many times the cap, then stop.
-_COUNT_FACTOR = 10
 _PAGE = 1000
 
 
@@ -77,49 +76,36 @@ class S3Source:
     async def list(
         self, folder: str, *, limit: int = 10_000, depth: int = 0, glob: str | None = None
     ) -> Listing:
-        capped = CappedEntries(limit)
-        errors: list[str] = []
-        top = folder.strip("/")
-        queue: list[tuple[str, int]] = [(top, 0)]
-        budget = limit * _COUNT_FACTOR
-        seen = 0
-        while queue and seen < budget:
-            current, level = queue.pop(0)
-            prefix = f"{current}/" if current else ""
-            token: str | None = None
-            while seen < budget:
-                params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/",
-                                          "MaxKeys": min(_PAGE, budget - seen)}
-                if token:
-                    params["ContinuationToken"] = token
-                page = await self.client.call("list_objects_v2", **params)
-                if not page.ok:
-                    err = S3SourceError(_kind_of(page), current, page)
-                    if current == top:
-                        raise err
-                    errors.append(str(err))
-                    break
-                for sub in page.data.get("CommonPrefixes", []):
-                    name = str(sub.get("Prefix", "")).rstrip("/")
-                    if not name:
-                        continue
-                    seen += 1
-                    if level < depth:
-                        queue.append((name, level + 1))
-                    capped.add(self._entry(name, None, None, "dir"))
-                for obj in page.data.get("Contents", []):
-                    key = str(obj.get("Key", ""))
-                    if key == prefix or key.endswith("/"):
-                        continue  # a folder marker, not data
-                    seen += 1
-                    self.storage_classes[key] = str(obj.get("StorageClass", "STANDARD"))
-                    if glob and not fnmatch.fnmatch(posixpath.basename(key), glob):
-                        continue
-                    capped.add(self._entry(key, int(obj.get("Size", 0)), _mtime(obj.get("LastModified"))))
-                token = page.data.get("NextContinuationToken")
-                if not page.data.get("IsTruncated") or not token:
-                    break
-        return capped.listing(top, errors, counting_stopped=seen >= budget)
+        return await walk(folder.strip("/"), self._scan, limit=limit, depth=depth, glob=glob)
+
+    async def _scan(self, current: str) -> AsyncIterator[Sequence[FileEntry | SourceError]]:
+        """One prefix's sub-prefixes and keys, a ListObjectsV2 page at a time."""
+        prefix = f"{current}/" if current else ""
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "Delimiter": "/",
+                                      "MaxKeys": _PAGE}
+            if token:
+                params["ContinuationToken"] = token
+            page = await self.client.call("list_objects_v2", **params)
+            if not page.ok:
+                raise S3SourceError(_kind_of(page), current, page)
+            batch: list[FileEntry | SourceError] = []
+            for sub in page.data.get("CommonPrefixes", []):
+                name = str(sub.get("Prefix", "")).rstrip("/")
+                if name:
+                    batch.append(self._entry(name, None, None, "dir"))
+            for obj in page.data.get("Contents", []):
+                key = str(obj.get("Key", ""))
+                if key == prefix or key.endswith("/"):
+                    continue  # a folder marker, not data
+                self.storage_classes[key] = str(obj.get("StorageClass", "STANDARD"))
+                batch.append(self._entry(key, int(obj.get("Size", 0)),
+                                         _mtime(obj.get("LastModified"))))
+            yield batch
+            token = page.data.get("NextContinuationToken")
+            if not page.data.get("IsTruncated") or not token:
+                return
 
     async def read(self, path: str, offset: int, length: int) -> bytes:
         if length <= 0:

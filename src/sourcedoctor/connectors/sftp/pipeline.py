@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
@@ -105,12 +105,13 @@ def _collect(answers: Sequence[object], wave: Sequence[tuple[int, int]], data: b
     return False
 
 
-async def scan_dir(sftp: asyncssh.SFTPClient, path: str,
-                   each: Callable[[Sequence[asyncssh.SFTPName]], bool]) -> None:
-    """Read the folder ``path``, handing each batch of names to ``each`` (names are ``bytes``).
+async def iter_dir(sftp: asyncssh.SFTPClient, path: str
+                   ) -> AsyncIterator[Sequence[asyncssh.SFTPName]]:
+    """The folder ``path``'s names, a READDIR answer at a time (names are ``bytes``).
 
-    ``each`` returns False to stop early. READDIR requests are pipelined; the handle's CLOSE is
-    sent without waiting for its answer. Raises asyncssh's SFTP errors for the folder itself.
+    READDIR requests are pipelined; closing the iterator early (``aclose``) stops reading. The
+    handle's CLOSE is sent without waiting for its answer. Raises asyncssh's SFTP errors for the
+    folder itself.
     """
     handler = handler_of(sftp)
     handle = await handler.opendir(sftp.encode(path or "."))
@@ -125,7 +126,8 @@ async def scan_dir(sftp: asyncssh.SFTPClient, path: str,
                 if isinstance(answer, BaseException):
                     raise answer
                 names, at_end = answer
-                if not each(names) or at_end:
+                yield names
+                if at_end:
                     return
             ahead = min(2 * ahead, _MAX_READDIRS)
     finally:
