@@ -34,7 +34,7 @@ from tests.fixtures.peers import refused_port, tarpit
 from tests.fixtures.relay import LatencyRelay
 from tests.fixtures.sshd import TEST_PASSWORD, USER, SshdServer, ensure_test_users
 
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 
 PER_HOST = 2
 

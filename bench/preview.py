@@ -89,7 +89,7 @@ async def _child(mode: str, path: Path) -> dict[str, float]:
     else:
         import asyncssh
 
-        from sourcedoctor.sources.sftp import SftpSource
+        from sourcedoctor.connectors.sftp.source import SftpSource
 
         class Server(asyncssh.SSHServer):
             def begin_auth(self, username: str) -> bool:

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 from sourcedoctor.api import diagnose_sftp, redactor_for
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 from sourcedoctor.report import write_report
 
 OUT = Path(__file__).resolve().parent / "real"

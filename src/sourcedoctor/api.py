@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, asyncssh_import  # noqa: F401  (first: asyncssh starts faster)
 from .checks.base import Context
 from .config.secrets import Redactor
-from .config.sftp import SettingsError, SftpSettings, build_settings, parse_sftp_url
+from .connectors.sftp.settings import SettingsError, SftpSettings, build_settings, parse_sftp_url
 from .model import Report, Status
 from .runner import Runner, run_to_report
+from .sources.rows import Column as RowColumn  # noqa: F401  (the row types, for library users)
+from .sources.rows import (  # noqa: F401
+    Relation,
+    RelationListing,
+    RowSample,
+    RowSource,
+    RowSourceError,
+)
 from .targets import get_target
 
 if TYPE_CHECKING:
@@ -177,11 +185,17 @@ class DiagnosisFailed(Exception):
 @dataclass
 class OpenSource:
     """A live, diagnosed source: read files through ``source``; ``folder`` is as the source
-    resolved it (an SFTP server's real path, a bucket's prefix)."""
+    resolved it (an SFTP server's real path, a bucket's prefix).
 
-    source: FileSource
+    For a database or a stream, ``source`` is a :class:`RowSource` (test with
+    ``isinstance(opened.source, RowSource)``), ``folder`` is ``""`` and ``relation`` is the
+    relation the settings name (``public.orders``, a topic), or None when they name none (then
+    list them with ``source.relations()``). For a FileSource ``relation`` is always None."""
+
+    source: FileSource | RowSource
     folder: str
     report: Report
+    relation: str | None = None
 
 
 @asynccontextmanager
@@ -198,7 +212,12 @@ async def open_source(
         failed = [r for r in report.checks if r.status >= Status.FAIL or
                   (r.status == Status.SKIP and r.blocked_by)]
         source, folder = connector.source_of(run.ctx.state)
-        if failed or source is None or folder is None:
+        if failed or source is None:
+            raise DiagnosisFailed(report)
+        if isinstance(source, RowSource):  # (RowSource, relation or None): rows, not files
+            yield OpenSource(source, "", report, relation=folder or None)
+            return
+        if folder is None:
             raise DiagnosisFailed(report)
         yield OpenSource(source, folder, report)
     finally:

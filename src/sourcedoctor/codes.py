@@ -26,6 +26,7 @@ SOURCEDOCTOR = "the sourcedoctor maintainers"
 ENDPOINT_ADMIN = "whoever runs the HTTPS endpoint"
 IAM_ADMIN = "the AWS account's IAM administrator"
 BUCKET_OWNER = "the bucket owner"
+FTP_ADMIN = "the FTP server's administrator"
 
 
 @dataclass(frozen=True)
@@ -527,6 +528,575 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Check that the endpoint URL is the service's S3 API endpoint (not its web console).",
         "Try the same request with the AWS CLI: aws s3 ls s3://{bucket} --endpoint-url {endpoint}"],
        USER),
+    # --- db (PostgreSQL and MySQL/MariaDB: one code per cause, whatever the server) ---
+    _c("config.connstring_invalid", "The pasted connection string cannot be read", F,
+       "The connection string is not a list of key=value pairs separated by ';': it is empty, far "
+       "too long (more than a few KB), contains NUL bytes or other control characters, or a "
+       "{...}/quoted value is never closed. Nothing was sent to the server. Values are never shown "
+       "(they may contain the password), only the position.",
+       ["Copy the connection string again from the platform's connection page ({field}): "
+        "Key=value;Key=value, e.g. {example}"], USER),
+    _c("config.connstring_unknown_key", "The connection string has a key this server type does not take", W,
+       "A key in the pasted connection string is not one the platform's connector for this server "
+       "reads: it is ignored, so what it was meant to set is not set. Often the other database's "
+       "spelling (MySQL's PWD in a PostgreSQL string, Password in a MySQL one) or a typo; the "
+       "evidence names the key, its position and the closest known key.",
+       ["Replace {key} with {suggestion} in the connection string."], USER),
+    _c("config.connstring_duplicate_key", "A key appears twice in the connection string", W,
+       "The same key is set more than once; drivers use the last occurrence, which may not be the "
+       "value that was meant. The evidence lists the positions (values are not shown).",
+       ["Keep one {key}=… in the connection string (the one in effect is the last)."], USER),
+    _c("config.connstring_bad_value", "A connection-string value is not one the key accepts", F,
+       "A key has a value outside what it takes (EncryptionMethod other than 0, 1 or 6; "
+       "ValidateServerCertificate other than 0 or 1; a port that is not a number in 1-65535).",
+       ["Set {key} to one of: {allowed}."], USER),
+    _c("config.db_port_of_other_server", "The port is the other database's default port", W,
+       "The port is the well-known port of a different database server (3306 is MySQL/MariaDB, "
+       "5432 is PostgreSQL). A connection string copied from another source usually explains it; "
+       "the protocol identification layer confirms what really answers there.",
+       ["If the server is {expected_product}, use its port (default {expected_port}): Port={expected_port}."],
+       USER),
+    _c("db.wrong_protocol", "Another kind of server answers on the port", F,
+       "The port accepts TCP connections, but what answers is not the expected database server: "
+       "an SSH, HTTP, TLS, FTP or SMTP service, or the other database (MySQL on a PostgreSQL port "
+       "or the reverse). The evidence has the bytes it sent (a printable excerpt) and what they "
+       "identify.",
+       ["Check the port: {port} speaks {found}, not {expected}. Ask the server's administrator which "
+        "port {expected} listens on (default {default_port})."], USER),
+    _c("db.server_silent", "The port accepted the connection but the server never answered", F,
+       "TCP connected, but no bytes came back to the protocol's opening message within the time "
+       "budget: a firewall or proxy that accepts and holds connections, an overloaded server, or a "
+       "service that waits for something else. Nothing is known about what listens there.",
+       ["Check that {host}:{port} is the database server's port and not a proxy or load balancer "
+        "that holds connections.",
+        "Try from the same network: psql -h {host} -p {port} (PostgreSQL) or mysql -h {host} -P {port}"],
+       NETWORK),
+    _c("db.tls_required", "The server requires an encrypted (TLS) connection", F,
+       "The server refuses unencrypted connections (a pg_hba.conf with only hostssl lines, "
+       "require_secure_transport, REQUIRE SSL on the user), but the connection is configured "
+       "without TLS.",
+       ["Turn encryption on: sslMode=require (or verify-full with a trusted certificate); in the "
+        "platform's connection string EncryptionMethod=1."], USER),
+    _c("db.tls_unavailable", "TLS is required but the server does not offer it", F,
+       "The connection demands encryption (sslMode require/verify-ca/verify-full, EncryptionMethod=1) "
+       "but the server answered that it does not support TLS (PostgreSQL ssl=off, MySQL without "
+       "the SSL capability). No unencrypted fallback is allowed in these modes.",
+       ["Enable TLS on the server ({server_setting}) with a certificate the platform trusts.",
+        "Only if the network path is private and trusted: sslMode=prefer/disable (EncryptionMethod=0)."],
+       "the database server's administrator"),
+    _c("db.hba_rejected", "The server's access rules do not allow this client", F,
+       "The server has no access rule (PostgreSQL pg_hba.conf, MySQL user@host) for this client "
+       "address, user, database and connection type, so it refuses before checking a password. "
+       "The evidence has the server's message and the client address it saw.",
+       ["Allow this client in the server's access rules (PostgreSQL: add this line to pg_hba.conf "
+        "before any broader reject line): {hba_line}",
+        "Reload the rules (PostgreSQL: SELECT pg_reload_conf(); or pg_ctl reload)."],
+       "the database server's administrator"),
+    _c("db.password_rejected", "The password (or user name) was refused", F,
+       "The server asked for a password and refused the one given (PostgreSQL 28P01, MySQL 1045). "
+       "Servers answer the same for an unknown user, so check both.",
+       ["Check the user name ({user}) and copy the password again; the server's administrator can "
+        "reset it: {reset}"], USER),
+    _c("db.auth_method_unsupported", "The server asks for a login method the platform cannot use", F,
+       "The server's access rule for this user asks for a method the platform's connector cannot "
+       "answer (client certificate, Kerberos/GSSAPI, SSPI, LDAP-only plugins, or a password "
+       "method that needs something missing). The evidence names the method the server asked for.",
+       ["Ask the administrator to allow a password login for {user}: {hba_line}"],
+       "the database server's administrator"),
+    _c("db.auth_failed", "The login failed for another reason", F,
+       "The server refused the login with an error that is not a password or access-rule "
+       "problem: too many connections, a role that may not log in, a server starting up or "
+       "shutting down. The evidence has the SQLSTATE/error number and message.",
+       ["Act on the server's message in the evidence; then run the check again."],
+       "the database server's administrator"),
+    _c("db.database_not_found", "The database does not exist", F,
+       "The login succeeded up to choosing the database, and the server has no database of that "
+       "name (PostgreSQL 3D000, MySQL 1049). Names are case-sensitive on PostgreSQL. The evidence "
+       "lists the databases this user can see.",
+       ["Use one of the databases the server has: {databases}"], USER),
+    _c("db.permission_denied", "The user may not read the table", F,
+       "The user can log in but lacks a privilege to read the relation: USAGE on its schema or "
+       "SELECT on the table (PostgreSQL 42501, MySQL 1142). The fix has the exact GRANT.",
+       ["Run as the table's owner or an administrator: {grant}"], "the database server's administrator"),
+    _c("db.row_security", "Row-level security may hide rows from this user", W,
+       "The table has row-level security enabled and the user does not bypass it: queries return "
+       "only the rows the policies allow, possibly none. The platform will ingest only those rows.",
+       ["If the platform must see all rows, add a policy for {user} or: ALTER ROLE {user} BYPASSRLS;"],
+       "the database server's administrator"),
+    _c("db.table_not_found", "The table (or its schema) does not exist", F,
+       "No table or view of that name is visible to this user (PostgreSQL 42P01, MySQL 1146). "
+       "Identifiers are case-sensitive when quoted; the evidence lists the closest names that exist.",
+       ["Use the exact name: {matches}"], USER),
+    _c("db.sample_timeout", "Reading a few rows took longer than the time budget", F,
+       "A LIMITed read of the table did not finish within the statement timeout: the relation is a "
+       "view with an expensive definition, the table is locked, or the server is overloaded. The "
+       "platform's reads will be as slow or time out.",
+       ["Check for locks and long queries on the server (SELECT * FROM pg_stat_activity / SHOW "
+        "PROCESSLIST) and for an expensive view definition of {table}."],
+       "the database server's administrator"),
+    _c("db.sample_failed", "Reading sample rows failed", F,
+       "The relation exists and may be read, but the server returned an error while reading rows "
+       "(a broken view, a function in the view that fails, a storage error). The evidence has the "
+       "SQLSTATE/error number and message.",
+       ["Run the same read yourself and act on the server's message: {query}"], USER),
+    _c("db.type_unsupported", "A column's type has no equivalent on the platform", W,
+       "A column has a type the platform cannot take as is (geometric, range, bit string, custom "
+       "composite types...): the platform will reject the column or take it as text. The evidence "
+       "names each such column and its type.",
+       ["Exclude or cast the columns in a view the platform reads: {cast}"], USER),
+    _c("db.no_delta_column", "No column for incremental loads", W,
+       "Incremental (delta) loads read only rows changed since the last load, which needs a "
+       "column that grows with each change: a timestamp (updated_at) or a monotonic key. The "
+       "table has none, so every load reads the whole table.",
+       ["Add one, e.g.: {ddl}", "Or accept full loads for this table."], DATA_OWNER),
+    _c("db.delta_not_indexed", "The delta column has no index", W,
+       "The column the platform would use for incremental loads is not the first column of any "
+       "index: each load's WHERE column > last_value scans the whole table.",
+       ["Create an index: {ddl}"], "the database server's administrator"),
+    # --- blob (Azure Blob Storage) ---
+    _c("blob.connection_string_invalid", "The connection string is malformed", F,
+       "The connectionString is not Key=Value pairs separated by ';', has a key Azure does not "
+       "know (the platform refuses the whole string), gives a key twice, or lacks a required one: "
+       "the account (AccountName or BlobEndpoint) and a credential (AccountKey or "
+       "SharedAccessSignature). The evidence names the key, never a value.",
+       ["Fix the key {key} in connectionString; copy the whole string again from the Azure portal "
+        "(storage account → Security + networking → Access keys → Connection string): "
+        "DefaultEndpointsProtocol=https;AccountName=ACCOUNT;AccountKey=KEY;"
+        "EndpointSuffix=core.windows.net"], USER),
+    _c("blob.account_key_invalid", "The account key is not a valid key", F,
+       "AccountKey must be the base64 of a 64-byte key (88 characters ending in '=='). A character "
+       "outside base64, a broken padding or a wrong length means the key was truncated or altered "
+       "when copied; every signed request would be refused.",
+       ["Copy key1 again: az storage account keys list --account-name {account} --query [0].value "
+        "-o tsv (or Access keys in the portal) and rebuild connectionString with it."], USER),
+    _c("blob.sas_invalid", "The SAS URI is malformed", F,
+       "sasUri is not a full https URI with a SAS token (sv, sp, se, sig), gives a parameter twice, "
+       "or has a start/expiry/IP field that does not parse. The evidence names the parameter, "
+       "never the signature.",
+       ["Paste the whole 'Blob SAS URL' the portal shows (https://ACCOUNT.blob.core.windows.net/"
+        "CONTAINER?sv=…&sig=…), not only the token, and unchanged."], USER),
+    _c("blob.sas_expired", "The SAS has expired", F,
+       "The SAS's expiry (se) is in the past: the service refuses every request made with it.",
+       ["Generate a new SAS with a later expiry (it expired at {expiry}), e.g. az storage container "
+        "generate-sas --account-name {account} --name {container} --permissions rl --https-only "
+        "--expiry 2030-01-01T00:00:00Z, and update sasUri.",
+        "A connection the platform keeps needs a SAS that outlives the dataflow."], USER),
+    _c("blob.sas_not_yet_valid", "The SAS is not valid yet", F,
+       "The SAS's start (st) is in the future: the service refuses it until then. Often a start "
+       "time typed in local time instead of UTC.",
+       ["Generate the SAS with a start 15 minutes in the past (or none), in UTC (it starts at "
+        "{start}; now is {now})."], USER),
+    _c("blob.sas_permissions", "The SAS does not grant what the platform needs", F,
+       "The platform lists the container and reads its blobs: it needs a container SAS (sr=c) or "
+       "an account SAS for the blob service (ss=b, srt=co) with the permissions r (read) and l "
+       "(list). A blob SAS grants one blob only.",
+       ["Generate a SAS granting {needed} (missing: {missing}): Azure portal → container → Shared "
+        "access tokens → Permissions Read and List; or az storage container generate-sas "
+        "--account-name {account} --name {container} --permissions rl --https-only --expiry …"],
+       USER),
+    _c("blob.sas_protocol", "The SAS does not allow HTTPS", F,
+       "The SAS's spr field limits the protocols it may be used over; the platform connects over "
+       "https, and a plain-http endpoint is refused by an https-only SAS.",
+       ["Generate the SAS with protocol HTTPS (spr=https; it says spr={spr}) and give the endpoint "
+        "as https://."], USER),
+    _c("blob.sas_ip_restricted", "The SAS is limited to some IP addresses", W,
+       "The SAS's sip field allows requests from those addresses only. The platform connects from "
+       "its own regional addresses: unless they are inside the range, every request is refused "
+       "(AuthorizationSourceIPMismatch). Private ranges can never include the platform.",
+       ["Generate the SAS without an IP restriction (sip={sip}), or with a range that includes "
+        "the platform's regional IP addresses."], USER),
+    _c("blob.service_principal_unverified", "Service principal settings cannot be tested here", I,
+       "Service principal authentication gets a token from Microsoft Entra ID "
+       "(login.microsoftonline.com) for the tenant, then calls the blob endpoint with it. "
+       "sourcedoctor checks the settings' shape and the endpoint's network layers, but does not "
+       "request a token: the authentication, container and listing layers are not exercised.",
+       ["Check the sign-in yourself: az login --service-principal -u CLIENT_ID -p SECRET --tenant "
+        "{tenant}, then az storage blob list --account-name {account} -c CONTAINER --auth-mode login",
+        "The service principal needs the role Storage Blob Data Reader on the container."], USER),
+    _c("blob.auth_failed", "The service refused the credential", F,
+       "The blob service refused the request's credential (AuthenticationFailed on Azure; "
+       "Azurite says AuthorizationFailure): a wrong or rotated account key, a SAS whose signature "
+       "does not match (altered, or signed by a rotated key) or that the service considers "
+       "expired, or — on Azure, AuthorizationFailure with a valid credential — the storage "
+       "account's firewall refusing this address. The evidence's cause says which the answer "
+       "points at.",
+       ["{step}"], USER),
+    _c("blob.container_not_found", "The container does not exist", F,
+       "The service answered ContainerNotFound: no container of that name in the account.",
+       ["Check the container name's spelling (lowercase letters, digits, hyphens): az storage "
+        "container list --account-name {account} -o table",
+        "Set container to the right name ({container} was asked for)."], USER),
+    _c("blob.permission_denied", "The credential lacks a permission the platform needs", F,
+       "The credential was accepted but the request was not allowed "
+       "(AuthorizationPermissionMismatch, or a resource-type/service mismatch): a SAS without the "
+       "needed permission letter (l to list, r to read), or a service principal without the role "
+       "Storage Blob Data Reader.",
+       ["Generate a SAS that also grants {missing} (the platform needs {needed}) for container "
+        "{container}: az storage container generate-sas --account-name {account} --name "
+        "{container} --permissions rl --https-only --expiry …"], USER),
+    _c("blob.request_failed", "The endpoint did not answer like Azure Blob Storage", F,
+       "A request got no blob service answer: the connection dropped, something else (a web "
+       "server, a proxy) answered, or the service returned an error this tool does not know. "
+       "The evidence has the error code, HTTP status and message as received.",
+       ["Check that the endpoint is the account's blob endpoint ({endpoint}), not its web or "
+        "dfs endpoint.",
+        "Try the same with the Azure CLI: az storage blob list --account-name ACCOUNT -c "
+        "CONTAINER"], USER),
+    # --- ftp (FTP and FTPS) ---
+    _c("ftp.is_sftp", "An SSH (SFTP) server answers on the FTP port", F,
+       "The port answered with an SSH identification line, not an FTP greeting: this is an SFTP "
+       "server (SSH File Transfer Protocol), which has nothing in common with FTP/FTPS but the "
+       "name. The evidence has the SSH banner.",
+       ["This is an SFTP server: use the SFTP connector (sftp://{user}@{host}:{port}/{folder}) "
+        "with the same user and password or key.",
+        "If the server should also offer FTP/FTPS, ask its administrator for the FTP port "
+        "(usually 21, or 990 for implicit FTPS)."], USER),
+    _c("ftp.not_ftp", "Something other than FTP answers on the port", F,
+       "The port answered with bytes that are not an FTP reply (an HTTP or TLS server, binary "
+       "data, another text protocol). The evidence says what answered and shows its first bytes.",
+       ["Use the port where the FTP server listens (21 for ftp:// and ftps://, 990 for "
+        "ftps+implicit://).",
+        "If the port serves implicit TLS (the evidence says TLS), use ftps+implicit://{host}:{port}."],
+       USER),
+    _c("ftp.no_greeting", "No FTP greeting arrived", F,
+       "TCP connected but no complete FTP greeting (220) arrived in time, or the server closed or "
+       "reset the connection first: a server that waits for the client to speak (HTTP, implicit "
+       "TLS), an overloaded server, a connection limit, or a firewall that lets the handshake "
+       "through and drops the rest.",
+       ["If the port serves implicit TLS, use ftps+implicit://{host}:{port}.",
+        "Check the FTP server's logs for this connection and its connection limits.",
+        "Try: curl -v ftp://{host}:{port}/ (a greeting shows as '< 220')"], FTP_ADMIN),
+    _c("ftp.greeting_refused", "The FTP server refuses new sessions", F,
+       "The server answered with a refusal instead of 220 (usually '421 Too many connections' or "
+       "'421 Service not available'): it is at its connection limit or shutting down. The evidence "
+       "has the reply.",
+       ["Raise the server's connection limit (vsftpd max_clients/max_per_ip, ProFTPD MaxClients, "
+        "FileZilla Server's connection limit) or close idle sessions.",
+        "Run the check again later to tell a momentary peak from a fixed limit."], FTP_ADMIN),
+    _c("ftp.protocol_error", "The FTP server's reply breaks the protocol", F,
+       "A reply could not be read as FTP: a line longer than 8 KB, a multi-line reply of more than "
+       "1,000 lines or 64 KB, undecodable bytes, or a reply with no three-digit code. sourcedoctor "
+       "stops reading there (a client that does not may hang or run out of memory).",
+       ["Check the FTP server's banner and reply settings (a huge or binary banner file, a proxy "
+        "or load balancer in front of the port mangling the stream).",
+        "Look at the raw exchange: curl -v ftp://{host}:{port}/"], FTP_ADMIN),
+    _c("ftp.plaintext", "Plain FTP: password and data travel unencrypted", W,
+       "The connection is ftp:// without TLS: the user name, the password and every file cross the "
+       "network in clear text, readable by anyone on the path. The data can still be read; this "
+       "is a warning under every target.",
+       ["If the server offers FTPS, use ftps://{host} (explicit TLS, port 21) or "
+        "ftps+implicit://{host} (port 990).",
+        "Otherwise ask the server's administrator to enable TLS (vsftpd ssl_enable=YES, ProFTPD "
+        "mod_tls, FileZilla Server 'Require explicit FTP over TLS')."], FTP_ADMIN),
+    _c("ftp.tls_unavailable", "The FTP server does not offer TLS", F,
+       "ftps:// was asked for, but the server refused 'AUTH TLS' (or PROT P for the data "
+       "connections): it has no TLS configured, or only implicit TLS on another port. The evidence "
+       "has the server's reply.",
+       ["Enable explicit FTPS on the server (vsftpd ssl_enable=YES with rsa_cert_file, ProFTPD "
+        "TLSEngine on, IIS 'Allow SSL connections').",
+        "If the server offers implicit TLS instead, use ftps+implicit://{host}:990.",
+        "Only if encryption is not required: use ftp://{host}:{port} (everything in clear text)."],
+       FTP_ADMIN),
+    _c("ftp.tls_required", "The FTP server requires TLS", F,
+       "The server refused to log in over plain FTP ('SSL/TLS required', 530/534/550 on USER or "
+       "PASS): it only accepts FTPS. Nothing was wrong with the password; it was not even checked.",
+       ["Use ftps://{user}@{host}:{port}/{folder} (explicit TLS on the same port).",
+        "The platform's connection must then use FTPS too."], USER),
+    _c("ftp.login_failed", "The FTP login was refused", F,
+       "The server answered 530 (or another refusal) to USER/PASS: wrong user name or password, "
+       "a locked or expired account, a user not allowed to use FTP, or a login restricted to "
+       "some client addresses. Only one login attempt is made per run. The evidence has the "
+       "server's reply.",
+       ["Check the user name ({user}) and the password; copy the password again (no trailing "
+        "space or newline).",
+        "On the server: check that {user} may log in over FTP (vsftpd userlist/ftpusers, "
+        "ProFTPD <Limit LOGIN>, IIS FTP authorization rules) and that the account is not locked."],
+       FTP_ADMIN),
+    _c("ftp.data_tls_required", "The server requires encrypted data connections (PROT P)", F,
+       "The control connection is FTPS but data connections were asked in clear (PROT C), and the "
+       "server requires them encrypted ('SSL/TLS required on the data channel', 521/522/534/550).",
+       ["Use private data protection: leave --data-protection at its default (private), i.e. "
+        "send 'PBSZ 0' and 'PROT P' after login.",
+        "The platform's connection must encrypt data connections as well."], USER),
+    _c("ftp.passive_unsupported", "The server refuses passive mode", F,
+       "Both PASV and EPSV were refused, so no data connection (listing or file) can be opened "
+       "the way cloud platforms and firewalled clients open them. The evidence has the replies.",
+       ["Enable passive mode on the server (vsftpd pasv_enable=YES, ProFTPD PassivePorts, IIS "
+        "'FTP Firewall Support' data channel port range)."], FTP_ADMIN),
+    _c("ftp.passive_address", "The server advertises a wrong passive address", F,
+       "In its PASV reply the server tells the client which address to open the data connection "
+       "to, and that address ({advertised}) is not the one the control connection reached "
+       "({address}): typically a server behind NAT that advertises its internal (private) "
+       "address. Clients that trust the advertised address hang on every listing and download; "
+       "clients that substitute the control address (curl, ftplib, FileZilla) work. A warning "
+       "unless the advertised address is private and the target is a cloud platform.",
+       ["Set the server's public address for passive replies (vsftpd pasv_address={address}, "
+        "ProFTPD MasqueradeAddress, FileZilla Server 'Use the following IP', IIS 'External IP "
+        "address of firewall').",
+        "If the NAT device rewrites FTP (an FTP ALG), check that it sees the control connection "
+        "(it cannot inside FTPS)."], FTP_ADMIN),
+    _c("ftp.data_channel_blocked", "The passive data connection cannot be opened", F,
+       "The server accepted PASV/EPSV and named port {data_port}, but a connection to "
+       "{address}:{data_port} was refused or not answered within the timeout. This is the classic "
+       "FTP firewall fault: the control port (21) is open, the passive port range is not. Logins "
+       "work, every listing and download hangs.",
+       ["Open the server's passive port range inbound in every firewall on the path (e.g. vsftpd "
+        "pasv_min_port/pasv_max_port, ProFTPD PassivePorts; then allow exactly that range).",
+        "Check that the range configured on the server is the range the firewall opens, and that "
+        "{data_port} is in it.",
+        "Test: curl -v --ftp-pasv ftp://{host}:{port}/ (it stops after '227 Entering Passive Mode')."],
+       NETWORK),
+    _c("ftp.rest_unsupported", "The server refuses reads at an offset (REST)", W,
+       "REST was refused, so a file can only be read from its start: resuming, reading a Parquet "
+       "file's footer and reading parts of a file in parallel are impossible.",
+       ["Enable REST STREAM on the server (most servers support it; check any proxy in between)."],
+       FTP_ADMIN),
+    # --- stream (the platform's HTTP streaming inlet) ---
+    _c("stream.token_expired", "The bearer token has expired", F,
+       "The access token given for the authenticated inlet is a JWT whose own claims (exp, or IMS's "
+       "created_at + expires_in) say it has expired. Every request with it is refused with 401; "
+       "nothing was sent. IMS access tokens live 24 hours. The evidence has the expiry time.",
+       ["Generate a new access token (Adobe Developer Console → your project → OAuth Server-to-Server "
+        "→ Generate access token, or POST to https://ims-na1.adobelogin.com/ims/token/v3) and run "
+        "again with --token-env VAR.",
+        "Have the sender refresh its token before expires_in runs out (the expiry was {expires_at})."],
+       USER),
+    _c("stream.token_missing", "The inlet refused the request as unauthenticated (401)", F,
+       "The inlet is an authenticated connection and answered 401: the Authorization header is "
+       "missing, or its token is empty, invalid or expired (the platform says e.g. \"Ims service "
+       "token is empty\"). The evidence has the inlet's answer.",
+       ["Send the Authorization header (the word Bearer, a space, then a valid IMS access token); "
+        "CLI: --token-env VAR.",
+        "Check the token was issued for {ims_org} and was not pasted with a stray 'Bearer ' prefix "
+        "or quotes."], USER),
+    _c("stream.forbidden", "The inlet refused the request (403)", F,
+       "The inlet answered 403 Forbidden. With a problem body the token is valid but not allowed "
+       "to write to this inlet (another organisation or sandbox, a product profile without "
+       "streaming permissions). A 403 with an empty body is what an IP allow-list in front of the "
+       "inlet answers: the request never reached the inlet.",
+       ["Empty body: add this machine's (and the sender's) public IP address to the inlet's "
+        "allow-list, or send from an allowed network.",
+        "Problem body: give the token's technical account access to the sandbox and to streaming "
+        "ingestion in the product profile; check x-gw-ims-org-id is {ims_org}."], USER),
+    _c("stream.payload_too_large", "A request would be larger than 1 MB", F,
+       "The platform refuses a request body over 1 MB (413 Payload Too Large). A JSON-lines record, "
+       "a single JSON message or a whole batch document ({\"messages\": [...]}) is one request. The "
+       "evidence has the lines and sizes; this is judged locally, before anything is sent.",
+       ["Split the batch into several requests of under 1 MB, or trim the record at line {line} "
+        "({size} bytes)."], DATA_OWNER),
+    _c("stream.xdm_envelope_incomplete", "An XDM message lacks parts of its envelope", F,
+       "A message has an XDM envelope (header/body) but not all of it: header.schemaRef.id, "
+       "header.schemaRef.contentType (application/vnd.adobe.xed-full+json;version=1), "
+       "body.xdmMeta.schemaRef and body.xdmEntity are all needed. The platform answers 400 "
+       "\"Message has unknown xdm format\" for such a message. The evidence names what is missing "
+       "and where.",
+       ["Add the missing parts ({missing}) to the message at line {line}.",
+        "Or send raw JSON (no header/body) with a dataflow that maps it: --flow-id DATAFLOW_ID."],
+       DATA_OWNER),
+    _c("stream.flow_id_missing", "Raw JSON without a dataflow id", W,
+       "The records are raw JSON (no XDM envelope). The platform maps raw JSON to XDM only through "
+       "a dataflow, named by the x-adobe-flow-id header (or the URL's ?x-adobe-flow-id=); without "
+       "it the messages are not ingested.",
+       ["Send the header x-adobe-flow-id: DATAFLOW_ID (CLI: --flow-id DATAFLOW_ID); the id is on "
+        "the dataflow's page (Sources → Dataflows)."], USER),
+    _c("stream.ims_org_wrong", "The message's organisation is not the inlet's", F,
+       "The IMS organisation in the message header (header.imsOrgId) differs from the one given, or "
+       "the platform answered \"Message has an absent or wrong ims org in the header\".",
+       ["Set header.imsOrgId of every message, and the x-gw-ims-org-id header, to {ims_org}."],
+       DATA_OWNER),
+    _c("stream.unknown_xdm_format", "The platform: \"Message has unknown xdm format\" (400)", F,
+       "The inlet refused the message with 400 Invalid XDM Message Format / Message has unknown xdm "
+       "format: the XDM schema reference (header.schemaRef, body.xdmMeta.schemaRef) is missing or "
+       "names no schema the inlet knows.",
+       ["Give header.schemaRef.id and body.xdmMeta.schemaRef.id the $id of the dataset's schema "
+        "(Schemas → the schema → its ID), with contentType "
+        "application/vnd.adobe.xed-full+json;version=1."], DATA_OWNER),
+    _c("stream.invalid_xdm", "The platform: \"Invalid XDM Message Format\" (400)", F,
+       "The inlet refused the message with 400 Invalid XDM Message Format: the message does not "
+       "validate against its schema (a wrong type, a bad date-time, a missing required field). "
+       "The evidence has the platform's message and the pointers to the violations.",
+       ["Fix the fields the evidence points at ({message}) in the producer of the messages.",
+        "Test one record with ?synchronousValidation=true on the inlet URL to see every violation."],
+       DATA_OWNER),
+    _c("stream.throttled", "The inlet throttled the request (429)", W,
+       "The inlet answered 429 Too Many Requests: the organisation's streaming rate is exceeded. "
+       "Nothing was retried (a retry is the sender's decision); Retry-After says when to come back.",
+       ["Wait {retry_after} s before sending again, and make the sender back off on 429.",
+        "Batch messages (the messages array of the batch endpoint) instead of one request per "
+        "event."], USER),
+    _c("stream.schema_mismatch", "The inlet failed the message against its dataset (500)", F,
+       "The inlet answered 500 naming the schema: the message's schema does not match the schema "
+       "of the dataset the inlet writes to (another schema's $id, or a schema version the dataset "
+       "does not use).",
+       ["Use the dataset's schema $id in header.schemaRef.id and body.xdmMeta.schemaRef.id.",
+        "Check which dataset the dataflow writes to and which schema it has (Datasets → the "
+        "dataset → Schema)."], DATA_OWNER),
+    _c("stream.unavailable", "The inlet is unavailable (503)", F,
+       "The inlet answered 503 Service Unavailable, also after the bounded retries (at most two, "
+       "honouring Retry-After within the time budget). Nothing was written.",
+       ["Retry later; check https://status.adobe.com for Experience Platform data collection.",
+        "Make the sender retry 503 with back-off."], "the platform's operators (Adobe)"),
+    _c("stream.unexpected_answer", "The inlet gave an answer this tool does not know", F,
+       "The request got a status or body the inlet's documentation does not describe for this "
+       "request (a 404 for an unknown or deleted inlet, an HTML page from a proxy, a closed "
+       "connection). The evidence has the status and the body as received.",
+       ["Check the inlet URL (copy it again from the dataflow's page) and any proxy in between.",
+        "Try it by hand: curl -i -X POST '{url}' -H 'Content-Type: application/json' -d ''"],
+       ENDPOINT_ADMIN),
+    # --- kafka (Kafka) ---
+    _c("kafka.no_kafka_answer", "The port does not answer like a Kafka broker", F,
+       "The TCP connection was accepted, but no Kafka answer came: the connection was reset or "
+       "closed at once, or nothing arrived within the time budget. Another service listens on the "
+       "port (HTTP, SSH…), the listener speaks TLS while the client does not (or the reverse), or "
+       "a proxy or firewall holds the connection. The evidence has the client's log lines.",
+       ["Check the broker port ({port}) and whether the listener uses TLS: kafka+ssl://{host}:{port} "
+        "for a TLS listener, kafka:// for a plain one (security protocol now: {protocol}).",
+        "On the broker: grep -E '^(listeners|advertised.listeners)' server.properties"],
+       "the Kafka cluster's administrator"),
+    _c("kafka.auth_required", "The broker requires SASL authentication", F,
+       "The broker answered the first exchange (ApiVersions) and then dropped the connection at the "
+       "first real request: the listener expects SASL, and the settings give none.",
+       ["Set the SASL mechanism, user and password the cluster's administrator gives you: "
+        "--sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 --username USER --password-env VAR.",
+        "Or connect to the cluster's unauthenticated listener if it has one ({host}:{port} is not)."],
+       USER),
+    _c("kafka.sasl_mechanism_not_offered", "The broker does not offer the configured SASL mechanism", F,
+       "In the SASL handshake the broker lists the mechanisms its listener enables; the configured "
+       "one is not among them, so authentication cannot start. The evidence has both.",
+       ["Use a mechanism the broker offers ({offered}) instead of {configured}: --sasl-mechanism "
+        "MECHANISM (the platform's saslMechanism field).",
+        "Or enable {configured} on the listener (sasl.enabled.mechanisms in server.properties)."],
+       USER),
+    _c("kafka.auth_failed", "The broker refused the SASL authentication", F,
+       "The broker refused the SASL exchange: a wrong user name or password (Confluent Cloud: API "
+       "key and secret), a SCRAM user created for the other SCRAM mechanism, or a broker that "
+       "lists a mechanism it then refuses. The evidence has the broker's words as the client "
+       "logged them. One attempt was made.",
+       ["Check the user name ({username}) and password for SASL {mechanism}; copy them again.",
+        "For SCRAM, check the user exists for this mechanism: kafka-configs.sh --describe "
+        "--entity-type users --entity-name {username}"], USER),
+    _c("kafka.advertised_listener_unreachable", "A broker advertises an address this machine cannot reach", F,
+       "The bootstrap broker answered, but the cluster's metadata names brokers by their advertised "
+       "listeners, and every later request (partition leaders, the group coordinator) goes to "
+       "those addresses. One of them does not resolve or does not accept connections from here: an "
+       "internal host name, a container address or a port behind NAT. The most common Kafka "
+       "failure: the first connection works, everything after it fails.",
+       ["Set advertised.listeners of broker {broker_id} to an address clients outside reach "
+        "(e.g. the name you connect to: {bootstrap}); it now advertises {advertised}.",
+        "On Kubernetes/Docker, add an external listener and advertise its external address.",
+        "Verify from here: kcat -b {bootstrap} -L (the broker lines show what is advertised)"],
+       "the Kafka cluster's administrator"),
+    _c("kafka.topic_not_found", "The topic does not exist", F,
+       "The cluster's metadata has no topic of that name (names are case-sensitive). The evidence "
+       "lists the closest names and the first topics the cluster has.",
+       ["Check the topic name {topic}; close names on this cluster: {close}.",
+        "List the topics: kafka-topics.sh --bootstrap-server {bootstrap} --list"], USER),
+    _c("kafka.topic_unavailable", "The topic cannot be read (no leader, or refused)", F,
+       "The topic exists but the broker returned an error for it (e.g. TOPIC_AUTHORIZATION_FAILED), "
+       "or some partitions have no leader (brokers down, under-replicated): records of those "
+       "partitions cannot be fetched.",
+       ["If the error is an authorization failure: grant the user Describe and Read on topic "
+        "{topic} (kafka-acls.sh --add --allow-principal User:USER --operation Read "
+        "--operation Describe --topic {topic}).",
+        "If partitions have no leader: bring their brokers back, then check "
+        "kafka-topics.sh --describe --topic {topic} --under-replicated-partitions"],
+       "the Kafka cluster's administrator"),
+    _c("kafka.consumer_group_in_use", "The consumer group already has active members", F,
+       "The platform runs one flow per consumer group. This group already has members (another "
+       "flow or an application): a new flow joining it would share the topic's partitions with "
+       "them, and each would get only part of the records. A failure for the platform's target, a "
+       "warning for a generic reader (which may share a group on purpose to scale out).",
+       ["Give the flow its own consumer group: a new groupId no one else uses.",
+        "See who uses {group}: kafka-consumer-groups.sh --bootstrap-server BROKER --describe "
+        "--group {group} --members"], USER),
+    _c("kafka.consumer_group_has_offsets", "The consumer group has committed offsets", W,
+       "The group has no active members but has committed offsets: a flow using it resumes from "
+       "those offsets instead of the earliest record, so records before them are not ingested.",
+       ["To ingest from the beginning, use a new consumer group, or reset this one: "
+        "kafka-consumer-groups.sh --bootstrap-server {bootstrap} --group {group} --topic {topic} "
+        "--reset-offsets --to-earliest --execute"], USER),
+    _c("kafka.topic_empty", "The topic holds no records", W,
+       "Every partition's earliest and latest offsets are equal: there is nothing to preview, and a "
+       "flow would ingest nothing until producers write (or records were already removed by the "
+       "topic's retention).",
+       ["Check that producers write to {topic} (not to a similarly named topic).",
+        "Check the topic's retention: kafka-configs.sh --describe --entity-type topics "
+        "--entity-name {topic}"], DATA_OWNER),
+    # --- kinesis (Amazon Kinesis) ---
+    # --- eventhubs (Azure Event Hubs (settings only)) ---
+    _c("eventhubs.namespace_invalid", "The Event Hubs namespace is not a namespace name", F,
+       "The namespace must be the namespace's own name (6-50 letters, digits and hyphens, starting "
+       "with a letter, not ending with a hyphen) or its host NAME.servicebus.windows.net. A URL, a "
+       "portal link or another host was given.",
+       ["Give the namespace name as the Azure portal shows it (Event Hubs → Namespace), e.g. "
+        "{suggestion}."], USER),
+    _c("eventhubs.connection_string_invalid", "The connection string is malformed", F,
+       "An Event Hubs connection string is Endpoint=sb://NAMESPACE.servicebus.windows.net/;"
+       "SharedAccessKeyName=NAME;SharedAccessKey=KEY[;EntityPath=HUB], ';'-separated key=value "
+       "pairs. The evidence names the part that is missing or wrong (never the key).",
+       ["Copy the connection string again (Azure portal → the namespace or event hub → Shared access "
+        "policies → the policy → Connection string–primary key) without surrounding quotes."], USER),
+    _c("eventhubs.sas_key_invalid", "The SAS key is not a shared access key", F,
+       "A SharedAccessKey is 44 base64 characters (32 bytes); the value given does not decode to "
+       "that (cut short, a quote or space pasted with it, or the key name given as the key).",
+       ["Copy the primary key of the policy {key_name} again (Shared access policies → the policy "
+        "→ Primary key)."], USER),
+    _c("eventhubs.entity_path_mismatch", "The connection string names another event hub", F,
+       "The connection string's EntityPath (an event-hub-level policy) names a different event hub "
+       "than the one configured: the policy grants access to that hub only.",
+       ["Use the event hub {entity_path} named by the connection string, or a connection string of "
+        "a policy on {event_hub} (or a namespace-level one)."], USER),
+    _c("eventhubs.name_invalid", "The event hub or consumer group name breaks Azure's rules", F,
+       "Event hub names are 1-256 characters of letters, digits, periods, hyphens and underscores, "
+       "starting and ending with a letter or digit; consumer group names are 1-50 of the same. "
+       "The evidence names the field and the rule.",
+       ["Give the exact name as the Azure portal shows it ({field})."], USER),
+    _c("eventhubs.consumer_group_default", "The $Default consumer group is shared", W,
+       "The platform reads as one consumer of the consumer group. $Default is what every other "
+       "reader uses unless told otherwise, and two readers of one group take partitions (and "
+       "events) from each other.",
+       ["Create a consumer group for the platform only (Event Hubs → the hub → Consumer groups → "
+        "+ Consumer group) and give its name."], USER),
+    # --- pubsub (Google Pub/Sub (settings only)) ---
+    _c("pubsub.project_id_invalid", "The project id breaks Google Cloud's rules", F,
+       "A project id is 6-30 characters: lower-case letters, digits and hyphens, starting with a "
+       "letter and not ending with a hyphen. A project name or number, or a full resource path, "
+       "was given.",
+       ["Give the project ID (not its name) as `gcloud projects list` shows it, e.g. {suggestion}."],
+       USER),
+    _c("pubsub.name_invalid", "The topic or subscription name breaks Pub/Sub's rules", F,
+       "Topic and subscription ids are 3-255 characters of letters, digits and - _ . ~ + %, "
+       "starting with a letter, and not starting with 'goog'. A full path "
+       "projects/P/subscriptions/S is accepted and split.",
+       ["Give the id as `gcloud pubsub {kind}s list` shows it ({field})."], USER),
+    _c("pubsub.credentials_not_json", "The service-account key is not one JSON object", F,
+       "The pasted credentials do not parse as one JSON object: typographic (smart) quotes from a "
+       "word processor or chat, text before or after the object, a truncated paste, or a file "
+       "path where the JSON content belongs. The platform documents mangled pasted JSON as a "
+       "failure cause. The evidence has the position (never the content).",
+       ["Paste the key file's content unchanged: --credentials-env VAR with "
+        "VAR=\"$(cat key.json)\" (open the file in a plain-text editor; replace “ ” with \").",
+        "Check it with: jq -e .type key.json"], USER),
+    _c("pubsub.credentials_incomplete", "The JSON is not a service-account key", F,
+       "The JSON parses but is not a service-account key: type must be \"service_account\", and "
+       "project_id, private_key, private_key_id and client_email (NAME@PROJECT.iam."
+       "gserviceaccount.com) must be present. A user credential, an OAuth client secret or an API "
+       "key file was given.",
+       ["Create a key for the service account (IAM → Service accounts → the account → Keys → Add "
+        "key → JSON) and paste that file ({missing})."], USER),
+    _c("pubsub.private_key_mangled", "The private key in the JSON is mangled", F,
+       "The private_key is not a PEM block: its line breaks were flattened (spaces, or a literal "
+       "backslash-n escaped twice) when the JSON was pasted, or its BEGIN/END lines are missing. "
+       "Google's libraries cannot load it and authentication fails.",
+       ["Paste the key file's content unchanged (its private_key holds \\n escapes inside one "
+        "JSON string); do not re-type or re-wrap it.",
+        "Or create a new key for {client_email}."], USER),
+    _c("pubsub.project_mismatch", "The key belongs to another project", W,
+       "The service-account key's project_id differs from the project configured. That works only "
+       "when the account was granted roles/pubsub.subscriber on the other project's subscription; "
+       "usually the wrong key or project was picked.",
+       ["Check the project ({project_id}) and the key's project ({key_project}); grant the account "
+        "roles/pubsub.subscriber on the subscription if the split is intended."], USER),
     # --- the tool itself ------------------------------------------------------------------------
     _c("check.timeout", "A check exceeded its time budget", F,
        "The check did not finish within its time budget, so its layer could not be judged. "

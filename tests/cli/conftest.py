@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
 from tests.fixtures.embedded import ThreadedServer
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.demo.server import DEMO_USER, ServerOptions, demo_files
+from sourcedoctor.connectors.sftp.demo.server import DEMO_USER, ServerOptions, demo_files
 
 PASSWORD = "Cnry-Passw0rd-7731xq"
 PASSPHRASE = "Cnry-Phrase-4410zz"

@@ -178,7 +178,7 @@ def test_profiles_file_that_is_a_fifo_neither_blocks_nor_gets_replaced(tmp_path:
     os.mkfifo(fifo)
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from sourcedoctor.config.sftp import SftpSettings
+        from sourcedoctor.connectors.sftp.settings import SftpSettings
         from sourcedoctor.tui.profiles import ProfileStore
         store = ProfileStore(Path({str(fifo)!r}))
         assert store.names() == []

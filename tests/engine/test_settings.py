@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sourcedoctor import api
-from sourcedoctor.config.sftp import SettingsError, parse_sftp_url, redacted_url
+from sourcedoctor.connectors.sftp.settings import SettingsError, parse_sftp_url, redacted_url
 
 
 @pytest.mark.parametrize(("url", "expected"), [

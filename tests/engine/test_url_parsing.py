@@ -14,8 +14,8 @@ import subprocess
 import pytest
 
 from sourcedoctor import api
-from sourcedoctor.config.sftp import SettingsError, parse_sftp_url, redacted_url
 from sourcedoctor.config.urls import MAX_LABEL, MAX_NAME, host_name_problem
+from sourcedoctor.connectors.sftp.settings import SettingsError, parse_sftp_url, redacted_url
 
 LONG_LABEL = "a" * (MAX_LABEL + 1)
 LONG_NAME = ".".join(["b" * 60] * 5)  # 304 characters, every label legal

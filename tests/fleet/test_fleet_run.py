@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 from sourcedoctor.fleet.inventory import parse_inventory
 from sourcedoctor.fleet.run import FleetFinished, FleetRun
 from tests.fixtures.embedded import ThreadedServer

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pydantic import SecretStr
 
 from sourcedoctor.checks.base import Context, Outcome
-from sourcedoctor.config.sftp import SftpSettings
+from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.connectors.sftp.state import SftpState
 from sourcedoctor.model import Status
 from sourcedoctor.targets import AEP, GENERIC, TargetProfile
@@ -23,7 +23,7 @@ from .conftest import PASS, KeyFactory
 
 async def _run(ctx: Context[SftpSettings, SftpState]) -> Outcome:
     # Imported late: importing a check module before the connector package is a circular import.
-    from sourcedoctor.checks.ssh_key import KeyCheck
+    from sourcedoctor.connectors.sftp.checks.ssh_key import KeyCheck
 
     return await KeyCheck().run(ctx)
 

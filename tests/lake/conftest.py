@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
 from tests.fixtures.embedded import ThreadedServer
 
 SFTP_USER = "alice"

@@ -10,10 +10,10 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.source import SftpSource
 from sourcedoctor.sources.base import FileSource
 from sourcedoctor.sources.local import LocalSource
-from sourcedoctor.sources.sftp import SftpSource
 
 USER, PASSWORD = "reader", "s3cret-pw"
 

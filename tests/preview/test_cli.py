@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
 from tests.fixtures.embedded import ThreadedServer
 
 from . import files

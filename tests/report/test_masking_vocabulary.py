@@ -37,8 +37,8 @@ from pydantic import SecretStr
 from sourcedoctor import api
 from sourcedoctor.codes import CATALOGUE, make_finding
 from sourcedoctor.config.secrets import MASK, Redactor
-from sourcedoctor.config.sftp import SftpSettings
-from sourcedoctor.demo.server import DEMO_FOLDER, DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DEMO_FOLDER, DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.model import CheckResult, Report, Severity, Status, Verdict, find_root_cause
 from sourcedoctor.report import to_json
 from sourcedoctor.report.redaction import FOREIGN_KEYS

@@ -13,8 +13,8 @@ import subprocess
 import pytest
 
 from sourcedoctor import api
-from sourcedoctor.config.sftp import SettingsError
 from sourcedoctor.connectors.sftp.pins import parse_pins
+from sourcedoctor.connectors.sftp.settings import SettingsError
 from sourcedoctor.model import Status
 from tests.fixtures import peers as tcp_peers
 from tests.sftp.helpers import diagnose, facts, failing, sshd_values, status

@@ -112,7 +112,7 @@ def test_cli_overlong_label_never_reaches_the_resolver(dnsmasq) -> None:  # type
 
 _SERVER = """
 import asyncio, json
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 async def main():
     async with DemoServer(host="fe80::1%lo") as demo:
         print(json.dumps({"port": demo.port, "fingerprint": demo.fingerprint,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.checks.sftp_folder import FolderCheck
-from sourcedoctor.demo.server import FAULTS, DemoServer, ServerOptions, demo_files
+from sourcedoctor.connectors.sftp.checks.sftp_folder import FolderCheck
+from sourcedoctor.connectors.sftp.demo.server import FAULTS, DemoServer, ServerOptions, demo_files
 from sourcedoctor.model import Status, Verdict
 from tests.sftp.helpers import codes, diagnose, facts, failing, status
 

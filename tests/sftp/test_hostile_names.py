@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
 from tests.fixtures.embedded import ThreadedServer
 
 USER, PASSWORD = "hostile", "Hostile-Names-Pw-1"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 from sourcedoctor.model import Verdict
 from tests.fixtures.relay import LatencyRelay
 from tests.fixtures.sshd import USER, SshdServer

@@ -20,9 +20,9 @@ import asyncssh
 import pytest
 
 from sourcedoctor import api
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.source import SftpSource
 from sourcedoctor.model import CheckFinished, CheckStarted, Report, RunFinished, Verdict
-from sourcedoctor.sources.sftp import SftpSource
 from tests.fixtures.relay import LatencyRelay
 from tests.fixtures.sshd import USER, SshdServer
 from tests.sftp.helpers import codes, diagnose, facts, failing, sshd_values

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions, demo_files
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions, demo_files
 from tests.fixtures.embedded import ThreadedServer
 
 STEP = 3.0

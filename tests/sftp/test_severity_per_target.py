@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcedoctor.demo.server import DEMO_FOLDER, DemoServer, ServerOptions, demo_files
+from sourcedoctor.connectors.sftp.demo.server import DEMO_FOLDER, DemoServer, ServerOptions, demo_files
 from sourcedoctor.model import Report, Severity, Status, Verdict
 from tests.sftp.helpers import codes, diagnose, failing, sshd_values, status
 

@@ -15,7 +15,7 @@ from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore
 from sourcedoctor.tui.screens.profile_name import ProfileNameScreen

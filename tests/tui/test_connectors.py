@@ -98,8 +98,10 @@ async def test_home_offers_a_new_connection_per_connector(profiles: ProfileStore
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         start = app.screen.query_one("#start", OptionList)
         ids = [start.get_option_at_index(i).id for i in range(start.option_count)]
-        assert [i for i in ids if i and i.startswith("new")] == ["new", "new:s3"]
-        assert {str(start.get_option_at_index(i).prompt) for i in range(2)} == {
+        # One entry per installed connector, SFTP's first (it keeps the plain "new" id).
+        assert [i for i in ids if i and i.startswith("new")] == [
+            "new", *(f"new:{n}" for n in names() if n != "sftp")]
+        assert {str(start.get_option_at_index(i).prompt) for i in range(len(names()))} == {
             f"New connection ({get(n).title})" for n in names()}
         # Each entry opens its connector's form; n still opens SFTP's.
         screen = await _open_s3_form(pilot)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from sourcedoctor.config.sftp import SftpSettings
+from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore
 from sourcedoctor.tui.screens.export import ExportScreen, available_formats

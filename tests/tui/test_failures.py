@@ -8,8 +8,8 @@ import time
 import pytest
 from textual.widgets import OptionList
 
-from sourcedoctor.config.sftp import SftpSettings
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.model import Status
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from textual.widgets import Input, Tree
 
-from sourcedoctor.demo.server import DemoServer
+from sourcedoctor.connectors.sftp.demo.server import DemoServer
 from sourcedoctor.model import Status
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static, Tree
 
-from sourcedoctor.demo.server import DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.demo.server import DemoServer, ServerOptions
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.messages import ConnectionTarget
 from sourcedoctor.tui.profiles import ProfileStore

@@ -12,7 +12,7 @@ import pytest
 from textual import events
 from textual.widgets import Input
 
-from sourcedoctor.config.sftp import SftpSettings
+from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.tui.app import SourceDoctorApp
 from sourcedoctor.tui.profiles import ProfileStore, real_keyring
 from sourcedoctor.tui.screens.setup import SetupScreen

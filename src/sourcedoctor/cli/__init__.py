@@ -80,8 +80,8 @@ class _LazyGroup(click.Group):
                 if scheme is not None and scheme != "sftp":
                     try:
                         connector = registry.for_url(url)
-                    except registry.UnknownConnector:
-                        pass  # the SFTP command reports the URL with the known schemes
+                    except registry.UnknownConnector as exc:
+                        raise click.UsageError(str(exc), ctx) from None
                     else:
                         from .connector_check import check_command, derived_command
 

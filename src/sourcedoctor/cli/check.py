@@ -14,7 +14,7 @@ from rich.console import Console
 
 from .. import api
 from ..config.secrets import Redactor
-from ..config.sftp import SettingsError
+from ..config.urls import SettingsError
 from ..exitcodes import ExitCode
 from ..model import Report
 from ..outputs import OutputRefused, claim_output

@@ -21,9 +21,6 @@ from ..targets import TARGETS
 from .model_options import click_options, model_values
 from .options import SETTINGS_KEY, TIMEOUT
 
-#: Fields that come from the URL and are not repeated as options (a URL is always given).
-URL_FIELDS = ("bucket",)
-
 
 def check_command(connector: Any) -> click.Command:
     """The ``check`` command for ``connector`` (not SFTP, which keeps its own richer command)."""
@@ -40,7 +37,7 @@ def check_command(connector: Any) -> click.Command:
         err = Console(stderr=True, highlight=False)
         claim_report_output(err, fmt, output, force)
         try:
-            values = model_values(model, params, skip=URL_FIELDS)
+            values = model_values(model, params)
             settings = connector.settings(url, **values)
         except SettingsError as exc:
             err.print(for_terminal(f"error: {exc.field}: {exc.message}"), markup=False, soft_wrap=True)
@@ -52,7 +49,7 @@ def check_command(connector: Any) -> click.Command:
 
     params: list[click.Parameter] = [
         click.Argument(["url"]),
-        *click_options(model, skip=URL_FIELDS),
+        *click_options(model),
         click.Option(["--target"], type=click.Choice(list(TARGETS)), default="generic",
                      show_default=True, help="Rules of the platform that will connect."),
         click.Option(["--timeout"], type=TIMEOUT, default=10.0, show_default=True,
@@ -89,7 +86,7 @@ def derived_command(base: click.Command, connector: Any) -> click.Command:
     kept = [p for p in base.params if p.name not in SFTP_ONLY]
     flags = {flag: p.name for p in kept for flag in p.opts}
     shared = {o.field: flags[o.flag] for o in _fields(model) if o.flag in flags}
-    skip = (*URL_FIELDS, *shared)
+    skip = tuple(shared)
     own = click_options(model, skip=skip)
     url_param = next(p.name for p in kept if isinstance(p, click.Argument))
     assert base.callback is not None

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from .. import api
-from ..demo.server import FAULTS, DemoServer
+from ..connectors.sftp.demo.server import FAULTS, DemoServer
 from ..exitcodes import ExitCode
 from ..model import Report
 from .check import _drive

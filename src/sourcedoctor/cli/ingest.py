@@ -176,9 +176,10 @@ def command(
     timeout: float,
     **secret_opts: Any,
 ) -> None:
-    """Ingest a bounded sample of SOURCE (a local file/folder or sftp://USER@HOST/FOLDER) into the
-    local lake as one batch: all rows land with their batch record, or nothing does. The same
-    content again adds nothing unless --force."""
+    """Ingest a bounded sample of SOURCE (a local file/folder, sftp://USER@HOST/FOLDER, or another
+    connector's URL: s3://…, a database table postgresql://…?table=SCHEMA.TABLE) into the local
+    lake as one batch: all rows land with their batch record, or nothing does. The same content
+    again adds nothing unless --force."""
     err = Console(stderr=True, highlight=False)
     try:
         rows = parse_rows(rows_text)
@@ -349,6 +350,14 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
     for note in r.notes:
         err.print(for_terminal(f"  ! {note.code}: {note.summary}"), markup=False, soft_wrap=True)
     for f in r.files:
+        if "relation" in f:  # rows of a table or a stream (lake/rows.py)
+            more = {True: " (sample: more rows exist)", False: "", None: " (a stream: no end)"}
+            err.print(for_terminal(f"  {f['relation']} ({f['source']}): read "
+                                   f"{f.get('rows_read', 0)} row(s){more.get(f.get('more'), '')}"),
+                      markup=False, soft_wrap=True)
+            for line in f.get("notes", ()):
+                err.print(for_terminal(f"  i {line}"), markup=False, soft_wrap=True)
+            continue
         if f.get("skipped"):  # an archive entry that is not data (see docs/lake.md)
             err.print(for_terminal(f"  {f['file']}: skipped ({f['skipped']})"), markup=False)
             continue
@@ -391,9 +400,11 @@ async def _ingest_remote(
     or another connector's settings built from its own options."""
     # The network stacks (asyncssh via api, a connector's SDK) load only on this path.
     from .. import api
-    from ..config.sftp import SettingsError
+    from ..config.urls import SettingsError
     from ..lake import ingest_from_source
+    from ..lake.rows import ingest_from_row_source
     from ..sources.base import SourceError
+    from ..sources.rows import RowSource
 
     if isinstance(url_or_settings, str):
         try:
@@ -410,6 +421,11 @@ async def _ingest_remote(
     label = str(api.connector_of(settings).target_block(settings, target)["url"])
     try:
         async with api.open_source(settings, target=target, timeout=timeout) as opened:
+            if isinstance(opened.source, RowSource):  # a table or a topic: rows, not files
+                # (no bar: it counts bytes; a row sample lands in one statement)
+                return await ingest_from_row_source(
+                    lake, opened.source, opened.relation, dataset, rows=rows, force=force,
+                    source_label=label, mapping=mapping)
             if file_:
                 folder = opened.folder.rstrip("/")
                 paths = [f"{folder}/{file_}" if folder else file_]
@@ -455,7 +471,7 @@ def _remote_refused(settings: Any, label: str, exc: DataRefused) -> DataRefused:
     are the server's absolute ones: ``…/in/zero`` + ``/home/u/in/zero/a.csv`` names the folder
     twice. An absolute path is written ``sftp://u@h//abs/path``, a relative one after one slash.
     """
-    from ..config.sftp import redacted_url
+    from ..connectors.sftp.settings import redacted_url
 
     prefix = label.rstrip("/") + "/"
     if not exc.label.startswith(prefix):

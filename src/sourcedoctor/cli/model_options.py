@@ -61,10 +61,12 @@ def _members(annotation: Any) -> tuple[Any, ...]:
 
 
 def model_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[ModelOption]:
-    """The options of ``model``'s fields, in declaration order (``skip`` leaves fields out)."""
+    """The options of ``model``'s fields, in declaration order (``skip`` leaves fields out, and
+    so does ``json_schema_extra["url_only"]``: a field the URL argument always gives, such as the
+    bucket of ``s3://bucket/…``, is not repeated as an option)."""
     out = []
     for name, info in model.model_fields.items():
-        if name in skip:
+        if name in skip or _extra(info).get("url_only"):
             continue
         flag = str(_extra(info).get("cli") or "--" + name.replace("_", "-"))
         out.append(ModelOption(name, flag, _is_secret(info), info.description or ""))

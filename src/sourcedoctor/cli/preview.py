@@ -15,13 +15,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..config.sftp import SettingsError
+from ..config.urls import SettingsError
 from ..exitcodes import ExitCode
 from ..model import Finding, Severity
 from ..preview import PreviewResult, SampleResult, preview_path
+from ..preview.rows import RowPreview
+from ..preview.rows import render as render_rows
 from ..report.escape import for_markup as escape  # foreign text: controls shown, markup escaped
 from ..report.escape import json_safe
 from ..sources.local import LocalSource
+from ..sources.rows import RowSource, RowSourceError
 from ..targets import TARGETS, TargetProfile, get_target
 from .options import (
     SETTINGS_KEY,
@@ -70,7 +73,9 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
             timeout: float, **secrets: Any) -> None:
     """Show what is in a folder or file (local PATH, or a source URL: sftp://USER@HOST/FOLDER,
     s3://BUCKET/PREFIX …; `sourcedoctor connectors` lists them) without downloading it:
-    format, encoding, dialect, schema, the first rows, and what the target cannot read."""
+    format, encoding, dialect, schema, the first rows, and what the target cannot read. For a
+    database or a stream (postgresql://…?table=SCHEMA.TABLE): the rows with each column's source
+    and platform type; without a table, its relations."""
     target = get_target(target_name)
     kwargs: dict[str, Any] = {"target": target, "file": file_, "rows": rows,
                               "head_bytes": head_bytes, "max_entries": max_entries,
@@ -90,6 +95,8 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
         sys.exit(ExitCode.INTERRUPTED)
     if fmt == "json":
         click.echo(json_safe(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)))
+    elif isinstance(result, RowPreview):
+        render_rows(result, Console(), Console(stderr=True))
     else:
         _render(result)
     worst = max((f.severity for f in result.all_findings), default=Severity.INFO)
@@ -98,7 +105,7 @@ def command(location: str, file_: str | None, rows: int, target_name: str, fmt: 
 
 async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
                         secrets: dict[str, Any], kwargs: dict[str, Any],
-                        fmt: str) -> PreviewResult:
+                        fmt: str) -> PreviewResult | RowPreview:
     from .. import api
 
     connection = connection_values(secrets)
@@ -111,13 +118,15 @@ async def _preview_sftp(url: str, target: TargetProfile, timeout: float,
 
 
 async def _preview_remote(settings: Any, target: TargetProfile, timeout: float,
-                          kwargs: dict[str, Any], fmt: str) -> PreviewResult:
+                          kwargs: dict[str, Any], fmt: str) -> PreviewResult | RowPreview:
     """Diagnose up to the connector's source layer, then preview through its FileSource."""
     from .. import api
 
     err = Console(stderr=True)
     try:
         async with api.open_source(settings, target=target.name, timeout=timeout) as opened:
+            if isinstance(opened.source, RowSource):  # a database table or a stream: rows
+                return await _preview_rows(opened, target, kwargs)
             if kwargs["file"] is None and settings.file:
                 kwargs["file"] = settings.file
             return await preview_path(opened.source, opened.folder, **kwargs)
@@ -132,6 +141,22 @@ async def _preview_remote(settings: Any, target: TargetProfile, timeout: float,
                 err.print(f"    → {escape(step)}")
         err.print("the connection did not get as far as the data; run "
                   "[bold]sourcedoctor check[/] for the full diagnosis")
+        sys.exit(ExitCode.FAILED)
+
+
+async def _preview_rows(opened: Any, target: TargetProfile, kwargs: dict[str, Any]) -> RowPreview:
+    """Sample ``--rows`` rows of the relation the URL (or ``--table``) names, or list the
+    source's relations when it names none."""
+    from ..preview.rows import preview_rows
+
+    try:
+        return await preview_rows(opened.source, opened.relation, rows=kwargs["rows"],
+                                  target=target.name, limit=kwargs["max_entries"])
+    except RowSourceError as exc:  # the server's words: shown, never obeyed
+        Console(stderr=True).print(
+            f"[red]✗[/] {escape(exc.kind)}: {escape(exc.relation)}"
+            + (f" ({escape(exc.detail)})" if exc.detail else "")
+            + "; run [bold]sourcedoctor check[/] for the full diagnosis")
         sys.exit(ExitCode.FAILED)
 
 

@@ -25,6 +25,14 @@ ENTRY_POINT_GROUP = "sourcedoctor.connectors"
 _BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "sftp": ("sourcedoctor.connectors.sftp.connector", ("sftp",)),
     "s3": ("sourcedoctor.connectors.s3.connector", ("s3", "gs")),
+    "kafka": ("sourcedoctor.connectors.kafka.connector", ("kafka", "kafka+ssl")),
+    "azblob": ("sourcedoctor.connectors.azblob.connector", ("azblob",)),
+    "ftp": ("sourcedoctor.connectors.ftp.connector", ("ftp", "ftps", "ftps+implicit")),
+    "inlet": ("sourcedoctor.connectors.inlet.connector", ("inlet", "https")),  # https: /collection/… only
+    "eventhubs": ("sourcedoctor.connectors.eventhubs.connector", ("eventhubs", "sb")),
+    "pubsub": ("sourcedoctor.connectors.pubsub.connector", ("pubsub",)),
+    "postgres": ("sourcedoctor.connectors.postgres.connector", ("postgresql", "postgres")),
+    "mysql": ("sourcedoctor.connectors.mysql.connector", ("mysql", "mariadb")),
 }
 
 
@@ -69,14 +77,27 @@ def for_url(url: str) -> Connector:
     if scheme is None:
         raise UnknownConnector(f"{url!r} has no scheme; write it as SCHEME://…, e.g. sftp://user@host/folder")
     for name, (_, schemes) in _BUILTIN.items():
-        if scheme in schemes:
+        if scheme in schemes and _claims(get(name), url):
             return get(name)
     for name in _entry_points():
         connector = get(name)
-        if scheme in connector.schemes:
+        if scheme in connector.schemes and _claims(connector, url):
             return connector
     known = sorted({s for _, schemes in _BUILTIN.values() for s in schemes})
+    if scheme in known:  # owned by connectors that claim only some of its URLs
+        owners = [n for n, (_, schemes) in _BUILTIN.items() if scheme in schemes]
+        verb = "takes" if len(owners) == 1 else "take"
+        raise UnknownConnector(f"no connector takes this {scheme}:// URL ({', '.join(owners)} "
+                               f"{verb} only some {scheme}:// URLs; see sourcedoctor connectors)")
     raise UnknownConnector(f"no connector for {scheme}:// URLs; known schemes: {', '.join(known)}")
+
+
+def _claims(connector: Connector, url: str) -> bool:
+    """Whether ``connector`` takes ``url``. A connector sharing a common scheme with others
+    (``https``) declares an optional ``claims(url) -> bool`` and owns only the URLs it names; a
+    connector without it owns every URL of its schemes."""
+    claims = getattr(connector, "claims", None)
+    return bool(claims(url)) if callable(claims) else True
 
 
 def connector_of(settings: Any) -> Connector:

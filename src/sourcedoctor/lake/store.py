@@ -38,6 +38,7 @@ from .schema import DDL, METADATA_TABLES
 if TYPE_CHECKING:
     from ..model import Finding
     from ..preview.model import SampleResult
+    from ..sources.rows import RowSample
 
 #: Default bounded sample: the same cap the preview uses.
 DEFAULT_ROWS = 10_000
@@ -473,6 +474,26 @@ class Lake:
             tuple(files),
             _notes(preps),
         )
+
+    def ingest_rows(
+        self,
+        sample: RowSample,
+        dataset: str,
+        *,
+        rows: int | None = None,
+        force: bool = False,
+        source: str = "rows",
+        source_label: str | None = None,
+        progress: Progress | None = None,
+        mapping: Mapping | None = None,
+    ) -> BatchResult:
+        """Land a RowSample's rows (a table's or a stream's, from a RowSource) in ``dataset`` as
+        one batch, with the same atomicity, idempotency and rejects accounting as files; types
+        follow each column's platform type (see :mod:`.rows`)."""
+        from .rows import ingest_rows
+
+        return ingest_rows(self, sample, dataset, rows=rows, force=force, source=source,
+                           source_label=source_label, progress=progress, mapping=mapping)
 
     # -- reading the lake ------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

@@ -49,7 +49,7 @@ def _words(tokens: Iterable[str]) -> set[str]:
 def _source() -> str:
     package = Path(__file__).resolve().parent.parent
     # The demo's and the samples' made-up data (people, hosts) are not the tool's words.
-    data = {package / "demo", package / "report" / "samples.py"}
+    data = {package / "connectors" / "sftp" / "demo", package / "report" / "samples.py"}
     texts = []
     for path in [*package.rglob("*.py"), package / "report" / "schema.json"]:
         if data.intersection((path, *path.parents)):

@@ -14,8 +14,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from ..config.sftp import SftpSettings
 from ..connectors import UnknownConnector
+from ..connectors.sftp.settings import SftpSettings
 from ..model import Report
 from .connectors import DEFAULT_CONNECTOR, connector_named, connector_of, installed
 from .lazy_engine import warm_up
@@ -31,7 +31,7 @@ from .screens.setup import SetupScreen
 def demo_faults() -> dict[str, str]:
     """The demo server's named faults (name → description)."""
     # Imported here, not at the top: the server pulls in asyncssh, which `import app` need not pay.
-    from ..demo.server import FAULTS
+    from ..connectors.sftp.demo.server import FAULTS
 
     return FAULTS
 
@@ -170,7 +170,7 @@ class SourceDoctorApp(App[None]):
     async def _serve_demo(self, fault: str | None) -> None:
         # The server lives in this worker, on the app's loop, until the app exits or the fault
         # changes (exclusive: the old server is cancelled and closed first).
-        from ..demo.server import DemoServer  # already imported by demo_faults()
+        from ..connectors.sftp.demo.server import DemoServer  # already imported by demo_faults()
 
         try:
             async with DemoServer(fault=fault) as demo:

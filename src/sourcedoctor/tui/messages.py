@@ -14,8 +14,8 @@ from ..model import CheckResult, Report
 from .connectors import connector_of, redacted_url
 
 if TYPE_CHECKING:
-    from ..config.sftp import SftpSettings
     from ..connectors.base import Connector
+    from ..connectors.sftp.settings import SftpSettings
 
 
 class CheckBegan(Message):

@@ -43,7 +43,8 @@ class S3Settings(BaseModel):
 
     bucket: str = Field(
         alias="bucketName", validation_alias=AliasChoices("bucketName", "bucket"),
-        description="Bucket name only (folders go in folderPath).", json_schema_extra=_cli("--bucket"))
+        description="Bucket name only (folders go in folderPath).",
+        json_schema_extra={**_cli("--bucket"), "url_only": True})
     folder: str = Field(
         "", alias="folderPath", validation_alias=AliasChoices("folderPath", "folder"),
         description="Folder (key prefix) inside the bucket, e.g. inbound/daily; empty: the whole bucket.",

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...config.secrets import Redactor
-from ...config.sftp import SftpSettings, build_settings, parse_sftp_url, redacted_url
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from .settings import SftpSettings, build_settings, parse_sftp_url, redacted_url
 
 #: Which settings field a finding points at: exact codes first, then prefixes.
 _FIELD_EXACT: dict[str, str] = {

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
     from ...preview.model import SampleResult
     from ...sources.base import FileEntry
-    from ...sources.sftp import SftpSource
     from .session import SshSession
+    from .source import SftpSource
 
 
 @dataclass

@@ -109,6 +109,7 @@ class BrowseScreen(Screen[None]):
         self.opened: Any | None = OpenedFolder(source, folder) if source is not None else None
         self._loaded: set[str] = set()
         self._flags: dict[str, str] = {}
+        self.rows: Any | None = None  # a RowBrowser once the source turns out to hold rows
 
     def compose(self) -> ComposeResult:
         if self.conn is not None:
@@ -149,6 +150,12 @@ class BrowseScreen(Screen[None]):
 
     def on_source_opened(self, message: SourceOpened) -> None:
         self.opened = message.opened
+        from .browse_rows import RowBrowser, is_row_source
+
+        if is_row_source(message.opened.source):  # a database or a stream: relations
+            self.rows = RowBrowser(self, message.opened)
+            self.rows.start()
+            return
         tree = self.query_one(Tree)
         folder = message.opened.folder
         tree.root.set_label(Text(f"{_t(folder or '.')}/"))
@@ -182,6 +189,9 @@ class BrowseScreen(Screen[None]):
         self.post_message(FolderListed(node, listing, flagged))
 
     def on_folder_listed(self, message: FolderListed) -> None:
+        if self.rows is not None:
+            self.rows.listed(message)
+            return
         node: TreeNode[FileEntry | None] = message.node
         listing: Listing | None = message.listing
         if listing is None:
@@ -209,6 +219,9 @@ class BrowseScreen(Screen[None]):
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[FileEntry | None]) -> None:
+        if self.rows is not None:
+            self.rows.expanded(event.node)
+            return
         entry = event.node.data
         if entry is not None and entry.kind == "dir" and entry.path not in self._loaded:
             self._loaded.add(entry.path)
@@ -216,6 +229,9 @@ class BrowseScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[FileEntry | None]) -> None:
+        if self.rows is not None:
+            self.rows.highlighted(event.node)
+            return
         entry = event.node.data
         info = self.query_one("#entry-info", Static)
         if entry is None:
@@ -234,6 +250,9 @@ class BrowseScreen(Screen[None]):
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[FileEntry | None]) -> None:
+        if self.rows is not None:
+            self.rows.open(event.node)
+            return
         entry = event.node.data
         if entry is not None and entry.is_file:
             self._open_preview(entry)
@@ -241,6 +260,9 @@ class BrowseScreen(Screen[None]):
     def action_preview(self) -> None:
         """Preview the highlighted file."""
         node = self.query_one(Tree).cursor_node
+        if self.rows is not None:
+            self.rows.open(node)
+            return
         if node is not None and node.data is not None and node.data.is_file:
             self._open_preview(node.data)
 

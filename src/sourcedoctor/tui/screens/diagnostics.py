@@ -55,7 +55,12 @@ def can_browse(report: Report, connector: Connector | None = None) -> bool:
     folder = report.result(connector.source_layer) if connector is not None else None
     if folder is None:
         return report.root_cause is None
-    return folder.status in (Status.PASS, Status.WARN) and all(
+    # A source layer skipped for want of work (a database URL without a table: nothing to check
+    # yet, the relations can still be browsed) is no obstacle; one skipped because an earlier
+    # layer failed is.
+    usable = folder.status in (Status.PASS, Status.WARN) or (
+        folder.status == Status.SKIP and not folder.blocked_by)
+    return usable and all(
         r.status < Status.FAIL for r in report.checks[: report.checks.index(folder) + 1])
 
 

@@ -58,10 +58,28 @@ class IngestScreen(Screen[None]):
         self.lake_path = lake_path or default_lake_path()
         self.result: Any | None = None
 
+    def source_name(self) -> str:
+        """What is ingested, for the title (a file's path; a relation for rows)."""
+        return self.entry.path
+
+    def suggested_dataset(self) -> str:
+        """The dataset name the form starts with."""
+        return dataset_name(self.entry)
+
+    async def run_ingest(self, lake: Any, dataset: str, rows: int, mapping: Any,
+                         progress: Any, label: str | None) -> Any:
+        """Land the batch (here: the file, through its source); returns the BatchResult."""
+        from ...lake import ingest_from_source
+
+        return await ingest_from_source(
+            lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping,
+            progress=progress, source_label=label,
+        )
+
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Ingest a preview batch · {_t(self.entry.path)}"), id="title")
+        yield Static(Text(f"Ingest a preview batch · {_t(self.source_name())}"), id="title")
         for label, wid, value, placeholder in (
-            ("Dataset", "dataset", dataset_name(self.entry), ""),
+            ("Dataset", "dataset", self.suggested_dataset(), ""),
             ("Mapping file", "mapping", "", "optional TOML/JSON: rename, cast, drop…"),
             ("Rows (most)", "rows", str(DEFAULT_ROWS), ""),
             ("Lake file", "lake", str(self.lake_path), ""),
@@ -106,7 +124,7 @@ class IngestScreen(Screen[None]):
     @work(exclusive=True, group="ingest")
     async def _ingest(self, dataset: str, rows: int, mapping: str | None, lake_path: Path) -> None:
         await engine_module("lake")  # a first import of duckdb must not block the event loop
-        from ...lake import Lake, ingest_from_source, load_mapping
+        from ...lake import Lake, load_mapping
 
         def progress(done: int, total: int) -> None:
             # Called from the lake's worker thread: hand the numbers to the app's loop.
@@ -118,10 +136,7 @@ class IngestScreen(Screen[None]):
         try:
             mapping_obj = await asyncio.to_thread(load_mapping, mapping) if mapping else None
             lake = Lake(lake_path)
-            result = await ingest_from_source(
-                lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping_obj,
-                progress=progress, source_label=label,
-            )
+            result = await self.run_ingest(lake, dataset, rows, mapping_obj, progress, label)
             rejects = await asyncio.to_thread(lake.rejects, result.batch_id, limit=REJECTS_SHOWN)
         except Exception as exc:  # LakeBusy, a bad mapping, a read error: one line, app stays up
             self.post_message(IngestEnded(None, str(exc) or type(exc).__name__))

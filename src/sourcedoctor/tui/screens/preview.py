@@ -107,8 +107,12 @@ class PreviewScreen(Screen[None]):
         self.conn = conn
         self.sample = sample
 
+    def title_text(self) -> Text:
+        """The screen's title line (the file's path; the relation for rows)."""
+        return Text(f"Preview · {_t(self.entry.path)}")
+
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Preview · {_t(self.entry.path)}"), id="title")
+        yield Static(self.title_text(), id="title")
         yield Static("Sampling the head of the file…", id="sniff")
         with Horizontal(id="preview-body"):
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")

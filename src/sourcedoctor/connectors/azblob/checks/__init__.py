@@ -1,0 +1,1 @@
+"""The Azure Blob connector\x27s checks, one module per layer."""

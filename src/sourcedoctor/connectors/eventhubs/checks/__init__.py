@@ -1,0 +1,1 @@
+"""Event Hubs layers: settings, credentials, and the live layers reported as not testable offline."""

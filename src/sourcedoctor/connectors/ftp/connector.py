@@ -1,0 +1,106 @@
+"""The FTP/FTPS connector as the registry sees it (see :mod:`sourcedoctor.connectors.base`).
+
+Importing this module loads pydantic and the engine's check types, never ftplib: the session is
+opened by the login layer when a run reaches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...config.secrets import Redactor
+from ...model import Finding
+from ...targets import TargetProfile
+from ..base import field_by_code
+from .settings import FtpSettings, build_settings, parse_ftp_url, redacted_url
+
+FTP_ADMIN = "the FTP server's administrator"
+
+_FIELD_EXACT: dict[str, str] = {
+    "auth.no_credentials": "password",
+    "ftp.login_failed": "password",
+    "ftp.is_sftp": "port_number",
+    "ftp.not_ftp": "port_number",
+    "ftp.tls_required": "tls_mode",
+    "ftp.tls_unavailable": "tls_mode",
+    "ftp.plaintext": "tls_mode",
+    "ftp.data_tls_required": "data_protection",
+    "tls.untrusted": "ca_bundle",
+}
+_FIELD_PREFIX: dict[str, str] = {
+    "dns.": "host", "tcp.": "host", "tls.": "host", "ftp.": "host",
+    "path.": "folder", "file.": "folder", "data.": "folder",
+}
+#: Platform aliases → settings names (the TUI's form ids are the settings names).
+FORM_ALIASES: dict[str, str] = {"userName": "user", "folderPath": "folder", "port": "port_number"}
+
+
+class FtpConnector:
+    """FTP/FTPS: settings → DNS → TCP → greeting → TLS → login → data channel → folder →
+    listing → files → data."""
+
+    name = "ftp"
+    schemes = ("ftp", "ftps", "ftps+implicit")
+    title = "FTP / FTPS server"
+    audiences: Mapping[str, str] = {"path": FTP_ADMIN, "file": FTP_ADMIN}
+
+    @property
+    def settings_model(self) -> type[FtpSettings]:
+        return FtpSettings
+
+    def settings(self, url: str | None = None, **values: Any) -> FtpSettings:
+        merged: dict[str, Any] = parse_ftp_url(url) if url else {}
+        merged.update({k: v for k, v in values.items() if v is not None})
+        return build_settings(**merged)
+
+    def plan(self, settings: FtpSettings, target: TargetProfile) -> list[Any]:
+        from .plan import build_plan
+
+        return build_plan(settings, target)
+
+    def new_state(self, settings: FtpSettings) -> Any:
+        from .state import FtpState
+
+        return FtpState()
+
+    def target_block(self, settings: FtpSettings, target: str) -> dict[str, Any]:
+        return {"connector": self.name, "profile": target, "url": redacted_url(settings),
+                **settings.public_dict()}
+
+    def redactor(self, settings: FtpSettings, *, redact_hosts: bool = False) -> Redactor:
+        red = Redactor(redact_hosts=redact_hosts)
+        red.add(settings.password)
+        red.add_identity("host", settings.host)
+        red.add_identity("user", settings.user)
+        return red
+
+    def reproduce(self, settings: FtpSettings, target: str, timeout: float) -> str:
+        s = settings
+        parts = ["sourcedoctor", "check", redacted_url(s)]
+        if s.password is not None:
+            parts += ["--password-env", "FTP_PASSWORD"]
+        if s.data_protection != "private":
+            parts += ["--data-protection", s.data_protection]
+        for flag, value in (("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver),
+                            ("--file", s.file)):
+            if value:
+                parts += [flag, value]
+        if target != "generic":
+            parts += ["--target", target]
+        if timeout != 10.0:
+            parts += ["--timeout", f"{timeout:g}"]
+        if s.max_entries != 10_000:
+            parts += ["--max-entries", str(s.max_entries)]
+        return " ".join(parts)
+
+    def field_for(self, finding: Finding) -> str | None:
+        return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)
+
+    source_layer = "ftp.listing"
+
+    def source_of(self, state: Any) -> tuple[Any, str | None]:
+        return state.source, state.folder
+
+
+CONNECTOR = FtpConnector()

@@ -1,0 +1,122 @@
+"""The HTTP streaming inlet as the registry sees it (see :mod:`sourcedoctor.connectors.base`).
+
+It owns ``inlet://`` URLs and, among ``https://`` URLs, only those whose path is
+``/collection/…`` (:meth:`InletConnector.claims`). Importing this module loads pydantic and the
+engine's check types; http.client is imported only when a request is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...config.secrets import Redactor
+from ...model import Finding
+from ...targets import TargetProfile
+from ..base import field_by_code
+from .settings import InletSettings, build_settings, claims, parse_inlet_url, redacted_url
+
+_FIELD_EXACT: dict[str, str] = {
+    "auth.no_credentials": "token",
+    "stream.token_expired": "token",
+    "stream.token_missing": "token",
+    "stream.forbidden": "token",
+    "stream.flow_id_missing": "flow_id",
+    "stream.ims_org_wrong": "ims_org",
+    "tls.untrusted": "ca_bundle",
+    "stream.unexpected_answer": "inlet_url",
+    "stream.throttled": "inlet_url",
+    "stream.unavailable": "inlet_url",
+}
+_FIELD_PREFIX: dict[str, str] = {
+    "dns.": "inlet_url", "tcp.": "inlet_url", "tls.": "inlet_url", "stream.": "file", "data.": "file",
+}
+#: Platform aliases → settings names.
+FORM_ALIASES: dict[str, str] = {
+    "inletUrl": "inlet_url", "flowId": "flow_id", "x-adobe-flow-id": "flow_id", "imsOrgId": "ims_org",
+    "x-gw-ims-org-id": "ims_org", "sandboxName": "sandbox_name", "x-sandbox-name": "sandbox_name",
+    "authenticationRequired": "authenticated", "accessToken": "token",
+}
+
+
+class InletConnector:
+    """HTTP streaming inlet: settings → token → records → DNS → TCP → TLS → auth probe → send one
+    record (``--send`` only)."""
+
+    name = "inlet"
+    schemes = ("inlet", "https")
+    title = "HTTP streaming inlet (https://…/collection/{inletId})"
+    audiences: Mapping[str, str] = {
+        "data": "whoever produces the records",
+        "tcp": "whoever runs the network between this machine and the inlet (proxy, firewall)",
+    }
+
+    @staticmethod
+    def claims(url: str) -> bool:
+        """``inlet://…``, or an http(s) URL whose path starts with ``/collection/``."""
+        return claims(url)
+
+    @property
+    def settings_model(self) -> type[InletSettings]:
+        return InletSettings
+
+    def settings(self, url: str | None = None, **values: Any) -> InletSettings:
+        merged: dict[str, Any] = parse_inlet_url(url) if url else {}
+        merged.update({k: v for k, v in values.items() if v is not None})
+        return build_settings(**merged)
+
+    def plan(self, settings: InletSettings, target: TargetProfile) -> list[Any]:
+        from .plan import build_plan
+
+        return build_plan(settings, target)
+
+    def new_state(self, settings: InletSettings) -> Any:
+        from .state import InletState
+
+        return InletState()
+
+    def target_block(self, settings: InletSettings, target: str) -> dict[str, Any]:
+        return {"connector": self.name, "profile": target, "url": redacted_url(settings),
+                "host": settings.host, **settings.public_dict()}
+
+    def redactor(self, settings: InletSettings, *, redact_hosts: bool = False) -> Redactor:
+        red = Redactor(redact_hosts=redact_hosts)
+        red.add(settings.token)
+        if settings.token is not None:  # the token's parts, should a server echo one back
+            for part in settings.token.get_secret_value().strip().split("."):
+                if len(part) >= 16:
+                    red.add(part)
+        red.add_identity("host", settings.host)
+        red.add_identity("user", settings.ims_org)
+        return red
+
+    def reproduce(self, settings: InletSettings, target: str, timeout: float) -> str:
+        s = settings
+        parts = ["sourcedoctor", "check", f"'{redacted_url(s)}'"]
+        for flag, value in (("--flow-id", s.flow_id), ("--ims-org", s.ims_org),
+                            ("--sandbox-name", s.sandbox_name), ("--file", s.file),
+                            ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver)):
+            if value:
+                parts += [flag, value.strip()]
+        if s.authenticated:
+            parts.append("--authenticated")
+        if s.token is not None:
+            parts += ["--token-env", "INLET_TOKEN"]
+        if s.send:
+            parts.append("--send")
+        if target != "generic":
+            parts += ["--target", target]
+        if timeout != 10.0:
+            parts += ["--timeout", f"{timeout:g}"]
+        return " ".join(parts)
+
+    def field_for(self, finding: Finding) -> str | None:
+        return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)
+
+    source_layer = "stream.payload"
+
+    def source_of(self, state: Any) -> tuple[Any, str | None]:
+        return state.source, state.relation
+
+
+CONNECTOR = InletConnector()

@@ -1,0 +1,1 @@
+"""The Kafka layers, one module each."""

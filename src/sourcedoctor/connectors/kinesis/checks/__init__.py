@@ -1,0 +1,1 @@
+"""The Kinesis layers, one module each."""

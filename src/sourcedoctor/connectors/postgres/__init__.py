@@ -1,0 +1,1 @@
+"""PostgreSQL (and Postgres-protocol servers: Redshift, Aurora, CockroachDB) connector."""

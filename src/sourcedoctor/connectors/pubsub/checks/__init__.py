@@ -1,0 +1,1 @@
+"""Pub/Sub layers: settings, credentials, and the live layers reported as not testable offline."""

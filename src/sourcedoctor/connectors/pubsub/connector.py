@@ -1,0 +1,83 @@
+"""Google Pub/Sub as the registry sees it — settings only (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ...config.secrets import Redactor
+from ...model import Finding
+from ...targets import TargetProfile
+from ..base import field_by_code
+from .settings import PubSubSettings, build_settings, parse_pubsub_url, redacted_url
+
+_FIELD_EXACT = {"pubsub.project_id_invalid": "project_id", "pubsub.project_mismatch": "project_id",
+                "auth.no_credentials": "credentials"}
+FORM_ALIASES = {"projectId": "project_id", "subscriptionId": "subscription",
+                "subscriptionName": "subscription", "topicId": "topic", "topicName": "topic"}
+
+
+class PubSubConnector:
+    """Google Pub/Sub: settings → service-account key (offline) → live layers (not testable offline)."""
+
+    name = "pubsub"
+    schemes = ("pubsub",)
+    title = "Google Pub/Sub (settings only)"
+    audiences: Mapping[str, str] = {}
+
+    @property
+    def settings_model(self) -> type[PubSubSettings]:
+        return PubSubSettings
+
+    def settings(self, url: str | None = None, **values: Any) -> PubSubSettings:
+        merged: dict[str, Any] = parse_pubsub_url(url) if url else {}
+        merged.update({k: v for k, v in values.items() if v is not None})
+        return build_settings(**merged)
+
+    def plan(self, settings: PubSubSettings, target: TargetProfile) -> list[Any]:
+        from .plan import build_plan
+
+        return build_plan(settings, target)
+
+    def new_state(self, settings: PubSubSettings) -> Any:
+        from .state import PubSubState
+
+        return PubSubState()
+
+    def target_block(self, settings: PubSubSettings, target: str) -> dict[str, Any]:
+        return {"connector": self.name, "profile": target, "url": redacted_url(settings),
+                "host": "pubsub.googleapis.com", **settings.public_dict()}
+
+    def redactor(self, settings: PubSubSettings, *, redact_hosts: bool = False) -> Redactor:
+        red = Redactor(redact_hosts=redact_hosts)
+        red.add(settings.credentials)
+        if settings.credentials is not None:  # the key and its id on their own
+            try:
+                doc = json.loads(settings.credentials.get_secret_value())
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict):
+                for name in ("private_key", "private_key_id"):
+                    if isinstance(doc.get(name), str):
+                        red.add(doc[name])
+        return red
+
+    def reproduce(self, settings: PubSubSettings, target: str, timeout: float) -> str:
+        parts = ["sourcedoctor", "check", redacted_url(settings)]
+        if settings.credentials is not None:
+            parts += ["--credentials-env", "PUBSUB_CREDENTIALS"]
+        if target != "generic":
+            parts += ["--target", target]
+        return " ".join(parts)
+
+    def field_for(self, finding: Finding) -> str | None:
+        return field_by_code(finding, _FIELD_EXACT, {"pubsub.": "credentials"}, FORM_ALIASES)
+
+    source_layer = "pubsub.live"
+
+    def source_of(self, state: Any) -> tuple[Any, str | None]:
+        return None, None
+
+
+CONNECTOR = PubSubConnector()
