@@ -588,9 +588,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The server has no access rule (PostgreSQL pg_hba.conf, MySQL user@host) for this client "
        "address, user, database and connection type, so it refuses before checking a password. "
        "The evidence has the server's message and the client address it saw.",
-       ["Allow this client in the server's access rules (PostgreSQL: add this line to pg_hba.conf "
-        "before any broader reject line): {hba_line}",
-        "Reload the rules (PostgreSQL: SELECT pg_reload_conf(); or pg_ctl reload)."],
+       ["Allow this client in the server's access rules: {rule}",
+        "Make the server use the new rule: {reload}"],
        "the database server's administrator"),
     _c("db.password_rejected", "The password (or user name) was refused", F,
        "The server asked for a password and refused the one given (PostgreSQL 28P01, MySQL 1045). "
@@ -601,7 +600,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The server's access rule for this user asks for a method the platform's connector cannot "
        "answer (client certificate, Kerberos/GSSAPI, SSPI, LDAP-only plugins, or a password "
        "method that needs something missing). The evidence names the method the server asked for.",
-       ["Ask the administrator to allow a password login for {user}: {hba_line}"],
+       ["Ask the administrator to allow a password login for {user}: {rule}"],
        "the database server's administrator"),
     _c("db.auth_failed", "The login failed for another reason", F,
        "The server refused the login with an error that is not a password or access-rule "
@@ -986,6 +985,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "On Kubernetes/Docker, add an external listener and advertise its external address.",
         "Verify from here: kcat -b {bootstrap} -L (the broker lines show what is advertised)"],
        "the Kafka cluster's administrator"),
+    _c("kafka.advertised_listener_private", "A broker advertises a private address", F,
+       "Every broker is reachable from here, but through private (RFC 1918, loopback, link-local) "
+       "addresses: the cluster advertises its internal listeners. A cloud platform reaches the "
+       "bootstrap broker and then fails on every advertised one. A failure when the bootstrap "
+       "address is public; a warning when it is private too (a private-connectivity setup may "
+       "reach both; the DNS layer says so for the bootstrap address).",
+       ["Add an external listener on broker {broker_id} and advertise its public name "
+        "(advertised.listeners=EXTERNAL://PUBLIC_NAME:PORT); it now advertises {advertised}.",
+        "Or connect the platform through private connectivity that reaches these addresses."],
+       "the Kafka cluster's administrator"),
     _c("kafka.topic_not_found", "The topic does not exist", F,
        "The cluster's metadata has no topic of that name (names are case-sensitive). The evidence "
        "lists the closest names and the first topics the cluster has.",
@@ -1023,6 +1032,51 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Check the topic's retention: kafka-configs.sh --describe --entity-type topics "
         "--entity-name {topic}"], DATA_OWNER),
     # --- kinesis (Amazon Kinesis) ---
+    _c("kinesis.stream_not_found", "The stream does not exist in that region", F,
+       "DescribeStream answered ResourceNotFoundException: no stream of that name exists in the "
+       "region the request went to (names are case-sensitive, and each region has its own "
+       "streams). When the keys may list streams, the evidence has the closest names.",
+       ["Check the stream name {stream} and the region {region}; close names there: {close}.",
+        "List the streams: aws kinesis list-streams --region {region}"], USER),
+    _c("kinesis.access_denied", "The keys lack a Kinesis permission the platform needs", F,
+       "The service refused an action (AccessDenied): the keys' IAM policy does not allow it on "
+       "the stream. The platform describes the stream, lists its shards, takes a shard iterator "
+       "and reads records (kinesis:DescribeStream, kinesis:DescribeStreamSummary, "
+       "kinesis:ListShards, kinesis:GetShardIterator, kinesis:GetRecords) and lists streams "
+       "(kinesis:ListStreams). The evidence names the refused action and the stream ARN.",
+       ["Attach the minimal policy in the finding's fix to the user of the access key."],
+       IAM_ADMIN),
+    _c("kinesis.invalid_access_key", "The service does not accept the access key", F,
+       "The request was refused before any permission was judged (UnrecognizedClientException, "
+       "InvalidClientTokenId, ExpiredToken): the access key ID does not exist, is deactivated, "
+       "belongs to another partition, or temporary keys were given without (or with an expired) "
+       "session token.",
+       ["Copy the access key ID again from the IAM console, and check it is active: "
+        "aws iam list-access-keys --user-name USER",
+        "For temporary keys (ASIA…), give their session token too (--session-token-env VAR).",
+        "Check the region ({region}) belongs to the same partition as the key."], USER),
+    _c("kinesis.signature_mismatch", "The request signature does not match", F,
+       "The access key ID exists but the signature computed with the secret does not match "
+       "(InvalidSignatureException / SignatureDoesNotMatch): the secret is wrong, or a proxy "
+       "rewrites the request between here and the endpoint.",
+       ["Copy the secret access key again (it is shown only once: create a new key if lost).",
+        "If a proxy sits in between, make it pass requests to {endpoint} unchanged."], USER),
+    _c("kinesis.stream_empty", "The stream holds no records", W,
+       "Reading from TRIM_HORIZON (the oldest record the stream keeps) returned no records: "
+       "nothing was written yet, or everything is older than the stream's retention. There is "
+       "nothing to preview, and a flow would ingest nothing until producers write.",
+       ["Check that producers write to {stream} in {region} (not to a similarly named stream "
+        "or another region).",
+        "Check the retention: aws kinesis describe-stream-summary --stream-name {stream} "
+        "--region {region}"], DATA_OWNER),
+    _c("kinesis.request_failed", "The endpoint did not answer like Kinesis", F,
+       "A request got no Kinesis answer: the connection dropped or was reset, a web server or "
+       "proxy answered instead, or the service returned an error this tool does not know. The "
+       "evidence has the error code, HTTP status and message as received.",
+       ["Check that the endpoint is the Kinesis API endpoint of the region "
+        "(https://kinesis.{region}.amazonaws.com) or leave --endpoint-url out.",
+        "Try the same request with the AWS CLI: aws kinesis describe-stream --stream-name "
+        "{stream} --region {region} --endpoint-url {endpoint}"], USER),
     # --- eventhubs (Azure Event Hubs (settings only)) ---
     _c("eventhubs.namespace_invalid", "The Event Hubs namespace is not a namespace name", F,
        "The namespace must be the namespace's own name (6-50 letters, digits and hyphens, starting "

@@ -96,7 +96,11 @@ def test_sftp_check_against_an_ftp_server_names_ftp(ftpd: Ftpd) -> None:
     report = json.loads(proc.stdout)
     root = report["root_cause"]
     assert root["code"] == "ssh.not_ssh", root
-    assert "FTP" in json.dumps(root)
+    assert "FTP" in root["summary"]
+    # The fix gives the FTP connector's command for this very server, and the SFTP way out.
+    assert any(f"sourcedoctor check ftp://{USER}@{server.host}:{server.port}/in" in step
+               for step in root["fix"]), root["fix"]
+    assert any("usually 22" in step for step in root["fix"]), root["fix"]
 
 
 def test_sftp_check_and_help_do_not_import_ftplib() -> None:

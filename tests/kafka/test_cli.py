@@ -75,3 +75,10 @@ def test_sftp_check_and_help_do_not_import_confluent_kafka() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "MODULES []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_preview_shows_the_records_as_rows(tansu: TansuBroker) -> None:
+    proc = run("preview", f"kafka://{tansu.bootstrap}/orders", "--timeout", "5", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "alice" in text and "carol" in text and "address.city" in text

@@ -26,7 +26,7 @@ async def test_tarpit_port_is_no_kafka_answer_within_the_budget(peers: Peers) ->
     assert root is not None and root.code == "kafka.no_kafka_answer"
     assert elapsed < 2 * FAST + 1  # TCP, then one bounded wait: no hang, no retry storm
     assert pit.connections <= 3
-    assert any("APIVERSION_QUERY" in line for line in root.evidence["client_log"])  # stuck there
+    assert any("APIVERSION_QUERY" in line for line in root.evidence["client_states"])  # stuck there
 
 
 async def test_http_answer_is_no_kafka_answer(peers: Peers) -> None:
@@ -34,8 +34,8 @@ async def test_http_answer_is_no_kafka_answer(peers: Peers) -> None:
     report, _ = await run_plan(kafka(f"kafka://127.0.0.1:{http.port}/orders"), timeout=FAST)
     root = root_finding(report)
     assert root is not None and root.code == "kafka.no_kafka_answer"
-    log = "\n".join(root.evidence["client_log"])  # what librdkafka saw is kept as evidence
-    assert "APIVERSION_QUERY" in log
+    seen = "\n".join(root.evidence["client_log"] + root.evidence["client_states"])
+    assert "APIVERSION_QUERY" in seen  # what librdkafka saw is kept as evidence
 
 
 async def test_connection_reset_is_no_kafka_answer(peers: Peers) -> None:

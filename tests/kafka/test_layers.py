@@ -8,6 +8,7 @@ control passes with no warning, reads the records and leaves no committed offset
 
 from __future__ import annotations
 
+import json
 import time
 
 from sourcedoctor.model import Severity, Status, Verdict
@@ -28,7 +29,7 @@ async def test_healthy_topic_passes_reads_records_and_commits_nothing(tansu: Tan
     assert records.facts["value_kinds"] == {"json": 3}
     assert state.read is not None
     assert sorted(r.value for r in state.read.records) == sorted(
-        __import__("json").dumps(o).encode() for o in ORDERS)
+        json.dumps(o).encode() for o in ORDERS)
     # read-only: neither the reader's own group, nor the checked one, nor another has offsets now
     assert tansu.committed(state.read.group_id) == {}
     assert tansu.committed("fresh-flow") == {}
@@ -117,3 +118,15 @@ async def test_scram_refused_once_and_fast(tansu_auth: TansuBroker) -> None:
     attempts = [line for line in root.evidence["client_log"] if "SASL authentication error" in line]
     assert len(attempts) == 1  # one authentication attempt, no reconnect storm
     assert time.monotonic() - t0 < STEP  # the refusal ends the wait: no waiting for the deadline
+
+
+async def test_platform_target_flags_private_advertised_addresses(tansu: TansuBroker) -> None:
+    report, _ = await run_plan(kafka(f"kafka://{tansu.bootstrap}/orders"), target="aep")
+    # loopback bootstrap and brokers: said by DNS and by the advertised layer, as warnings only
+    assert sorted(report.codes) == ["dns.private_address", "kafka.advertised_listener_private"]
+    assert report.verdict is Verdict.WARN
+    finding = report.result("kafka.advertised").findings[0]  # type: ignore[union-attr]
+    assert finding.severity is Severity.WARN and finding.evidence["bootstrap_public"] is False
+    assert tansu.bootstrap in finding.fix[0]
+    generic, _ = await run_plan(kafka(f"kafka://{tansu.bootstrap}/orders"))
+    assert not generic.codes  # no cloud, no private-address judgement

@@ -42,12 +42,13 @@ def test_cli_wrong_password_from_a_connection_string_stays_secret(machine: Machi
     assert report["target"]["connection_string"] == "set"
 
 
-def test_cli_unreadable_connection_string_is_one_line(machine: MachineMariadb) -> None:
-    run = _check(["mysql://", "--connection-string-env", "SD_TEST_CS"], {"SD_TEST_CS": "PWD=abc\x01def"})
-    assert run.returncode != 0
-    assert "Traceback" not in run.stderr
-    assert "connection_string" in run.stderr
-    assert "abc" not in run.stderr
+def test_cli_unreadable_connection_string_is_a_finding_without_its_value(machine: MachineMariadb) -> None:
+    run = _check(["mysql://", "--connection-string-env", "SD_TEST_CS", "--format", "json"],
+                 {"SD_TEST_CS": "PWD=abc\x01def"})
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    report = json.loads(run.stdout)
+    assert report["root_cause"]["code"] in ("config.connstring_invalid", "config.invalid")
+    assert "abc" not in run.stdout + run.stderr
 
 
 def _modules_after(code: str) -> str:

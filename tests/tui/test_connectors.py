@@ -36,7 +36,7 @@ SIZE = (100, 30)
 
 
 async def _open_s3_form(pilot: Any) -> SetupScreen:
-    """Home → the "New connection (S3)" entry, chosen with the keyboard."""
+    """Home → the "New: Amazon S3 …" entry, chosen with the keyboard."""
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     start = app.screen.query_one("#start", OptionList)
@@ -102,7 +102,7 @@ async def test_home_offers_a_new_connection_per_connector(profiles: ProfileStore
         assert [i for i in ids if i and i.startswith("new")] == [
             "new", *(f"new:{n}" for n in names() if n != "sftp")]
         assert {str(start.get_option_at_index(i).prompt) for i in range(len(names()))} == {
-            f"New connection ({get(n).title})" for n in names()}
+            f"New: {get(n).title}" for n in names()}
         # Each entry opens its connector's form; n still opens SFTP's.
         screen = await _open_s3_form(pilot)
         assert screen.connector.name == "s3"

@@ -69,8 +69,8 @@ def tmux_app(tmp_path: Path) -> Iterator[Tmux]:
 
 
 def test_demo_fault_from_palette_to_root_cause_and_quit(tmux_app: Tmux) -> None:
-    screen = tmux_app.wait_for("New connection (SFTP server)")
-    assert "New connection (Amazon S3" in screen  # one entry per installed connector
+    screen = tmux_app.wait_for("New: SFTP server")
+    assert "New: Amazon S3" in screen  # one entry per installed connector
     # Every action is in the command palette: start the demo server with a named fault.
     tmux_app.keys("C-p")
     tmux_app.wait_for("Search for commands")

@@ -87,6 +87,12 @@ async def _handshake(sock: socket.socket | None, peer: tuple[str, int], ctx: ssl
     kwargs: dict[str, Any] = {"sock": sock} if sock is not None else {"host": peer[0], "port": peer[1]}
     _, writer = await asyncio.wait_for(asyncio.open_connection(
         ssl=ctx, server_hostname=server_hostname, ssl_handshake_timeout=timeout, **kwargs), timeout)
+    return await session_facts(writer, timeout)
+
+
+async def session_facts(writer: asyncio.StreamWriter, timeout: float) -> dict[str, Any]:
+    """A finished handshake's facts (protocol, cipher, the certificate); closes the connection.
+    Shared with protocols that start TLS inside their own (MySQL's SSLRequest)."""
     try:
         obj = writer.get_extra_info("ssl_object")
         der = obj.getpeercert(binary_form=True) if obj is not None else None

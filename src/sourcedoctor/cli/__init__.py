@@ -42,10 +42,20 @@ _SUBCOMMANDS = ("check", "fleet", "key", "preview", "ingest", "lake", "report", 
 
 
 def _ends_without_teardown() -> bool:
-    """``sourcedoctor check`` as the program: at its exit every connection is closed and every
-    output written (atomically), so the interpreter's teardown of some hundred modules (0.1–0.4 s,
-    a third of a loopback run) has nothing left to do."""
-    return os.path.basename(sys.argv[0]) == "sourcedoctor" and sys.argv[1:2] == ["check"]
+    """``sourcedoctor check`` or ``ingest`` as the program: at its exit every connection is closed
+    (ingest: the lake too, by its ``with`` blocks) and every output written (atomically), so the
+    interpreter's teardown of some hundred modules (0.1–0.4 s, a third of a loopback run) has
+    nothing left to do."""
+    return (os.path.basename(sys.argv[0]) == "sourcedoctor"
+            and sys.argv[1:2] in (["check"], ["ingest"]))
+
+
+def result_written() -> None:
+    """The command's result is out: from here on Ctrl+C has nothing left to stop, so it is ignored
+    (as the program only). A SIGINT landing in the exit that follows would otherwise end the
+    process by the signal (exit -2) after a successful run."""
+    if _ends_without_teardown():
+        _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
 
 
 class _LazyGroup(click.Group):
@@ -58,6 +68,7 @@ class _LazyGroup(click.Group):
         except SystemExit as done:
             if not _ends_without_teardown() or not isinstance(done.code, int):
                 raise
+            result_written()  # whatever the command said is out; only the flush remains
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(OSError, ValueError):  # guard.py judged stdout already
                     stream.flush()

@@ -44,6 +44,7 @@ from ..lake.remote import DEFAULT_MAX_BYTES
 from ..lake.sampling import DEFAULT_HEAD
 from ..report.escape import for_terminal
 from ..userfiles import kind_of
+from . import result_written
 from .options import (
     SETTINGS_KEY,
     TIMEOUT,
@@ -239,6 +240,7 @@ def command(
         _report(err, lake, result, fmt)
     except KeyboardInterrupt:
         _interrupted(err, lake, dataset, started, fmt)
+    result_written()
     sys.exit(ExitCode.OK)
 
 

@@ -23,16 +23,20 @@ ENTRY_POINT_GROUP = "sourcedoctor.connectors"
 
 #: Built-in connectors: name → (module holding ``CONNECTOR``, URL schemes it owns).
 _BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
+    # files
     "sftp": ("sourcedoctor.connectors.sftp.connector", ("sftp",)),
-    "s3": ("sourcedoctor.connectors.s3.connector", ("s3", "gs")),
-    "kafka": ("sourcedoctor.connectors.kafka.connector", ("kafka", "kafka+ssl")),
-    "azblob": ("sourcedoctor.connectors.azblob.connector", ("azblob",)),
     "ftp": ("sourcedoctor.connectors.ftp.connector", ("ftp", "ftps", "ftps+implicit")),
-    "inlet": ("sourcedoctor.connectors.inlet.connector", ("inlet", "https")),  # https: /collection/… only
-    "eventhubs": ("sourcedoctor.connectors.eventhubs.connector", ("eventhubs", "sb")),
-    "pubsub": ("sourcedoctor.connectors.pubsub.connector", ("pubsub",)),
+    "s3": ("sourcedoctor.connectors.s3.connector", ("s3", "gs")),
+    "azblob": ("sourcedoctor.connectors.azblob.connector", ("azblob",)),
+    # tables
     "postgres": ("sourcedoctor.connectors.postgres.connector", ("postgresql", "postgres")),
     "mysql": ("sourcedoctor.connectors.mysql.connector", ("mysql", "mariadb")),
+    # streams
+    "inlet": ("sourcedoctor.connectors.inlet.connector", ("inlet", "https")),  # https: /collection/… only
+    "kafka": ("sourcedoctor.connectors.kafka.connector", ("kafka", "kafka+ssl")),
+    "kinesis": ("sourcedoctor.connectors.kinesis.connector", ("kinesis",)),
+    "eventhubs": ("sourcedoctor.connectors.eventhubs.connector", ("eventhubs", "sb")),
+    "pubsub": ("sourcedoctor.connectors.pubsub.connector", ("pubsub",)),
 }
 
 

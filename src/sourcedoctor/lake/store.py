@@ -7,7 +7,6 @@ per operation, so an idle Lake object (e.g. in the TUI) never keeps the file loc
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -197,7 +196,7 @@ class Lake:
         Before reserved names, ``ingest --dataset rejects`` could add a dataset's columns to the
         ``rejects`` table; every later batch would then fail half-way with a DuckDB error.
         """
-        expected = _bookkeeping_columns()
+        expected = _bookkeeping_columns(con)
         damaged = []
         for table in METADATA_TABLES:
             cols = {r[0] for r in con.execute(
@@ -617,21 +616,31 @@ class Lake:
             f"FROM fleet_results {where} ORDER BY sweep_started_at DESC, name", params)
 
 
-@functools.cache
-def _bookkeeping_columns() -> dict[str, set[str]]:
-    """The columns the DDL gives each bookkeeping table (read from an in-memory DuckDB)."""
-    con = connect_duckdb()
-    try:
-        for ddl in DDL:
-            con.execute(ddl)
-        return {
-            table: {r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
-            ).fetchall()}
-            for table in METADATA_TABLES
-        }
-    finally:
-        con.close()
+_expected_columns: dict[str, set[str]] = {}
+
+
+def _bookkeeping_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The columns the DDL gives each bookkeeping table, read from an in-memory database attached
+    to ``con`` for the moment (a second DuckDB instance would cost tens of milliseconds)."""
+    if not _expected_columns:
+        home = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        probe = "sd_expected_ddl"
+        con.execute(f"ATTACH ':memory:' AS {probe}")
+        try:
+            con.execute(f"USE {probe}")
+            try:
+                for ddl in DDL:
+                    con.execute(ddl)
+                found = con.execute(
+                    "SELECT table_name, column_name FROM duckdb_columns() "
+                    "WHERE database_name = ?", [probe]).fetchall()
+            finally:
+                con.execute('USE "{}"'.format(str(home).replace('"', '""')))
+        finally:
+            con.execute(f"DETACH {probe}")
+        for table in METADATA_TABLES:
+            _expected_columns[table] = {column for name, column in found if name == table}
+    return _expected_columns
 
 
 def _notes(preps: list[PreparedFile]) -> tuple[Finding, ...]:

@@ -14,6 +14,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import AzblobSettings, build_settings, parse_azblob_url, redacted_url
 
 _FIELD_EXACT: dict[str, str] = {
@@ -67,9 +68,7 @@ class AzblobConnector:
         return AzblobSettings
 
     def settings(self, url: str | None = None, **values: Any) -> AzblobSettings:
-        merged: dict[str, Any] = parse_azblob_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_azblob_url, build_settings)
 
     def plan(self, settings: AzblobSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -104,26 +103,15 @@ class AzblobConnector:
 
     def reproduce(self, settings: AzblobSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        secrets = (("--connection-string", s.connection_string, "AZURE_STORAGE_CONNECTION_STRING"),
-                   ("--sas-uri", s.sas_uri, "AZURE_STORAGE_SAS_URI"),
-                   ("--service-principal-key", s.service_principal_key, "AZURE_CLIENT_SECRET"))
-        for flag, given, var in secrets:
-            if given is not None:
-                parts += [f"{flag}-env", var]
-        for flag, value in (("--endpoint-url", s.endpoint_url), ("--service-endpoint", s.service_endpoint),
-                            ("--service-principal-id", s.service_principal_id), ("--tenant", s.tenant),
-                            ("--account-kind", s.account_kind), ("--ca-bundle", s.ca_bundle),
-                            ("--resolver", s.resolver), ("--file", s.file)):
-            if value:
-                parts += [flag, value]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        if s.max_entries != 10_000:
-            parts += ["--max-entries", str(s.max_entries)]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            secret_env("--connection-string", s.connection_string, "AZURE_STORAGE_CONNECTION_STRING"),
+            secret_env("--sas-uri", s.sas_uri, "AZURE_STORAGE_SAS_URI"),
+            secret_env("--service-principal-key", s.service_principal_key, "AZURE_CLIENT_SECRET"),
+            ("--endpoint-url", s.endpoint_url), ("--service-endpoint", s.service_endpoint),
+            ("--service-principal-id", s.service_principal_id), ("--tenant", s.tenant),
+            ("--account-kind", s.account_kind), ("--ca-bundle", s.ca_bundle),
+            ("--resolver", s.resolver), ("--file", s.file),
+        ], target=target, timeout=timeout, tail=[("--max-entries", unless(s.max_entries, 10_000))])
 
     def field_for(self, finding: Finding) -> str | None:
         # A settings-layer finding names the field it was found in (a SAS can come from the

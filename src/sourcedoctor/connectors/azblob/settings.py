@@ -15,7 +15,6 @@ imported: parsing a URL must not load the Azure SDK.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +22,17 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, parse_resolver
+from ...config.fields import (
+    CaBundle,
+    HostFacts,
+    PositiveInt,
+    Resolver,
+    cli,
+    endpoint_parts,
+    plain_text,
+)
+from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 from .credentials import (
     DEV_ACCOUNT,
     DEV_KEY,
@@ -43,24 +50,13 @@ from .credentials import (
 
 _ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin / a prompt
-    return extra
+#: Longest plain text field (account, container, identifiers, endpoints).
+_MAX_TEXT = 2048
 
 
 def _plain(v: str | None, what: str) -> str | None:
-    """A plain text field: stripped, None when empty, no control characters."""
-    if v is None or not v.strip():
-        return None
-    v = v.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in v):
-        raise ValueError("must not contain control characters")
-    if len(v) > 2048:
-        raise ValueError(f"is {len(v):,} characters long; that is not {what}")
-    return v
+    """A plain text field: stripped, None when empty, no control characters, bounded."""
+    return plain_text(v, what, max_len=_MAX_TEXT, strip=True, control="must not contain control characters")
 
 
 @dataclass
@@ -81,7 +77,7 @@ class Resolved:
     endpoint_from: str | None = None
 
 
-class AzblobSettings(BaseModel):
+class AzblobSettings(HostFacts, BaseModel):
     """Everything needed to reach a container in Azure Blob Storage (or Azurite)."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
@@ -89,65 +85,66 @@ class AzblobSettings(BaseModel):
     account: str | None = Field(
         None, alias="accountName", validation_alias=AliasChoices("accountName", "account"),
         description="Storage account name (from the URL; may be left out when the connection "
-                    "string or SAS URI names it).", json_schema_extra=_cli("--account"))
+                    "string or SAS URI names it).", json_schema_extra=cli("--account"))
     container: str | None = Field(
         None, description="Container name (may be left out when the SAS URI names it).",
-        json_schema_extra=_cli("--container"))
+        json_schema_extra=cli("--container"))
     folder: str = Field(
         "", alias="folderPath", validation_alias=AliasChoices("folderPath", "folder"),
         description="Folder (blob name prefix) inside the container, e.g. inbound/daily; empty: "
-                    "the whole container.", json_schema_extra=_cli("--folder"))
+                    "the whole container.", json_schema_extra=cli("--folder"))
     connection_string: SecretStr | None = Field(
         None, alias="connectionString",
         validation_alias=AliasChoices("connectionString", "connection_string"),
         description="Account key authentication (DefaultEndpointsProtocol=https;AccountName=…;"
                     "AccountKey=…;EndpointSuffix=core.windows.net).",
-        json_schema_extra=_cli("--connection-string", secret=True))
+        json_schema_extra=cli("--connection-string", secret=True))
     sas_uri: SecretStr | None = Field(
         None, alias="sasUri", validation_alias=AliasChoices("sasUri", "sas_uri"),
         description="SAS URI authentication (https://ACCOUNT.blob.core.windows.net/CONTAINER?sv=…"
-                    "&sp=rl&se=…&sig=…).", json_schema_extra=_cli("--sas-uri", secret=True))
+                    "&sp=rl&se=…&sig=…).", json_schema_extra=cli("--sas-uri", secret=True))
     service_endpoint: str | None = Field(
         None, alias="serviceEndpoint",
         validation_alias=AliasChoices("serviceEndpoint", "service_endpoint"),
         description="Service principal authentication: the blob endpoint "
-                    "(https://ACCOUNT.blob.core.windows.net).", json_schema_extra=_cli("--service-endpoint"))
+                    "(https://ACCOUNT.blob.core.windows.net).", json_schema_extra=cli("--service-endpoint"))
     service_principal_id: str | None = Field(
         None, alias="servicePrincipalId",
         validation_alias=AliasChoices("servicePrincipalId", "service_principal_id"),
         description="Service principal: the application (client) ID.",
-        json_schema_extra=_cli("--service-principal-id"))
+        json_schema_extra=cli("--service-principal-id"))
     service_principal_key: SecretStr | None = Field(
         None, alias="servicePrincipalKey",
         validation_alias=AliasChoices("servicePrincipalKey", "service_principal_key"),
         description="Service principal: the client secret.",
-        json_schema_extra=_cli("--service-principal-key", secret=True))
+        json_schema_extra=cli("--service-principal-key", secret=True))
     tenant: str | None = Field(
         None, description="Service principal: the Microsoft Entra tenant (ID or domain).",
-        json_schema_extra=_cli("--tenant"))
+        json_schema_extra=cli("--tenant"))
     account_kind: str | None = Field(
         None, alias="accountKind", validation_alias=AliasChoices("accountKind", "account_kind"),
         description="Service principal: the storage account kind (StorageV2, BlobStorage, "
-                    "BlockBlobStorage).", json_schema_extra=_cli("--account-kind"))
+                    "BlockBlobStorage).", json_schema_extra=cli("--account-kind"))
     endpoint_url: str | None = Field(
         None, description="Blob service endpoint, when not the public one "
                           "(https://ACCOUNT.blob.core.windows.net): e.g. Azurite's "
                           "http://127.0.0.1:10000/devstoreaccount1.",
-        json_schema_extra=_cli("--endpoint-url"))
-    ca_bundle: str | None = Field(
+        json_schema_extra=cli("--endpoint-url"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the endpoint's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"))
-    resolver: str | None = Field(
+        json_schema_extra=cli("--ca-bundle"))
+    resolver: Resolver = Field(
         None, description="DNS server to ask, IP[:PORT] (default: system).",
-        json_schema_extra=_cli("--resolver"))
-    max_entries: int = Field(10_000, description="Most blob names ever listed.",
-                             json_schema_extra=_cli("--max-entries"))
-    sample_files: int = Field(3, description="How many blobs to open and sample.",
-                              json_schema_extra=_cli("--sample-files"))
-    head_bytes: int = Field(1 << 20, description="Bytes read (one ranged GET) from the head of each blob.",
-                            json_schema_extra=_cli("--head-bytes"))
+        json_schema_extra=cli("--resolver"))
+    max_entries: PositiveInt = Field(10_000, description="Most blob names ever listed.",
+                                     json_schema_extra=cli("--max-entries"))
+    sample_files: PositiveInt = Field(3, description="How many blobs to open and sample.",
+                                      json_schema_extra=cli("--sample-files"))
+    head_bytes: PositiveInt = Field(
+        1 << 20, description="Bytes read (one ranged GET) from the head of each blob.",
+        json_schema_extra=cli("--head-bytes"))
     file: str | None = Field(None, description="Sample this blob (name inside the folder) only.",
-                             json_schema_extra=_cli("--file"))
+                             json_schema_extra=cli("--file"))
 
     @field_validator("account")
     @classmethod
@@ -181,47 +178,11 @@ class AzblobSettings(BaseModel):
         v = _plain(v, "an endpoint")
         if v is None:
             return None
-        parts = urlsplit(v)
-        if parts.scheme.lower() not in ("http", "https"):
-            raise ValueError("must start with https:// (or http://), e.g. https://ACCOUNT.blob.core.windows.net")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        if not host:
-            raise ValueError("has no host name")
-        if parts.username or parts.password:
-            raise ValueError("must not contain credentials")
-        if port is not None and not 1 <= port <= 65535:
-            raise ValueError("port must be between 1 and 65535")
+        # As before, the host's DNS shape is not judged here (host_names=False).
+        parts = endpoint_parts(v, example=", e.g. https://ACCOUNT.blob.core.windows.net", host_names=False)
         if parts.query or parts.fragment:
             raise ValueError("must be the endpoint only; a SAS goes in sasUri")
         return v.rstrip("/")
-
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
-
-    @field_validator("max_entries", "sample_files", "head_bytes")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError("must be at least 1")
-        return v
 
     # --- derived facts -------------------------------------------------------------------------
 
@@ -258,18 +219,6 @@ class AzblobSettings(BaseModel):
     @property
     def tls(self) -> bool:
         return urlsplit(self.endpoint).scheme != "http"
-
-    @property
-    def server_hostname(self) -> str:
-        return self.host
-
-    @property
-    def is_ip_literal(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-            return True
-        except ValueError:
-            return False
 
     @property
     def prefix(self) -> str:

@@ -43,6 +43,10 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...model import Finding
 
 MAX_LENGTH = 8192
 """Longest connection string accepted (characters). Real ones are well under 1 KB."""
@@ -180,6 +184,18 @@ def _read_value(text: str, pos: int) -> tuple[str, int, bool]:
     if end < 0:
         end = n
     return text[start:end].strip(), end, False
+
+
+def unreadable_finding(exc: ConnStringError, text: str, example: str) -> Finding:
+    """``config.connstring_invalid`` for text :func:`parse` refused: a finding the report explains
+    (the reason and offset, never a value), the same for every database connector."""
+    from ...codes import make_finding  # the catalogue is only needed when a string is broken
+
+    return make_finding(
+        "config.connstring_invalid", f"the connection string cannot be read: {exc}",
+        evidence={"field": "connection_string", "reason": exc.reason, "offset": exc.offset,
+                  "length": len(text)},
+        field="connection_string", example=example)
 
 
 def parse(text: str) -> Parsed:

@@ -8,6 +8,10 @@ platform type, or None with a note when the platform cannot take the column as i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
+
+from ...sources.rows import Column
 
 _INTEGER = {
     "smallint",
@@ -146,3 +150,17 @@ def platform_type(type_name: str, *, category: str | None = None) -> tuple[str |
     if name in _STRING or name.startswith(("time", "character", "varchar", "char")):
         return "string", _NOTES.get(name.split()[0])
     return "string", f"{type_name} is not a common type: taken as text"
+
+
+def column_mapping(columns: Sequence[Column]) -> tuple[list[dict[str, Any]], list[Column]]:
+    """The types layer's facts for both database connectors: each column with its source and
+    platform type (and the note, when there is one), and the columns the platform cannot take."""
+    mapping = [{"column": c.name, "type": c.type, "platform_type": c.platform_type,
+                **({"note": c.note} if c.note else {})} for c in columns]
+    return mapping, [c for c in columns if c.platform_type is None]
+
+
+def unsupported_evidence(bad: Sequence[Column]) -> dict[str, Any]:
+    """``db.type_unsupported``'s evidence: every column without a platform type, and why."""
+    return {"columns": [{"column": c.name, "type": c.type, "note": c.note} for c in bad]}
+

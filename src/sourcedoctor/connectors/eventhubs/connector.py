@@ -9,6 +9,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from
 from .settings import EventHubsSettings, build_settings, parse_eventhubs_url, redacted_url
 
 _FIELD_EXACT = {"eventhubs.namespace_invalid": "namespace", "eventhubs.sas_key_invalid": "sas_key",
@@ -24,7 +25,7 @@ class EventHubsConnector:
 
     name = "eventhubs"
     schemes = ("eventhubs", "sb")
-    title = "Azure Event Hubs (settings only)"
+    title = "Azure Event Hubs"
     audiences: Mapping[str, str] = {}
 
     @property
@@ -32,9 +33,7 @@ class EventHubsConnector:
         return EventHubsSettings
 
     def settings(self, url: str | None = None, **values: Any) -> EventHubsSettings:
-        merged: dict[str, Any] = parse_eventhubs_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_eventhubs_url, build_settings)
 
     def plan(self, settings: EventHubsSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -64,17 +63,11 @@ class EventHubsConnector:
 
     def reproduce(self, settings: EventHubsSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        for flag, value in (("--sas-key-name", s.sas_key_name), ("--consumer-group", s.consumer_group)):
-            if value:
-                parts += [flag, value]
-        if s.sas_key is not None:
-            parts += ["--sas-key-env", "EVENTHUBS_SAS_KEY"]
-        if s.connection_string is not None:
-            parts += ["--connection-string-env", "EVENTHUBS_CONNECTION_STRING"]
-        if target != "generic":
-            parts += ["--target", target]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            ("--sas-key-name", s.sas_key_name), ("--consumer-group", s.consumer_group),
+            secret_env("--sas-key", s.sas_key, "EVENTHUBS_SAS_KEY"),
+            secret_env("--connection-string", s.connection_string, "EVENTHUBS_CONNECTION_STRING"),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, {"eventhubs.": "namespace"}, FORM_ALIASES)

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ...config.fields import cli, plain_text
 from ...config.urls import SettingsError
 from ...config.validation import build
 
@@ -20,12 +21,6 @@ SUFFIX = ".servicebus.windows.net"
 #: Longest value a field takes (longer is not a name or key: refused at once, bounded).
 MAX_VALUE = 4096
 
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True
-    return extra
 
 
 class EventHubsSettings(BaseModel):
@@ -35,38 +30,32 @@ class EventHubsSettings(BaseModel):
 
     namespace: str | None = Field(
         None, description="Event Hubs namespace (NAME or NAME.servicebus.windows.net).",
-        json_schema_extra=_cli("--namespace"))
+        json_schema_extra=cli("--namespace"))
     event_hub: str | None = Field(
         None, alias="eventHubName", validation_alias=AliasChoices("eventHubName", "event_hub"),
-        description="Event hub name inside the namespace.", json_schema_extra=_cli("--event-hub"))
+        description="Event hub name inside the namespace.", json_schema_extra=cli("--event-hub"))
     sas_key_name: str | None = Field(
         None, alias="sasKeyName", validation_alias=AliasChoices("sasKeyName", "sas_key_name"),
         description="Shared access policy name (e.g. RootManageSharedAccessKey).",
-        json_schema_extra=_cli("--sas-key-name"))
+        json_schema_extra=cli("--sas-key-name"))
     sas_key: SecretStr | None = Field(
         None, alias="sasKey", validation_alias=AliasChoices("sasKey", "sas_key"),
         description="Shared access key of that policy (44 base64 characters).",
-        json_schema_extra=_cli("--sas-key", secret=True))
+        json_schema_extra=cli("--sas-key", secret=True))
     connection_string: SecretStr | None = Field(
         None, alias="connectionString", validation_alias=AliasChoices("connectionString",
                                                                        "connection_string"),
         description="Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…[;EntityPath=…].",
-        json_schema_extra=_cli("--connection-string", secret=True))
+        json_schema_extra=cli("--connection-string", secret=True))
     consumer_group: str | None = Field(
         None, alias="consumerGroup", validation_alias=AliasChoices("consumerGroup", "consumer_group"),
         description="Consumer group the platform reads with (default $Default).",
-        json_schema_extra=_cli("--consumer-group"))
+        json_schema_extra=cli("--consumer-group"))
 
     @field_validator("namespace", "event_hub", "sas_key_name", "consumer_group")
     @classmethod
     def _plain(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        if len(v) > MAX_VALUE:
-            raise ValueError(f"is {len(v)} characters long; that is not a name")
-        if any(ord(c) < 32 or ord(c) == 127 for c in v):
-            raise ValueError("contains a control character")
-        return v
+        return plain_text(v, "a name", max_len=MAX_VALUE)
 
     @field_validator("sas_key", "connection_string")
     @classmethod

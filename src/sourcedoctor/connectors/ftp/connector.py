@@ -13,6 +13,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import FtpSettings, build_settings, parse_ftp_url, redacted_url
 
 FTP_ADMIN = "the FTP server's administrator"
@@ -50,9 +51,7 @@ class FtpConnector:
         return FtpSettings
 
     def settings(self, url: str | None = None, **values: Any) -> FtpSettings:
-        merged: dict[str, Any] = parse_ftp_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_ftp_url, build_settings)
 
     def plan(self, settings: FtpSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -77,22 +76,11 @@ class FtpConnector:
 
     def reproduce(self, settings: FtpSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        if s.password is not None:
-            parts += ["--password-env", "FTP_PASSWORD"]
-        if s.data_protection != "private":
-            parts += ["--data-protection", s.data_protection]
-        for flag, value in (("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver),
-                            ("--file", s.file)):
-            if value:
-                parts += [flag, value]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        if s.max_entries != 10_000:
-            parts += ["--max-entries", str(s.max_entries)]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            secret_env("--password", s.password, "FTP_PASSWORD"),
+            ("--data-protection", unless(s.data_protection, "private")),
+            ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver), ("--file", s.file),
+        ], target=target, timeout=timeout, tail=[("--max-entries", unless(s.max_entries, 10_000))])
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

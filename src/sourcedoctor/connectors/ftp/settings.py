@@ -11,71 +11,74 @@ Only the standard library and pydantic are imported here: parsing a URL must not
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import (
+    HOST_CHARS,
+    CaBundle,
+    HostFacts,
+    OptionalPort,
+    PositiveInt,
+    Resolver,
+    check_host_name,
+    cli,
+    has_control,
+    is_ip,
+)
+from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 
 #: scheme → TLS mode.
 SCHEMES: dict[str, str] = {"ftp": "none", "ftps": "explicit", "ftps+implicit": "implicit"}
 DEFAULT_PORT = {"none": 21, "explicit": 21, "implicit": 990}
-_HOST_OK = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 
 
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin / a prompt
-    return extra
 
-
-class FtpSettings(BaseModel):
+class FtpSettings(HostFacts, BaseModel):
     """Everything needed to reach an FTP or FTPS server and read one folder."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
 
     host: str = Field(description="Server name or IP address, without scheme, user or path.",
-                      json_schema_extra=_cli("--host"))
+                      json_schema_extra=cli("--host"))
     tls_mode: Literal["none", "explicit", "implicit"] = Field(
         "none", description="none (ftp://), explicit (ftps://: AUTH TLS on port 21) or implicit "
                             "(ftps+implicit://: TLS from the first byte, port 990).",
-        json_schema_extra=_cli("--tls-mode"))
-    port_number: int | None = Field(
+        json_schema_extra=cli("--tls-mode"))
+    port_number: OptionalPort = Field(
         None, alias="port", validation_alias=AliasChoices("port", "port_number"),
         description="TCP port of the control connection (default 21; 990 for implicit TLS).",
-        json_schema_extra=_cli("--port"))
+        json_schema_extra=cli("--port"))
     user: str | None = Field(
         None, alias="userName", validation_alias=AliasChoices("userName", "user", "username"),
-        description="Login user name (anonymous when none is given).", json_schema_extra=_cli("--user"))
+        description="Login user name (anonymous when none is given).", json_schema_extra=cli("--user"))
     password: SecretStr | None = Field(
         None, description="Password of the user; never typed on a command line.",
-        json_schema_extra=_cli("--password", secret=True))
+        json_schema_extra=cli("--password", secret=True))
     folder: str = Field(
         "", alias="folderPath", validation_alias=AliasChoices("folderPath", "folder"),
         description="Folder to read; relative to the login directory unless it starts with '/'.",
-        json_schema_extra=_cli("--folder"))
+        json_schema_extra=cli("--folder"))
     data_protection: Literal["private", "clear"] = Field(
         "private", description="FTPS data connections: private (PROT P, encrypted, the default) "
-                               "or clear (PROT C).", json_schema_extra=_cli("--data-protection"))
-    ca_bundle: str | None = Field(
+                               "or clear (PROT C).", json_schema_extra=cli("--data-protection"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the server's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"))
-    resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
-                                 json_schema_extra=_cli("--resolver"))
-    max_entries: int = Field(10_000, description="Most folder entries ever listed.",
-                             json_schema_extra=_cli("--max-entries"))
-    sample_files: int = Field(3, description="How many files to open and sample.",
-                              json_schema_extra=_cli("--sample-files"))
-    head_bytes: int = Field(1 << 20, description="Bytes read from the head of each sampled file.",
-                            json_schema_extra=_cli("--head-bytes"))
+        json_schema_extra=cli("--ca-bundle"))
+    resolver: Resolver = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
+                                 json_schema_extra=cli("--resolver"))
+    max_entries: PositiveInt = Field(10_000, description="Most folder entries ever listed.",
+                                     json_schema_extra=cli("--max-entries"))
+    sample_files: PositiveInt = Field(3, description="How many files to open and sample.",
+                                      json_schema_extra=cli("--sample-files"))
+    head_bytes: PositiveInt = Field(
+        1 << 20, description="Bytes read from the head of each sampled file.",
+        json_schema_extra=cli("--head-bytes"))
     file: str | None = Field(None, description="Sample this file (name inside the folder) only.",
-                             json_schema_extra=_cli("--file"))
+                             json_schema_extra=cli("--file"))
 
     @field_validator("host")
     @classmethod
@@ -87,20 +90,11 @@ class FtpSettings(BaseModel):
             raise ValueError("must not contain a scheme (use 'ftp.example.com', not 'ftp://...')")
         if "/" in v or "@" in v:
             raise ValueError("must be the host only; put the user in userName and the folder in folderPath")
-        if _is_ip(v):
+        if is_ip(v):
             return v
-        if not _HOST_OK.match(v):
+        if not HOST_CHARS.match(v):
             raise ValueError("must be a host name or IP address (letters, digits, dots, hyphens)")
-        problem = host_name_problem(v)
-        if problem:
-            raise ValueError(problem)
-        return v
-
-    @field_validator("port_number")
-    @classmethod
-    def _port(cls, v: int | None) -> int | None:
-        if v is not None and not 1 <= v <= 65535:
-            raise ValueError("must be between 1 and 65535")
+        check_host_name(v)
         return v
 
     @field_validator("user")
@@ -108,7 +102,7 @@ class FtpSettings(BaseModel):
     def _user(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
-        if any(ord(c) < 32 or ord(c) == 127 for c in v) or len(v) > 256:
+        if has_control(v) or len(v) > 256:
             raise ValueError("must be one line of at most 256 characters without control characters")
         return v.strip()
 
@@ -125,31 +119,6 @@ class FtpSettings(BaseModel):
     def _folder(cls, v: str) -> str:
         return v.strip()
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
-
-    @field_validator("max_entries", "sample_files", "head_bytes")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError("must be at least 1")
-        return v
-
     # --- derived facts (what the shared DNS/TCP/TLS layers read) -------------------------------
 
     @property
@@ -160,14 +129,6 @@ class FtpSettings(BaseModel):
     def tls(self) -> bool:
         """True for ftps:// and ftps+implicit://."""
         return self.tls_mode != "none"
-
-    @property
-    def server_hostname(self) -> str:
-        return self.host
-
-    @property
-    def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
 
     @property
     def login_user(self) -> str:
@@ -184,13 +145,6 @@ class FtpSettings(BaseModel):
         out["password"] = "set" if self.password is not None else None
         return out
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def parse_ftp_url(url: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from
 from .settings import InletSettings, build_settings, claims, parse_inlet_url, redacted_url
 
 _FIELD_EXACT: dict[str, str] = {
@@ -45,7 +46,7 @@ class InletConnector:
 
     name = "inlet"
     schemes = ("inlet", "https")
-    title = "HTTP streaming inlet (https://…/collection/{inletId})"
+    title = "HTTP streaming inlet"
     audiences: Mapping[str, str] = {
         "data": "whoever produces the records",
         "tcp": "whoever runs the network between this machine and the inlet (proxy, firewall)",
@@ -61,9 +62,7 @@ class InletConnector:
         return InletSettings
 
     def settings(self, url: str | None = None, **values: Any) -> InletSettings:
-        merged: dict[str, Any] = parse_inlet_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_inlet_url, build_settings)
 
     def plan(self, settings: InletSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -92,23 +91,14 @@ class InletConnector:
 
     def reproduce(self, settings: InletSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", f"'{redacted_url(s)}'"]
-        for flag, value in (("--flow-id", s.flow_id), ("--ims-org", s.ims_org),
-                            ("--sandbox-name", s.sandbox_name), ("--file", s.file),
-                            ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver)):
-            if value:
-                parts += [flag, value.strip()]
-        if s.authenticated:
-            parts.append("--authenticated")
-        if s.token is not None:
-            parts += ["--token-env", "INLET_TOKEN"]
-        if s.send:
-            parts.append("--send")
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        return " ".join(parts)
+        texts = [("--flow-id", s.flow_id), ("--ims-org", s.ims_org), ("--sandbox-name", s.sandbox_name),
+                 ("--file", s.file), ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver)]
+        return command_line(f"'{redacted_url(s)}'", [
+            *((flag, value.strip() if value else None) for flag, value in texts),
+            ("--authenticated", bool(s.authenticated)),
+            secret_env("--token", s.token, "INLET_TOKEN"),
+            ("--send", s.send),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

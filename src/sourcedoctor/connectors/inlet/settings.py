@@ -13,14 +13,14 @@ Only the standard library and pydantic are imported here.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import HostFacts, Resolver, cli, endpoint_parts, has_control, plain_text
+from ...config.urls import SettingsError
 from ...config.validation import build
 from ...userfiles import UserFileError, check_regular
 
@@ -30,12 +30,6 @@ DEFAULT_HOST = "dcs.adobedc.net"
 INLET_ID = re.compile(r"^[0-9a-f]{64}$")
 _COLLECTION = "/collection/"
 
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin
-    return extra
 
 
 def claims(url: str) -> bool:
@@ -51,7 +45,7 @@ def claims(url: str) -> bool:
     return scheme in ("https", "http") and ("/" + path).startswith(_COLLECTION)
 
 
-class InletSettings(BaseModel):
+class InletSettings(HostFacts, BaseModel):
     """Everything needed to reach one HTTP streaming inlet and check what would be sent to it."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
@@ -59,66 +53,53 @@ class InletSettings(BaseModel):
     inlet_url: str = Field(
         alias="inletUrl", validation_alias=AliasChoices("inletUrl", "inlet_url"),
         description="The streaming endpoint, https://dcs.adobedc.net/collection/{inletId}.",
-        json_schema_extra={**_cli("--inlet-url"), "url_only": True})
+        json_schema_extra=cli("--inlet-url", url_only=True))
     flow_id: str | None = Field(
         None, alias="flowId", validation_alias=AliasChoices("flowId", "x-adobe-flow-id", "flow_id"),
         description="The dataflow id sent as the x-adobe-flow-id header (needed for raw JSON, "
-                    "which a dataflow maps to XDM).", json_schema_extra=_cli("--flow-id"))
+                    "which a dataflow maps to XDM).", json_schema_extra=cli("--flow-id"))
     ims_org: str | None = Field(
         None, alias="imsOrgId", validation_alias=AliasChoices("imsOrgId", "x-gw-ims-org-id", "ims_org"),
         description="The IMS organisation id (…@AdobeOrg) sent as the x-gw-ims-org-id header.",
-        json_schema_extra=_cli("--ims-org"))
+        json_schema_extra=cli("--ims-org"))
     sandbox_name: str | None = Field(
         None, alias="sandboxName", validation_alias=AliasChoices("sandboxName", "x-sandbox-name",
                                                                  "sandbox_name"),
         description="Sandbox name sent as the x-sandbox-name header (optional).",
-        json_schema_extra=_cli("--sandbox-name"))
+        json_schema_extra=cli("--sandbox-name"))
     authenticated: bool | None = Field(
         None, alias="authenticationRequired",
         validation_alias=AliasChoices("authenticationRequired", "authenticated"),
         description="The inlet is an authenticated connection (it needs a bearer token).",
-        json_schema_extra=_cli("--authenticated"))
+        json_schema_extra=cli("--authenticated"))
     token: SecretStr | None = Field(
         None, alias="accessToken", validation_alias=AliasChoices("accessToken", "token"),
         description="Bearer access token (an IMS JWT) for an authenticated inlet.",
-        json_schema_extra=_cli("--token", secret=True))
+        json_schema_extra=cli("--token", secret=True))
     file: str | None = Field(
         None, description="Local records file to validate (JSON, or JSON lines: one record a line).",
-        json_schema_extra=_cli("--file"))
+        json_schema_extra=cli("--file"))
     send: bool = Field(
         False, description="Really send ONE record of --file to the inlet (default: dry run, "
-                           "nothing is written).", json_schema_extra=_cli("--send"))
+                           "nothing is written).", json_schema_extra=cli("--send"))
     ca_bundle: str | None = Field(
         None, description="PEM file of the CA(s) to trust for the inlet's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"))
-    resolver: str | None = Field(
+        json_schema_extra=cli("--ca-bundle"))
+    resolver: Resolver = Field(
         None, description="DNS server to ask, IP[:PORT] (default: system).",
-        json_schema_extra=_cli("--resolver"))
+        json_schema_extra=cli("--resolver"))
 
     @field_validator("inlet_url")
     @classmethod
     def _inlet_url(cls, v: str) -> str:
-        if any(ord(c) < 32 or ord(c) == 127 for c in v):
+        if has_control(v):
             raise ValueError("contains a control character; paste the URL again")
         v = v.lstrip()  # a trailing space is part of the inlet id: the settings layer names it
-        parts = urlsplit(v)
-        if parts.scheme.lower() not in ("https", "http"):
+        if urlsplit(v).scheme.lower() not in ("https", "http"):
             raise ValueError("must be the inlet's https:// URL, e.g. "
                              "https://dcs.adobedc.net/collection/{inletId}")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        if not host:
-            raise ValueError("has no host name")
-        if parts.username or parts.password:
-            raise ValueError("must not contain credentials; give the token with --token-env VAR")
-        if port is not None and not 1 <= port <= 65535:
-            raise ValueError("port must be between 1 and 65535")
-        if not _is_ip(host):
-            problem = host_name_problem(host)
-            if problem:
-                raise ValueError(f"host {problem}")
+        parts = endpoint_parts(v, example="", credentials="must not contain credentials; give the "
+                                                          "token with --token-env VAR")
         if not parts.path.startswith(_COLLECTION) or not parts.path[len(_COLLECTION):].strip("/ "):
             raise ValueError("must end with /collection/{inletId}")
         return v
@@ -126,11 +107,8 @@ class InletSettings(BaseModel):
     @field_validator("flow_id", "ims_org", "sandbox_name")
     @classmethod
     def _header_value(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        if any(ord(c) < 32 or ord(c) == 127 for c in v):
-            raise ValueError("contains a control character; a header value cannot")
-        return v  # kept as given: the settings layer names stray spaces
+        # Kept as given (no strip): the settings layer names stray spaces.
+        return plain_text(v, "a header value", control="contains a control character; a header value cannot")
 
     @field_validator("ca_bundle", "file")
     @classmethod
@@ -143,13 +121,6 @@ class InletSettings(BaseModel):
             check_regular(v, info.field_name, fix=f"give {what}")
         except UserFileError as exc:
             raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
         return v
 
     # --- derived facts (what the shared DNS/TCP/TLS layers need) -----------------------------
@@ -170,14 +141,6 @@ class InletSettings(BaseModel):
     @property
     def tls(self) -> bool:
         return bool(self._parts.scheme.lower() == "https")
-
-    @property
-    def server_hostname(self) -> str:
-        return self.host
-
-    @property
-    def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
 
     @property
     def inlet_id(self) -> str:
@@ -223,13 +186,6 @@ class InletSettings(BaseModel):
                    flow_id=self.effective_flow_id)
         return out
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def parse_inlet_url(url: str) -> dict[str, Any]:

@@ -79,7 +79,7 @@ class KafkaSettings(BaseModel):
     bootstrap_servers: str = Field(
         alias="bootstrapServers", validation_alias=AliasChoices("bootstrapServers", "bootstrap_servers"),
         description="Broker addresses, HOST:PORT[,HOST:PORT…] (from the URL).",
-        json_schema_extra=_cli("--bootstrap-servers"))
+        json_schema_extra={**_cli("--bootstrap-servers"), "url_only": True})
     topic: str | None = Field(
         None, validation_alias=AliasChoices("topic", "topicName"),
         description="Topic the platform reads (the URL's path); empty: list the topics only.",

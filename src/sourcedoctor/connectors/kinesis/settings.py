@@ -47,7 +47,8 @@ class KinesisSettings(BaseModel):
 
     stream: str = Field(
         validation_alias=AliasChoices("stream", "streamName"),
-        description="Stream name (the URL's host part).", json_schema_extra=_cli("--stream"))
+        description="Stream name (the URL's host part).",
+        json_schema_extra={**_cli("--stream"), "url_only": True})
     region: str = Field(description="AWS region of the stream, e.g. eu-west-1 (the URL's ?region=).",
                         json_schema_extra=_cli("--region"))
     access_key_id: str | None = Field(

@@ -13,6 +13,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import MysqlSettings, build_settings, parse_mysql_url, redacted_url
 
 _FIELD_EXACT: dict[str, str] = {
@@ -63,9 +64,7 @@ class MysqlConnector:
         return MysqlSettings
 
     def settings(self, url: str | None = None, **values: Any) -> MysqlSettings:
-        merged: dict[str, Any] = parse_mysql_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_mysql_url, build_settings)
 
     def plan(self, settings: MysqlSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -91,23 +90,13 @@ class MysqlConnector:
 
     def reproduce(self, settings: MysqlSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        if s.password is not None:
-            parts += ["--password-env", "MYSQL_PASSWORD"]
-        if s.connection_string is not None:
-            parts += ["--connection-string-env", "MYSQL_CONNECTION_STRING"]
-        if s.ssl_mode != "prefer":
-            parts += ["--ssl-mode", s.ssl_mode]
-        for flag, value in (("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver)):
-            if value:
-                parts += [flag, value]
-        if s.sample_rows != 10:
-            parts += ["--sample-rows", str(s.sample_rows)]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            secret_env("--password", s.password, "MYSQL_PASSWORD"),
+            secret_env("--connection-string", s.connection_string, "MYSQL_CONNECTION_STRING"),
+            ("--ssl-mode", unless(s.ssl_mode, "prefer")),
+            ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver),
+            ("--sample-rows", unless(s.sample_rows, 10)),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

@@ -13,9 +13,8 @@ import difflib
 from typing import Any
 
 from ...codes import make_finding
-from ...config.urls import SettingsError
 from ...model import Finding
-from ..database.connstring import ConnStringError, Parsed, parse
+from ..database.connstring import ConnStringError, Parsed, parse, unreadable_finding
 from .settings import DEFAULT_PORT, normalize_ssl_mode
 
 #: The platform's own keys (normalised: lower-case, no blanks) → settings field.
@@ -41,12 +40,13 @@ def _canonical(norm: str) -> str | None:
     return SYNONYMS.get(norm)
 
 
-def read(text: str) -> Parsed:
-    """Tokenize, turning unreadable text into a SettingsError naming ``connection_string``."""
+def read(text: str) -> Parsed | None:
+    """Tokenize; None for text that cannot be a connection string (:func:`judge` reports it as
+    ``config.connstring_invalid``, as the PostgreSQL connector does)."""
     try:
         return parse(text)
-    except ConnStringError as exc:
-        raise SettingsError("connection_string", f"{exc} (expected {EXAMPLE})") from None
+    except ConnStringError:
+        return None
 
 
 def settings_from(text: str) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def settings_from(text: str) -> dict[str, Any]:
     the settings layer reports them as findings."""
     parsed = read(text)
     values: dict[str, Any] = {}
-    for pair in parsed.pairs:
+    for pair in parsed.pairs if parsed is not None else ():
         key = _canonical(pair.norm)
         if key is None or not pair.has_equals:
             continue
@@ -78,7 +78,8 @@ def settings_from(text: str) -> dict[str, Any]:
 def explain(text: str) -> list[dict[str, str]]:
     """Each key, what the platform does with it (for the report's facts; no secret values)."""
     out: list[dict[str, str]] = []
-    for pair in read(text).pairs:
+    parsed = read(text)
+    for pair in parsed.pairs if parsed is not None else ():
         key = _canonical(pair.norm)
         shown = pair.shown_key()
         if key is None:
@@ -93,7 +94,10 @@ def explain(text: str) -> list[dict[str, str]]:
 
 def judge(text: str) -> list[Finding]:
     """The connection string's mistakes as config.* findings (empty: it is as the platform wants)."""
-    parsed = read(text)
+    try:
+        parsed = parse(text)
+    except ConnStringError as exc:
+        return [unreadable_finding(exc, text, EXAMPLE)]
     findings: list[Finding] = []
     for pair in parsed.pairs:
         shown = pair.shown_key()

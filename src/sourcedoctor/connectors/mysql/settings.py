@@ -14,16 +14,15 @@ Only the standard library and pydantic are imported here: parsing a URL must not
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import CaBundle, HostFacts, Port, Resolver, between, check_host_name, cli
+from ...config.urls import SettingsError
 from ...config.validation import build
 from ...report.escape import first_unsafe_char
-from ...userfiles import UserFileError, check_regular
 
 DEFAULT_PORT = 3306
 SCHEMES = ("mysql", "mariadb")
@@ -37,12 +36,6 @@ _SSL_SYNONYMS = {"disabled": "disable", "false": "disable", "0": "disable", "non
 #: Longest identifier MySQL accepts (database, table, column names).
 MAX_IDENTIFIER = 64
 
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin / a prompt
-    return extra
 
 
 def normalize_ssl_mode(value: str) -> str:
@@ -74,50 +67,50 @@ def identifier_problem(name: str) -> str | None:
     return None
 
 
-class MysqlSettings(BaseModel):
+class MysqlSettings(HostFacts, BaseModel):
     """Everything needed to reach one MySQL or MariaDB database (and optionally one table)."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
 
     host: str = Field(
         "", alias="server", validation_alias=AliasChoices("server", "host", "Server"),
-        description="Server name or IP address (the platform's 'server').", json_schema_extra=_cli("--host"))
-    port: int = Field(
+        description="Server name or IP address (the platform's 'server').", json_schema_extra=cli("--host"))
+    port: Port = Field(
         DEFAULT_PORT, validation_alias=AliasChoices("port", "Port"),
-        description="TCP port (MySQL and MariaDB listen on 3306).", json_schema_extra=_cli("--port"))
+        description="TCP port (MySQL and MariaDB listen on 3306).", json_schema_extra=cli("--port"))
     database: str | None = Field(
         None, validation_alias=AliasChoices("database", "Database", "db"),
-        description="Database (schema) to read.", json_schema_extra=_cli("--database"))
+        description="Database (schema) to read.", json_schema_extra=cli("--database"))
     user: str | None = Field(
         None, alias="username", validation_alias=AliasChoices("username", "user", "userName", "uid", "UID"),
         description="Login user name (the platform's 'username', UID in the connection string).",
-        json_schema_extra=_cli("--user"))
+        json_schema_extra=cli("--user"))
     password: SecretStr | None = Field(
         None, validation_alias=AliasChoices("password", "pwd", "PWD"),
         description="Password (PWD in the connection string); never typed on a command line.",
-        json_schema_extra=_cli("--password", secret=True))
+        json_schema_extra=cli("--password", secret=True))
     ssl_mode: str = Field(
         "prefer", alias="sslMode", validation_alias=AliasChoices("sslMode", "ssl_mode", "sslmode"),
         description="TLS: disable, allow, prefer, require, verify-ca or verify-full (MySQL's DISABLED, "
                     "PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY are accepted).",
-        json_schema_extra=_cli("--ssl-mode"))
-    ca_bundle: str | None = Field(
+        json_schema_extra=cli("--ssl-mode"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the server's certificate (verify-ca/full).",
-        json_schema_extra=_cli("--ca-bundle"))
+        json_schema_extra=cli("--ca-bundle"))
     table: str | None = Field(
         None, description="Table (or view) to check and sample; DB.TABLE names another database.",
-        json_schema_extra=_cli("--table"))
+        json_schema_extra=cli("--table"))
     connection_string: SecretStr | None = Field(
         None, alias="connectionString",
         validation_alias=AliasChoices("connectionString", "connection_string"),
         description="The platform's connection string, Server=…;Port=…;Database=…;UID=…;PWD=… "
                     "(it holds the password: from a variable or stdin only).",
-        json_schema_extra=_cli("--connection-string", secret=True))
-    resolver: str | None = Field(
+        json_schema_extra=cli("--connection-string", secret=True))
+    resolver: Resolver = Field(
         None, description="DNS server to ask, IP[:PORT] (default: system).",
-        json_schema_extra=_cli("--resolver"))
+        json_schema_extra=cli("--resolver"))
     sample_rows: int = Field(10, description="Rows read from the table (LIMIT, never a full scan).",
-                             json_schema_extra=_cli("--sample-rows"))
+                             json_schema_extra=cli("--sample-rows"))
 
     @field_validator("host")
     @classmethod
@@ -131,17 +124,7 @@ class MysqlSettings(BaseModel):
             raise ValueError("must not contain control characters")
         if v.startswith("[") and v.endswith("]"):
             v = v[1:-1]
-        if not _is_ip(v):
-            problem = host_name_problem(v)
-            if problem:
-                raise ValueError(problem)
-        return v
-
-    @field_validator("port")
-    @classmethod
-    def _port(cls, v: int) -> int:
-        if not 1 <= v <= 65535:
-            raise ValueError("must be between 1 and 65535")
+        check_host_name(v)
         return v
 
     @field_validator("database", "table")
@@ -171,30 +154,7 @@ class MysqlSettings(BaseModel):
     def _ssl_mode(cls, v: str) -> str:
         return normalize_ssl_mode(v)
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:  # checked before any connection: a FIFO would block, a directory would confuse ssl
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
-
-    @field_validator("sample_rows")
-    @classmethod
-    def _rows(cls, v: int) -> int:
-        if not 1 <= v <= 10_000:
-            raise ValueError("must be between 1 and 10000")
-        return v
+    _rows = field_validator("sample_rows")(between(1, 10_000))
 
     # --- derived facts (what the shared DNS/TCP/TLS layers need) -----------------------------
 
@@ -206,14 +166,6 @@ class MysqlSettings(BaseModel):
     @property
     def verify_certificate(self) -> bool:
         return self.ssl_mode in ("verify-ca", "verify-full")
-
-    @property
-    def server_hostname(self) -> str:
-        return self.host
-
-    @property
-    def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
 
     @property
     def table_ref(self) -> tuple[str | None, str] | None:
@@ -238,13 +190,6 @@ class MysqlSettings(BaseModel):
         out["connection_string"] = "set" if self.connection_string is not None else None
         return out
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def parse_mysql_url(url: str) -> dict[str, Any]:
@@ -292,8 +237,8 @@ def parse_mysql_url(url: str) -> dict[str, Any]:
 def merge_connection_string(values: dict[str, Any]) -> dict[str, Any]:
     """Fill settings the user did not give from the connection string (which is kept as is).
 
-    Raises SettingsError naming ``connection_string`` for text that is not a connection string
-    (garbage, NUL bytes, 1 MB pasted): its message never includes a value."""
+    Text that is not a connection string (garbage, NUL bytes, 1 MB pasted) fills nothing: the
+    settings layer reports it as ``config.connstring_invalid``, never echoing a value."""
     from .connstring import settings_from
 
     raw = values.get("connection_string")
@@ -313,7 +258,9 @@ def build_settings(**values: Any) -> MysqlSettings:
     """Validate settings (connection string merged), one SettingsError naming the field."""
     merged = merge_connection_string({k: v for k, v in values.items() if v is not None})
     settings = build(MysqlSettings, merged)
-    if not settings.host:
+    if not settings.host and settings.connection_string is None:
+        # With a connection string, a missing server is a settings finding (next to what is wrong
+        # with the string), as for PostgreSQL.
         raise SettingsError("host", "is missing; give mysql://user@HOST:3306/db or Server= in the "
                                     "connection string")
     return settings

@@ -13,6 +13,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import Flag, command_line, secret_env, settings_from, unless
 from .settings import SCHEMES, PostgresSettings, build_settings, parse_postgres_url, redacted_url
 
 DB_ADMIN = "the database server's administrator"
@@ -52,7 +53,7 @@ class PostgresConnector:
 
     name = "postgres"
     schemes = SCHEMES
-    title = "PostgreSQL (and Redshift, Aurora, CockroachDB)"
+    title = "PostgreSQL, Redshift, Aurora"
     audiences: Mapping[str, str] = {
         "tcp": "the network / firewall team, or the database server's administrator"
     }
@@ -62,9 +63,7 @@ class PostgresConnector:
         return PostgresSettings
 
     def settings(self, url: str | None = None, **values: Any) -> PostgresSettings:
-        merged: dict[str, Any] = parse_postgres_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_postgres_url, build_settings)
 
     def plan(self, settings: PostgresSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -95,31 +94,21 @@ class PostgresConnector:
 
     def reproduce(self, settings: PostgresSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s) if s.connection_string is None else "postgresql://"]
-        if s.connection_string is not None:
-            parts += ["--connection-string-env", "PG_CONNECTION_STRING"]
-            for flag, value in (
-                ("--host", s.host_field),
-                ("--user", s.user_field),
-                ("--database", s.database_field),
-                ("--table", s.table),
-            ):
-                if value:
-                    parts += [flag, value]
-        if s.password_field is not None:
-            parts += ["--password-env", "PGPASSWORD"]
-        if s.ssl_mode_field:
-            parts += ["--ssl-mode", s.ssl_mode_field]
-        for flag, value in (("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver)):
-            if value:
-                parts += [flag, value]
-        if s.sample_rows != 10:
-            parts += ["--sample-rows", str(s.sample_rows)]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        return " ".join(parts)
+        # With a connection string the URL is bare and only the explicitly given fields follow
+        # (the rest comes from the string again); without one, the URL holds them.
+        pasted = s.connection_string is not None
+        explicit: list[Flag] = [
+            ("--host", s.host_field), ("--user", s.user_field), ("--database", s.database_field),
+            ("--table", s.table),
+        ] if pasted else []
+        return command_line(redacted_url(s) if not pasted else "postgresql://", [
+            secret_env("--connection-string", s.connection_string, "PG_CONNECTION_STRING"),
+            *explicit,
+            secret_env("--password", s.password_field, "PGPASSWORD"),
+            ("--ssl-mode", s.ssl_mode_field),
+            ("--ca-bundle", s.ca_bundle), ("--resolver", s.resolver),
+            ("--sample-rows", unless(s.sample_rows, 10)),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

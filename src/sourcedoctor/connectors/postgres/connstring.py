@@ -14,7 +14,7 @@ from typing import Any
 
 from ...codes import make_finding
 from ...model import Finding
-from ..database.connstring import ConnStringError, Parsed, parse
+from ..database.connstring import ConnStringError, Parsed, parse, unreadable_finding
 from ..database.names import close_matches
 
 #: Known keys (normalised: lower-case, no blanks) → (settings name, explanation).
@@ -91,20 +91,7 @@ def interpret(text: str) -> Interpreted:
         parsed = parse(text)
     except ConnStringError as exc:
         out.error = exc
-        out.findings.append(
-            make_finding(
-                "config.connstring_invalid",
-                f"the connection string cannot be read: {exc}",
-                evidence={
-                    "field": "connection_string",
-                    "reason": exc.reason,
-                    "offset": exc.offset,
-                    "length": len(text),
-                },
-                field="connection_string",
-                example=EXAMPLE,
-            )
-        )
+        out.findings.append(unreadable_finding(exc, text, EXAMPLE))
         return out
     _explain(parsed, out)
     return out

@@ -12,16 +12,15 @@ Only the standard library and pydantic are imported here (never asyncpg).
 
 from __future__ import annotations
 
-import ipaddress
 from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import CaBundle, HostFacts, OptionalPort, Resolver, between, check_host_name, cli, is_ip
+from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 from .connstring import Interpreted, interpret
 
 DEFAULT_PORT = 5432
@@ -29,14 +28,8 @@ SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-
 SCHEMES = ("postgresql", "postgres")
 
 
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True
-    return extra
 
-
-class PostgresSettings(BaseModel):
+class PostgresSettings(HostFacts, BaseModel):
     """Everything needed to reach one PostgreSQL database (and optionally one table in it)."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
@@ -46,42 +39,42 @@ class PostgresSettings(BaseModel):
         alias="server",
         validation_alias=AliasChoices("server", "host", "host_field"),
         description="Server host name or IP address (empty: from the connection string).",
-        json_schema_extra=_cli("--host"),
+        json_schema_extra=cli("--host"),
     )
-    port_field: int | None = Field(
+    port_field: OptionalPort = Field(
         None,
         alias="port",
         validation_alias=AliasChoices("port", "port_field"),
         description="TCP port (default 5432).",
-        json_schema_extra=_cli("--port"),
+        json_schema_extra=cli("--port"),
     )
     database_field: str | None = Field(
         None,
         alias="database",
         validation_alias=AliasChoices("database", "dbname", "database_field"),
         description="Database name (default: the user name, as PostgreSQL does).",
-        json_schema_extra=_cli("--database"),
+        json_schema_extra=cli("--database"),
     )
     user_field: str | None = Field(
         None,
         alias="username",
         validation_alias=AliasChoices("username", "user", "user_field"),
         description="User name to log in as.",
-        json_schema_extra=_cli("--user"),
+        json_schema_extra=cli("--user"),
     )
     password_field: SecretStr | None = Field(
         None,
         alias="password",
         validation_alias=AliasChoices("password", "password_field"),
         description="The user's password; never typed on a command line.",
-        json_schema_extra=_cli("--password", secret=True),
+        json_schema_extra=cli("--password", secret=True),
     )
     ssl_mode_field: SslMode | None = Field(
         None,
         alias="sslMode",
         validation_alias=AliasChoices("sslMode", "ssl_mode", "sslmode", "ssl_mode_field"),
         description="TLS: disable, allow, prefer (default), require, verify-ca, verify-full.",
-        json_schema_extra=_cli("--ssl-mode"),
+        json_schema_extra=cli("--ssl-mode"),
     )
     connection_string: SecretStr | None = Field(
         None,
@@ -89,30 +82,30 @@ class PostgresSettings(BaseModel):
         validation_alias=AliasChoices("connectionString", "connection_string"),
         description="The platform's pasted connection string (Server=…;Port=…;Database=…;UID=…;"
         "Password=…;EncryptionMethod=…); it holds the password, so never on a command line.",
-        json_schema_extra=_cli("--connection-string", secret=True),
+        json_schema_extra=cli("--connection-string", secret=True),
     )
     table: str | None = Field(
         None,
         description="Table or view to check and sample, schema.table (default schema: public).",
-        json_schema_extra=_cli("--table"),
+        json_schema_extra=cli("--table"),
     )
-    ca_bundle: str | None = Field(
+    ca_bundle: CaBundle = Field(
         None,
         description="PEM file of the CA(s) to trust for the server's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"),
+        json_schema_extra=cli("--ca-bundle"),
     )
-    resolver: str | None = Field(
+    resolver: Resolver = Field(
         None,
         description="DNS server to ask, IP[:PORT] (default: system).",
-        json_schema_extra=_cli("--resolver"),
+        json_schema_extra=cli("--resolver"),
     )
     sample_rows: int = Field(
         10,
         description="Rows read from the table (LIMIT; never a full scan).",
-        json_schema_extra=_cli("--sample-rows"),
+        json_schema_extra=cli("--sample-rows"),
     )
     max_relations: int = Field(
-        1_000, description="Most schemas or tables ever listed.", json_schema_extra=_cli("--max-relations")
+        1_000, description="Most schemas or tables ever listed.", json_schema_extra=cli("--max-relations")
     )
 
     @field_validator("host_field")
@@ -123,18 +116,9 @@ class PostgresSettings(BaseModel):
             return ""
         if "://" in v or "/" in v:
             raise ValueError("must be the host name only (db.example.com), not a URL or path")
-        if not _is_ip(v.strip("[]")):
-            problem = host_name_problem(v)
-            if problem:
-                raise ValueError(problem)
+        if not is_ip(v.strip("[]")):
+            check_host_name(v)
         return v.strip("[]")
-
-    @field_validator("port_field")
-    @classmethod
-    def _port(cls, v: int | None) -> int | None:
-        if v is not None and not 1 <= v <= 65535:
-            raise ValueError("must be between 1 and 65535")
-        return v
 
     @field_validator("user_field", "database_field", "table")
     @classmethod
@@ -147,30 +131,7 @@ class PostgresSettings(BaseModel):
             raise ValueError(f"is {len(v)} characters long; names are at most 63")
         return v.strip()
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
-
-    @field_validator("sample_rows", "max_relations")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if not 1 <= v <= 100_000:
-            raise ValueError("must be between 1 and 100000")
-        return v
+    _counts = field_validator("sample_rows", "max_relations")(between(1, 100_000))
 
     # --- the connection string, interpreted once ------------------------------------------------
 
@@ -223,10 +184,6 @@ class PostgresSettings(BaseModel):
         """Whether the TLS layer judges a certificate (verify-ca / verify-full)."""
         return self.ssl_mode in ("verify-ca", "verify-full")
 
-    @property
-    def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
-
     def public_dict(self) -> dict[str, Any]:
         """Settings for reports: secrets replaced by whether they were given."""
         return {
@@ -242,13 +199,6 @@ class PostgresSettings(BaseModel):
             "sample_rows": self.sample_rows,
         }
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def parse_postgres_url(url: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from
 from .settings import PubSubSettings, build_settings, parse_pubsub_url, redacted_url
 
 _FIELD_EXACT = {"pubsub.project_id_invalid": "project_id", "pubsub.project_mismatch": "project_id",
@@ -23,7 +24,7 @@ class PubSubConnector:
 
     name = "pubsub"
     schemes = ("pubsub",)
-    title = "Google Pub/Sub (settings only)"
+    title = "Google Pub/Sub"
     audiences: Mapping[str, str] = {}
 
     @property
@@ -31,9 +32,7 @@ class PubSubConnector:
         return PubSubSettings
 
     def settings(self, url: str | None = None, **values: Any) -> PubSubSettings:
-        merged: dict[str, Any] = parse_pubsub_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_pubsub_url, build_settings)
 
     def plan(self, settings: PubSubSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -64,12 +63,9 @@ class PubSubConnector:
         return red
 
     def reproduce(self, settings: PubSubSettings, target: str, timeout: float) -> str:
-        parts = ["sourcedoctor", "check", redacted_url(settings)]
-        if settings.credentials is not None:
-            parts += ["--credentials-env", "PUBSUB_CREDENTIALS"]
-        if target != "generic":
-            parts += ["--target", target]
-        return " ".join(parts)
+        return command_line(redacted_url(settings), [
+            secret_env("--credentials", settings.credentials, "PUBSUB_CREDENTIALS"),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, {"pubsub.": "credentials"}, FORM_ALIASES)

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ...config.fields import cli, plain_text
 from ...config.urls import SettingsError
 from ...config.validation import build
 
@@ -21,12 +22,6 @@ MAX_NAME = 1024
 #: Longest credentials JSON taken (a service-account key is about 2.4 KB).
 MAX_CREDENTIALS = 64 << 10
 
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True
-    return extra
 
 
 class PubSubSettings(BaseModel):
@@ -37,29 +32,23 @@ class PubSubSettings(BaseModel):
     project_id: str | None = Field(
         None, alias="projectId", validation_alias=AliasChoices("projectId", "project_id"),
         description="Google Cloud project ID (default: the key's project_id).",
-        json_schema_extra=_cli("--project-id"))
+        json_schema_extra=cli("--project-id"))
     subscription: str | None = Field(
         None, alias="subscriptionId",
         validation_alias=AliasChoices("subscriptionId", "subscriptionName", "subscription"),
         description="Subscription id (or projects/P/subscriptions/S).",
-        json_schema_extra=_cli("--subscription"))
+        json_schema_extra=cli("--subscription"))
     topic: str | None = Field(
         None, alias="topicId", validation_alias=AliasChoices("topicId", "topicName", "topic"),
-        description="Topic id (or projects/P/topics/T).", json_schema_extra=_cli("--topic"))
+        description="Topic id (or projects/P/topics/T).", json_schema_extra=cli("--topic"))
     credentials: SecretStr | None = Field(
         None, description="The service account's JSON key file content, pasted as it is.",
-        json_schema_extra=_cli("--credentials", secret=True))
+        json_schema_extra=cli("--credentials", secret=True))
 
     @field_validator("project_id", "subscription", "topic")
     @classmethod
     def _plain(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        if len(v) > MAX_NAME:
-            raise ValueError(f"is {len(v)} characters long; that is not a Pub/Sub name")
-        if any(ord(c) < 32 or ord(c) == 127 for c in v):
-            raise ValueError("contains a control character")
-        return v
+        return plain_text(v, "a Pub/Sub name", max_len=MAX_NAME)
 
     @field_validator("credentials")
     @classmethod

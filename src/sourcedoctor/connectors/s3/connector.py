@@ -15,6 +15,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import S3Settings, build_settings, parse_s3_url, redacted_url
 
 #: Which settings field a finding points at: exact codes first, then prefixes.
@@ -69,9 +70,7 @@ class S3Connector:
         return S3Settings
 
     def settings(self, url: str | None = None, **values: Any) -> S3Settings:
-        merged: dict[str, Any] = parse_s3_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_s3_url, build_settings)
 
     def plan(self, settings: S3Settings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -101,28 +100,15 @@ class S3Connector:
 
     def reproduce(self, settings: S3Settings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        if s.endpoint_url and s.provider != "gcs":
-            parts += ["--endpoint-url", s.endpoint_url]
-        if s.access_key_id:
-            parts += ["--access-key-id", s.access_key_id]
-        if s.secret_access_key is not None:
-            parts += ["--secret-access-key-env", "S3_SECRET_ACCESS_KEY"]
-        if s.session_token is not None:
-            parts += ["--session-token-env", "S3_SESSION_TOKEN"]
-        for flag, value in (("--region", s.region), ("--ca-bundle", s.ca_bundle),
-                            ("--aws-profile", s.aws_profile), ("--resolver", s.resolver), ("--file", s.file)):
-            if value:
-                parts += [flag, value]
-        if s.addressing_style != "auto":
-            parts += ["--addressing-style", s.addressing_style]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        if s.max_entries != 10_000:
-            parts += ["--max-entries", str(s.max_entries)]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            ("--endpoint-url", s.endpoint_url if s.provider != "gcs" else None),  # gs:// implies it
+            ("--access-key-id", s.access_key_id),
+            secret_env("--secret-access-key", s.secret_access_key, "S3_SECRET_ACCESS_KEY"),
+            secret_env("--session-token", s.session_token, "S3_SESSION_TOKEN"),
+            ("--region", s.region), ("--ca-bundle", s.ca_bundle), ("--aws-profile", s.aws_profile),
+            ("--resolver", s.resolver), ("--file", s.file),
+            ("--addressing-style", unless(s.addressing_style, "auto")),
+        ], target=target, timeout=timeout, tail=[("--max-entries", unless(s.max_entries, 10_000))])
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

@@ -11,32 +11,34 @@ Only the standard library and pydantic are imported here: parsing a URL must not
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import (
+    CaBundle,
+    HostFacts,
+    KeyId,
+    PositiveInt,
+    Region,
+    Resolver,
+    cli,
+    endpoint_parts,
+    is_ip,
+)
+from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 
 #: Google Cloud Storage's S3-compatible (XML, HMAC-signed) endpoint, used for ``gs://`` URLs.
 GCS_ENDPOINT = "https://storage.googleapis.com"
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 #: ``s3.eu-west-1.amazonaws.com``, ``s3-eu-west-1.amazonaws.com``, ``s3.dualstack.eu-west-1…``
 _AWS_REGION_IN_HOST = re.compile(r"(?:^|\.)s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$")
 
 
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin / a prompt
-    return extra
 
-
-class S3Settings(BaseModel):
+class S3Settings(HostFacts, BaseModel):
     """Everything needed to reach a bucket over the S3 API (Amazon S3, GCS interop, MinIO, Ceph…)."""
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
@@ -44,53 +46,54 @@ class S3Settings(BaseModel):
     bucket: str = Field(
         alias="bucketName", validation_alias=AliasChoices("bucketName", "bucket"),
         description="Bucket name only (folders go in folderPath).",
-        json_schema_extra={**_cli("--bucket"), "url_only": True})
+        json_schema_extra=cli("--bucket", url_only=True))
     folder: str = Field(
         "", alias="folderPath", validation_alias=AliasChoices("folderPath", "folder"),
         description="Folder (key prefix) inside the bucket, e.g. inbound/daily; empty: the whole bucket.",
-        json_schema_extra=_cli("--folder"))
-    access_key_id: str | None = Field(
+        json_schema_extra=cli("--folder"))
+    access_key_id: KeyId = Field(
         None, alias="s3AccessKey",
         validation_alias=AliasChoices("s3AccessKey", "accessKeyId", "access_key_id"),
         description="Access key ID (AWS: AKIA…/ASIA…; Google Cloud HMAC: GOOG…, 61 characters).",
-        json_schema_extra=_cli("--access-key-id"))
+        json_schema_extra=cli("--access-key-id"))
     secret_access_key: SecretStr | None = Field(
         None, alias="s3SecretKey",
         validation_alias=AliasChoices("s3SecretKey", "secretAccessKey", "secret_access_key"),
         description="Secret access key (40 characters); never typed on a command line.",
-        json_schema_extra=_cli("--secret-access-key", secret=True))
+        json_schema_extra=cli("--secret-access-key", secret=True))
     session_token: SecretStr | None = Field(
         None, alias="s3SessionToken", validation_alias=AliasChoices("s3SessionToken", "session_token"),
         description="Session token of temporary (STS) credentials.",
-        json_schema_extra=_cli("--session-token", secret=True))
+        json_schema_extra=cli("--session-token", secret=True))
     endpoint_url: str | None = Field(
         None, alias="serviceUrl", validation_alias=AliasChoices("serviceUrl", "endpoint_url"),
         description="S3 endpoint, e.g. https://s3.eu-west-1.amazonaws.com (required for "
                     "region-specific buckets), https://storage.googleapis.com, a MinIO URL.",
-        json_schema_extra=_cli("--endpoint-url"))
-    region: str | None = Field(
+        json_schema_extra=cli("--endpoint-url"))
+    region: Region = Field(
         None, description="Signing region (default: from the endpoint, else us-east-1).",
-        json_schema_extra=_cli("--region"))
+        json_schema_extra=cli("--region"))
     addressing_style: Literal["auto", "path", "virtual"] = Field(
         "auto", description="Bucket in the host name (virtual) or in the path (path); auto picks.",
-        json_schema_extra=_cli("--addressing-style"))
-    ca_bundle: str | None = Field(
+        json_schema_extra=cli("--addressing-style"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the endpoint's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"))
+        json_schema_extra=cli("--ca-bundle"))
     aws_profile: str | None = Field(
         None, description="Profile in ~/.aws/credentials to take the keys from (when none are given).",
-        json_schema_extra=_cli("--aws-profile"))
-    resolver: str | None = Field(
+        json_schema_extra=cli("--aws-profile"))
+    resolver: Resolver = Field(
         None, description="DNS server to ask, IP[:PORT] (default: system).",
-        json_schema_extra=_cli("--resolver"))
-    max_entries: int = Field(10_000, description="Most keys ever listed.",
-                             json_schema_extra=_cli("--max-entries"))
-    sample_files: int = Field(3, description="How many objects to open and sample.",
-                              json_schema_extra=_cli("--sample-files"))
-    head_bytes: int = Field(1 << 20, description="Bytes read (one ranged GET) from the head of each object.",
-                            json_schema_extra=_cli("--head-bytes"))
+        json_schema_extra=cli("--resolver"))
+    max_entries: PositiveInt = Field(10_000, description="Most keys ever listed.",
+                                     json_schema_extra=cli("--max-entries"))
+    sample_files: PositiveInt = Field(3, description="How many objects to open and sample.",
+                                      json_schema_extra=cli("--sample-files"))
+    head_bytes: PositiveInt = Field(
+        1 << 20, description="Bytes read (one ranged GET) from the head of each object.",
+        json_schema_extra=cli("--head-bytes"))
     file: str | None = Field(None, description="Sample this object (name inside the folder) only.",
-                             json_schema_extra=_cli("--file"))
+                             json_schema_extra=cli("--file"))
 
     @field_validator("bucket")
     @classmethod
@@ -110,77 +113,18 @@ class S3Settings(BaseModel):
     def _folder(cls, v: str) -> str:
         return v.strip()
 
-    @field_validator("access_key_id")
-    @classmethod
-    def _key_id(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        v = v.strip()
-        if any(c.isspace() or ord(c) < 32 for c in v):
-            raise ValueError("must not contain spaces or control characters")
-        return v
-
     @field_validator("endpoint_url")
     @classmethod
     def _endpoint(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
         v = v.strip()
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("must start with https:// (or http://), e.g. https://s3.eu-west-1.amazonaws.com")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        if not host:
-            raise ValueError("has no host name")
-        if parts.username or parts.password:
-            raise ValueError("must not contain credentials; give the keys as their own settings")
-        if port is not None and not 1 <= port <= 65535:
-            raise ValueError("port must be between 1 and 65535")
-        if not _is_ip(host):
-            problem = host_name_problem(host)
-            if problem:
-                raise ValueError(f"host {problem}")
+        parts = endpoint_parts(
+            v, example=", e.g. https://s3.eu-west-1.amazonaws.com",
+            credentials="must not contain credentials; give the keys as their own settings")
         if parts.path.strip("/") or parts.query:
             raise ValueError("must be the endpoint only (scheme, host, port); put folders in folderPath")
         return v.rstrip("/")
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        v = v.strip()
-        if not _REGION.match(v):
-            raise ValueError("is not a region name (e.g. eu-west-1)")
-        return v
-
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:  # checked before any connection: a FIFO would block, a directory would confuse ssl
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)  # its ValueError names the problem; pydantic reports it on the field
-        return v
-
-    @field_validator("max_entries", "sample_files", "head_bytes")
-    @classmethod
-    def _positive(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError("must be at least 1")
-        return v
 
     # --- derived facts (what the shared DNS/TCP/TLS layers need) -----------------------------
 
@@ -233,7 +177,7 @@ class S3Settings(BaseModel):
     @property
     def host(self) -> str:
         """The host name requests really go to (the bucket is part of it with virtual addressing)."""
-        if self.addressing == "virtual" and not _is_ip(self.endpoint_host):
+        if self.addressing == "virtual" and not is_ip(self.endpoint_host):
             return f"{self.bucket}.{self.endpoint_host}"
         return self.endpoint_host
 
@@ -246,15 +190,6 @@ class S3Settings(BaseModel):
     def tls(self) -> bool:
         """True for an https endpoint."""
         return urlsplit(self.endpoint).scheme == "https"
-
-    @property
-    def server_hostname(self) -> str:
-        """The name the TLS certificate must carry."""
-        return self.host
-
-    @property
-    def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
 
     @property
     def prefix(self) -> str:
@@ -271,13 +206,6 @@ class S3Settings(BaseModel):
                    signing_region=self.signing_region)
         return out
 
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def parse_s3_url(url: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,42 @@ def handler_of(sftp: asyncssh.SFTPClient) -> SFTPClientHandler:
     return sftp._handler
 
 
+#: The limits@openssh.com request of each client started by :func:`start_client`, still in flight.
+_limits_pending: weakref.WeakKeyDictionary[Any, asyncio.Future[None]] = weakref.WeakKeyDictionary()
+
+
+async def start_client(conn: asyncssh.SSHClientConnection, *,
+                       path_errors: str = "strict") -> asyncssh.SFTPClient:
+    """``conn.start_sftp_client()`` without waiting for the server's limits.
+
+    asyncssh asks for the limits (``limits@openssh.com``) after the VERSION answer and waits for
+    them before it returns the client: one round trip in which nothing else is asked. Here the
+    request goes out at once and its answer is awaited only by the first read that needs the
+    read size (:func:`limits_known`), so it travels with the folder's first requests.
+    """
+    # private: the same steps as asyncssh's SSHClientConnection.start_sftp_client
+    from asyncssh.sftp import SFTPClient, SFTPClientHandler
+
+    writer, reader, _ = await conn.open_session(subsystem="sftp", encoding=None)
+    handler = SFTPClientHandler(asyncio.get_running_loop(), "strict", reader, writer, 3)
+    await handler.start()
+    conn.create_task(handler.recv_packets(), handler.logger)
+    pending = asyncio.ensure_future(handler.request_limits())
+    # Its failure is not the client's: retrieved here so it is never logged as unhandled.
+    pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+    _limits_pending[handler] = pending
+    return SFTPClient(handler, "utf-8", path_errors)
+
+
+async def limits_known(sftp: asyncssh.SFTPClient) -> None:
+    """Wait for the server's limits when :func:`start_client` left them in flight (a failed or
+    unanswered request leaves asyncssh's defaults, as asyncssh's own start would have failed)."""
+    pending = _limits_pending.get(handler_of(sftp))
+    if pending is not None:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            await asyncio.shield(pending)
+
+
 def _block_size(handler: SFTPClientHandler) -> int:
     limit = int(getattr(handler.limits, "max_read_len", 0) or 0)
     return min(limit, _MAX_BLOCK) if limit else _SAFE_BLOCK
@@ -66,7 +103,9 @@ async def read_range(sftp: asyncssh.SFTPClient, path: str, offset: int, length: 
     Short at the end of the file. Raises asyncssh's SFTP errors (and OSError) like the file API.
     """
     handler = handler_of(sftp)
-    handle = await handler.open(sftp.encode(path), asyncssh.FXF_READ, asyncssh.SFTPAttrs())
+    handle, _ = await asyncio.gather(
+        handler.open(sftp.encode(path), asyncssh.FXF_READ, asyncssh.SFTPAttrs()),
+        limits_known(sftp))
     block = _block_size(handler)
     blocks = [(off, min(block, offset + length - off))
               for off in range(offset, offset + length, block)] or [(offset, 0)]

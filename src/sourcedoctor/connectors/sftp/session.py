@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
+from asyncssh.auth import _client_auth_handlers, _ClientPublicKeyAuth
 
 from ...transcript import Transcript
 from .hostkeys import HostKeyPolicy, HostKeySeen, HostKeyVerdict
@@ -30,6 +31,32 @@ PREFERRED_AUTH = ("publickey", "keyboard-interactive", "password", "hostbased")
 
 def client_ident() -> bytes:
     return f"SSH-2.0-{CLIENT_VERSION}\r\n".encode()
+
+
+class _SignedFirstPublicKeyAuth(_ClientPublicKeyAuth):
+    """Public key auth that sends the signed request at once, for clients that ask for it.
+
+    asyncssh (like OpenSSH) first asks whether the server would take the key, then signs: one
+    round trip more than needed. RFC 4252 7 lets the client send the signature directly (PuTTY,
+    paramiko and most libraries do), and the server answers it exactly as it answers the query:
+    success, or a failure with the methods still allowed. Still one attempt for the method.
+    Only for connections whose client sets ``sign_first`` (ours); any other asyncssh user in the
+    process keeps the library's behaviour.
+    """
+
+    async def _start(self) -> None:
+        if not getattr(self._conn._owner, "sign_first", False):
+            await super()._start()
+            return
+        self._keypair = await self._conn.public_key_auth_requested()
+        if self._keypair is None:
+            self._conn.try_next_auth(next_method=True)
+            return
+        await self._send_signed_request()
+
+
+# private registry: asyncssh looks auth methods up by name in it for every attempt
+_client_auth_handlers[b"publickey"] = _SignedFirstPublicKeyAuth
 
 
 @dataclass
@@ -53,6 +80,9 @@ class Credentials:
 
 class RecordingClient(asyncssh.SSHClient):
     """Answers asyncssh's questions from :class:`Credentials` and records every one of them."""
+
+    #: Send the public key's signature without asking first (see _SignedFirstPublicKeyAuth).
+    sign_first = True
 
     def __init__(self, session: SshSession) -> None:
         self.s = session

@@ -24,8 +24,8 @@ NEW_PREFIX = "new:"
 
 
 def new_connection_options() -> list[Option]:
-    """One "New connection (TITLE)" entry per installed connector, the default one first."""
-    return [Option(f"New connection ({c.title})",
+    """One "New: TITLE" entry per installed connector, the default one first."""
+    return [Option(f"New: {c.title}",
                    id="new" if c.name == DEFAULT_CONNECTOR else f"{NEW_PREFIX}{c.name}")
             for c in installed()]
 

@@ -10,9 +10,8 @@ import asyncio
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import one_per_cause, read_head
 from ....model import Finding
-from ....preview.headread import first_read_length
-from ....sources.base import FileEntry
 from ..answers import finding_for
 from ..settings import AzblobSettings
 from ..source import AzblobSourceError
@@ -30,32 +29,18 @@ class BlobsCheck(Check[AzblobSettings, AzblobState]):
     async def run(self, ctx: Context[AzblobSettings, AzblobState]) -> Outcome:
         s, st = ctx.settings, ctx.state
         chosen = st.files[: s.sample_files]
-        results = await asyncio.gather(*(self._head(ctx, e) for e in chosen))
+        results = await asyncio.gather(*(read_head(st, e, s.head_bytes, AzblobSourceError) for e in chosen))
         findings: list[Finding] = []
-        seen: set[str] = set()
         failed: dict[str, str] = {}
         for entry, result in zip(chosen, results, strict=True):
             if isinstance(result, bytes):
                 st.heads[entry.path] = result
                 continue
             failed[entry.path] = result.failure.code
-            finding = finding_for(result.failure, s, what=f"Get Blob {entry.path} (ranged)", letter="r")
-            if finding.code not in seen:  # one finding per cause; the facts list every blob
-                seen.add(finding.code)
-                findings.append(finding)
+            findings.append(finding_for(result.failure, s, what=f"Get Blob {entry.path} (ranged)",
+                                        letter="r"))
         facts: dict[str, Any] = {"opened": [e.path for e in chosen],
                                  "bytes_read": {p: len(h) for p, h in st.heads.items()}}
         if failed:
             facts["failed"] = failed
-        return Outcome.of(findings, **facts)
-
-    async def _head(self, ctx: Context[AzblobSettings, AzblobState],
-                    entry: FileEntry) -> bytes | AzblobSourceError:
-        st, s = ctx.state, ctx.settings
-        assert st.source is not None
-        asked = first_read_length(entry.name, entry.size, s.head_bytes)
-        st.head_asked[entry.path] = asked
-        try:
-            return await st.source.read(entry.path, 0, asked)
-        except AzblobSourceError as err:
-            return err
+        return Outcome.of(one_per_cause(findings), **facts)  # the facts list every blob

@@ -8,22 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import LIST_DEPTH, entries_seen, ingestible, listing_facts, named, single_file
 from ....codes import make_finding
 from ....model import Finding
 from ....preview import naming_findings
-from ....sources.base import FileEntry, SourceError
 from ..answers import finding_for
 from ..settings import AzblobSettings
 from ..source import AzblobSource, AzblobSourceError
 from ..state import AzblobState
-
-#: The platform ingests a folder recursively; we look this many levels down for blobs.
-LIST_DEPTH = 2
-
-
-def ingestible(entries: tuple[FileEntry, ...]) -> list[FileEntry]:
-    """Blobs the platform would take, in its order (hidden ones — .keep, _SUCCESS… — aside)."""
-    return [e for e in entries if e.is_file and not e.name.startswith((".", "_"))]
 
 
 class ListingCheck(Check[AzblobSettings, AzblobState]):
@@ -48,30 +40,20 @@ class ListingCheck(Check[AzblobSettings, AzblobState]):
                                            f"{s.prefix}", letter="l")], **facts)
         files = ingestible(listing.entries)
         if not listing.entries and folder:
-            try:
-                single = await source.stat(folder)
-            except SourceError:
-                single = None
-            if single is not None and single.is_file:
+            single = await single_file(source, folder)
+            if single is not None:
                 files = [single]
                 facts["single_blob"] = single.path
         st.folder = folder
-        if s.file:
-            files = [e for e in files if e.name == s.file or e.path.endswith("/" + s.file)]
-        st.files = files
-        facts.update(entries=len(listing.entries), files=len(files), truncated=listing.truncated,
-                     first_files=[e.path for e in files[:10]])
-        if listing.counting_stopped:
-            facts["truncated_at_least"] = True
-        if listing.errors:
-            facts["unlistable_prefixes"] = list(listing.errors[:20])
+        st.files = files = named(files, s.file)
+        facts.update(listing_facts(listing, files))
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
         if not files:
             where = f"{s.container_name}/{s.prefix}"
             what = f"no blob named {s.file}" if s.file else "no blobs (hidden ones aside)"
             findings.append(make_finding(
                 "path.empty", f"{where} has {what}; the dataflow would ingest nothing",
-                evidence={**facts, "entries_seen": [e.name for e in listing.entries[:20]]},
+                evidence={**facts, "entries_seen": entries_seen(listing)},
                 fix=[f"Upload at least one blob under {where}, or set folderPath to the prefix "
                      "that has them (names are case-sensitive).",
                      f"List what is there: az storage blob list --account-name "

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import read_head
 from ....codes import make_finding
 from ....model import Finding
-from ....preview.headread import first_read_length
 from ..errors import FtpError
 from ..settings import FtpSettings
 from ..source import FtpSourceError
@@ -32,13 +32,12 @@ class FilesCheck(Check[FtpSettings, FtpState]):
         assert st.source is not None and st.session is not None
         findings: list[Finding] = []
         failed: dict[str, str] = {}
-        for entry in st.files[: s.sample_files]:
-            asked = first_read_length(entry.name, entry.size, s.head_bytes)
-            st.head_asked[entry.path] = asked
-            try:
-                st.heads[entry.path] = await st.source.read(entry.path, 0, asked)
-            except FtpSourceError as err:
-                failed[entry.path] = str(err.reply)
+        for entry in st.files[: s.sample_files]:  # one after another: one control connection
+            head = await read_head(st, entry, s.head_bytes, FtpSourceError)
+            if isinstance(head, bytes):
+                st.heads[entry.path] = head
+            else:
+                failed[entry.path] = str(head.reply)
         if failed:
             findings.append(make_finding(
                 "file.permission_denied", f"{len(failed)} file(s) could not be read: "

@@ -10,20 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import LIST_DEPTH, entries_seen, ingestible, listing_facts, named
 from ....codes import make_finding
 from ....model import Finding
 from ....preview import naming_findings
-from ....sources.base import FileEntry
 from ..settings import FtpSettings
 from ..source import FtpSource, FtpSourceError
 from ..state import FtpState
-
-LIST_DEPTH = 2
-
-
-def ingestible(entries: tuple[FileEntry, ...]) -> list[FileEntry]:
-    """Files the platform would take, in its order (hidden ones aside)."""
-    return [e for e in entries if e.is_file and not e.name.startswith((".", "_"))]
 
 
 class ListingCheck(Check[FtpSettings, FtpState]):
@@ -51,20 +44,15 @@ class ListingCheck(Check[FtpSettings, FtpState]):
                 evidence={"command": source.listing_command, "reply": str(err.reply)},
                 folder=folder, parent=folder)], **facts)
         st.folder = folder
-        files = ingestible(listing.entries)
-        if s.file:
-            files = [e for e in files if e.name == s.file or e.path.endswith("/" + s.file)]
-        st.files = files
-        facts.update(command=source.listing_command, entries=len(listing.entries), files=len(files),
-                     truncated=listing.truncated, first_files=[e.path for e in files[:10]])
+        st.files = files = named(ingestible(listing.entries), s.file)
+        facts.update(command=source.listing_command,
+                     **listing_facts(listing, files, errors_key="unlistable_folders"))
         if source.unparsed_lines:
             facts["unparsed_list_lines"] = source.unparsed_lines
-        if listing.errors:
-            facts["unlistable_folders"] = list(listing.errors[:20])
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
         if not files:
             what = f"no file named {s.file}" if s.file else "no files (hidden ones aside)"
             findings.append(make_finding(
                 "path.empty", f"{folder or 'the login folder'} has {what}; the dataflow would "
-                "ingest nothing", evidence={**facts, "entries_seen": [e.name for e in listing.entries[:20]]}))
+                "ingest nothing", evidence={**facts, "entries_seen": entries_seen(listing)}))
         return Outcome.of(findings, **facts)

@@ -14,10 +14,11 @@ import contextlib
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
-from ....checks.dns import resolve_with_dnspython, resolve_with_system
+from ....checks.dns import address_scope, resolve_with_dnspython, resolve_with_system
 from ....checks.tcp import connect_one
 from ....codes import make_finding
 from ....config.urls import parse_resolver
+from ....model import Finding, Severity
 from ..client import BrokerInfo
 from ..settings import KafkaSettings
 from ..state import KafkaState
@@ -80,7 +81,7 @@ class AdvertisedListenersCheck(Check[KafkaSettings, KafkaState]):
                 evidence=facts, host=brokers[0].host, port=brokers[0].port,
                 protocol=s.security_protocol)], **facts)
         if not bad:
-            return Outcome.of(**facts)
+            return Outcome.of(self._private(ctx, results), **facts)
         first = bad[0]
         why = (f"does not resolve ({first['dns']})" if "dns" in first
                else f"does not accept connections ({first['tcp']})")
@@ -91,3 +92,28 @@ class AdvertisedListenersCheck(Check[KafkaSettings, KafkaState]):
             f"{first['advertised']} {why}: every request after the first goes there",
             evidence={**facts, "unreachable": bad}, advertised=first["advertised"],
             bootstrap=f"{s.host}:{s.port}", broker_id=first["broker"])], **facts)
+
+    @staticmethod
+    def _private(ctx: Context[KafkaSettings, KafkaState], results: list[dict[str, Any]]) -> list[Finding]:
+        """Under a cloud target: brokers reachable from here only through private addresses.
+
+        A failure when the bootstrap address is public (the platform reaches the bootstrap broker,
+        then nothing else); a warning when it is private too (the DNS layer already said so, and
+        a private-connectivity setup may reach both)."""
+        if not ctx.target.cloud:
+            return []
+        private = [r for r in results
+                   if r.get("addresses") and all(address_scope(a) != "public" for a in r["addresses"])]
+        if not private:
+            return []
+        bootstrap_public = any(address_scope(a) == "public" for a in ctx.state.addresses)
+        first = private[0]
+        finding = make_finding(
+            "kafka.advertised_listener_private",
+            f"broker {first['broker']} advertises {first['advertised']}, a private address "
+            f"({', '.join(first['addresses'])}) {ctx.target.name} cannot reach from the cloud",
+            evidence={"private": private, "bootstrap_addresses": ctx.state.addresses,
+                      "bootstrap_public": bootstrap_public},
+            severity=None if bootstrap_public else Severity.WARN,
+            advertised=first["advertised"], broker_id=first["broker"])
+        return [finding]

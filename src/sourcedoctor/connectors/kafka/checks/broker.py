@@ -47,7 +47,9 @@ def classify(settings: KafkaSettings, answer: MetadataAnswer, step: float) -> Fi
     log = answer.log
     evidence: dict[str, Any] = {"bootstrap_servers": s.bootstrap_servers,
                                 "security_protocol": s.security_protocol, "error": answer.error,
-                                "client_log": list(log[-12:]), "waited_s": round(answer.elapsed_s, 2)}
+                                "client_log": [ln for ln in log if not ln.startswith("STATE")][-12:],
+                                "client_states": [ln for ln in log if ln.startswith("STATE")][-4:],
+                                "waited_s": round(answer.elapsed_s, 2)}
     where = f"{s.host}:{s.port}"
     if s.sasl_mechanism:
         offered = offered_mechanisms(log)

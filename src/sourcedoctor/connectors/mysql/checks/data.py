@@ -16,6 +16,7 @@ from typing import Any
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....sources.rows import RowSample, RowSourceError
+from ...database.types import column_mapping, unsupported_evidence
 from ..client import quote_identifier
 from ..settings import MysqlSettings
 from ..state import MysqlState
@@ -77,16 +78,14 @@ class TypesCheck(Check[MysqlSettings, MysqlState]):
         if st.relation is None:
             return Outcome.not_applicable("no table given")
         db, table = st.relation
-        mapping = [{"column": c.name, "type": c.type, "platform_type": c.platform_type} for c in st.columns]
-        bad = [c for c in st.columns if c.platform_type is None]
+        mapping, bad = column_mapping(st.columns)
         if not bad:
             return Outcome.of(columns=mapping)
         casts = ", ".join(f"{c.name}: {c.note}" for c in bad)
         return Outcome.of([make_finding(
             "db.type_unsupported", f"{len(bad)} column(s) of {db}.{table} have no platform type: "
             + ", ".join(f"{c.name} ({c.type})" for c in bad),
-            evidence={"columns": [{"column": c.name, "type": c.type, "note": c.note} for c in bad]},
-            cast=casts)], columns=mapping)
+            evidence=unsupported_evidence(bad), cast=casts)], columns=mapping)
 
 
 class DeltaCheck(Check[MysqlSettings, MysqlState]):

@@ -28,6 +28,10 @@ class MysqlSettingsCheck(Check[MysqlSettings, MysqlState]):
             text = s.connection_string.get_secret_value()
             facts["connection_string"] = connstring.explain(text)
             findings += connstring.judge(text)
+        if not s.host:
+            findings.append(make_finding(
+                "config.invalid", "no server given: set server (--host) or Server= in the connection "
+                "string", evidence={"field": "host"}, field="host (server)"))
         port_flagged = any(f.code == "config.db_port_of_other_server" for f in findings)
         if s.port == connstring.POSTGRES_PORT and not port_flagged:
             findings.append(make_finding(

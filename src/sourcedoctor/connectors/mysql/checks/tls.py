@@ -23,7 +23,7 @@ from typing import Any
 
 from ....checks.base import Context, Outcome
 from ....checks.tcp import connect_one
-from ....checks.tls import TlsCheck, client_context, describe_certificate
+from ....checks.tls import TlsCheck, client_context, session_facts
 from ....codes import make_finding
 from ....model import Severity
 from ..client import tls_context
@@ -72,17 +72,7 @@ async def start_tls(sock: socket.socket | None, peer: tuple[str, int], ctx: ssl.
         with contextlib.suppress(OSError):
             sock.close()
         raise
-    try:
-        obj = writer.get_extra_info("ssl_object")
-        der = obj.getpeercert(binary_form=True) if obj is not None else None
-        cipher = obj.cipher() if obj is not None else None
-        return {"protocol": obj.version() if obj is not None else None,
-                "cipher": cipher[0] if cipher else None,
-                **({"certificate": describe_certificate(der)} if der else {})}
-    finally:
-        writer.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(writer.wait_closed(), timeout)
+    return await session_facts(writer, timeout)
 
 
 class MysqlTlsCheck(TlsCheck):

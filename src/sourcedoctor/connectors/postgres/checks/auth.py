@@ -27,6 +27,15 @@ _HBA_HOST = re.compile(r'host "([^"]+)"')
 _UNSUPPORTED = {"gss", "sspi", "kerberos-v5", "scm-credential"}
 
 
+#: How PostgreSQL is told to read pg_hba.conf again (the neutral db.hba_rejected fix names it).
+PG_RELOAD = "SELECT pg_reload_conf(); (or pg_ctl reload)"
+
+
+def pg_hba_rule(line: str) -> str:
+    """The access rule for the catalogue's server-neutral fix steps, in PostgreSQL's words."""
+    return f"add this line to pg_hba.conf, before any broader reject line: {line}"
+
+
 def hba_line(
     *, encrypted: bool, database: str, user: str, address: str, method: str = "scram-sha-256"
 ) -> str:
@@ -114,7 +123,7 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
                         "which the platform cannot use",
                         evidence={"method": probe.method},
                         user=user,
-                        hba_line=self._line(ctx, probe.tls),
+                        rule=pg_hba_rule(self._line(ctx, probe.tls)),
                     )
                 ],
                 **facts,
@@ -217,7 +226,8 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
                 f"pg_hba.conf has no line that lets {s.user!r} into {s.database!r} from "
                 f"{address or 'this address'} ({'TLS' if probe.tls else 'no encryption'})",
                 evidence={**evidence, "hba_line": line},
-                hba_line=line,
+                rule=pg_hba_rule(line),
+                reload=PG_RELOAD,
             )
         if state == "28000" and "certificate" in text.lower():
             return make_finding(
@@ -225,7 +235,7 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
                 f"the server wants a client certificate (cert authentication) for {s.user!r}: {text}",
                 evidence={**evidence, "method": "cert"},
                 user=s.user,
-                hba_line=self._line(ctx, True, address),
+                rule=pg_hba_rule(self._line(ctx, True, address)),
             )
         if state == "28P01":
             return make_finding(

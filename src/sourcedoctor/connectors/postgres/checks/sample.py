@@ -9,6 +9,7 @@ from typing import Any
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....model import Finding
+from ...database.types import column_mapping, unsupported_evidence
 from ..client import message, sqlstate
 from ..settings import PostgresSettings
 from ..source import Resolved
@@ -105,17 +106,7 @@ class TypesCheck(Check[PostgresSettings, PostgresState]):
         st = ctx.state
         if st.relation is None:
             return Outcome.not_applicable("no table given (--table schema.table)")
-        cols = st.columns
-        shown = [
-            {
-                "column": c.name,
-                "type": c.type,
-                "platform_type": c.platform_type,
-                **({"note": c.note} if c.note else {}),
-            }
-            for c in cols
-        ]
-        bad = [c for c in cols if c.platform_type is None]
+        shown, bad = column_mapping(st.columns)
         findings: list[Finding] = []
         if bad:
             casts = ", ".join(f"{c.name}::text AS {c.name}" for c in bad)
@@ -123,7 +114,7 @@ class TypesCheck(Check[PostgresSettings, PostgresState]):
                 make_finding(
                     "db.type_unsupported",
                     "no platform type for " + ", ".join(f"{c.name} ({c.type})" for c in bad),
-                    evidence={"columns": [{"column": c.name, "type": c.type, "note": c.note} for c in bad]},
+                    evidence=unsupported_evidence(bad),
                     cast=f"CREATE VIEW … AS SELECT …, {casts} FROM {_resolved(st).qualified};",
                 )
             )

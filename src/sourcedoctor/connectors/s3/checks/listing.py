@@ -10,22 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import LIST_DEPTH, entries_seen, ingestible, listing_facts, named, single_file
 from ....codes import make_finding
 from ....model import Finding
 from ....preview import naming_findings
-from ....sources.base import FileEntry, SourceError
 from ..answers import bucket_arn, finding_for
 from ..settings import S3Settings
 from ..source import S3Source, S3SourceError
 from ..state import S3State
-
-#: The platform ingests a folder recursively; we look this many levels down for objects.
-LIST_DEPTH = 2
-
-
-def ingestible(entries: tuple[FileEntry, ...]) -> list[FileEntry]:
-    """Objects the platform would take, in its order (hidden ones — .keep, _SUCCESS… — aside)."""
-    return [e for e in entries if e.is_file and not e.name.startswith((".", "_"))]
 
 
 class ListingCheck(Check[S3Settings, S3State]):
@@ -52,35 +44,20 @@ class ListingCheck(Check[S3Settings, S3State]):
         st.storage_classes.update(source.storage_classes)
         files = ingestible(listing.entries)
         if not listing.entries and folder:
-            single = await self._single_object(source, folder)
+            single = await single_file(source, folder)
             if single is not None:
                 files = [single]
                 facts["single_object"] = single.path
         st.folder = folder
-        if s.file:
-            files = [e for e in files if e.name == s.file or e.path.endswith("/" + s.file)]
-        st.files = files
-        facts.update(entries=len(listing.entries), files=len(files), truncated=listing.truncated,
-                     first_files=[e.path for e in files[:10]])
-        if listing.counting_stopped:
-            facts["truncated_at_least"] = True
-        if listing.errors:
-            facts["unlistable_prefixes"] = list(listing.errors[:20])
+        st.files = files = named(files, s.file)
+        facts.update(listing_facts(listing, files))
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
         if not files:
             what = f"no object named {s.file}" if s.file else "no objects (hidden ones aside)"
             findings.append(make_finding(
                 "path.empty", f"s3://{s.bucket}/{s.prefix} has {what}; the dataflow would ingest nothing",
-                evidence={**facts, "entries_seen": [e.name for e in listing.entries[:20]]},
+                evidence={**facts, "entries_seen": entries_seen(listing)},
                 fix=[f"Upload at least one object under s3://{s.bucket}/{s.prefix}, or set "
                      "folderPath to the prefix that has them (keys are case-sensitive).",
                      f"List what is there: aws s3 ls s3://{s.bucket}/{s.prefix} --recursive"]))
         return Outcome.of(findings, **facts)
-
-    @staticmethod
-    async def _single_object(source: S3Source, key: str) -> FileEntry | None:
-        try:
-            entry = await source.stat(key)
-        except SourceError:
-            return None
-        return entry if entry.is_file else None

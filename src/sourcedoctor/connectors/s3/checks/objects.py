@@ -11,9 +11,8 @@ import asyncio
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import one_per_cause, read_head
 from ....model import Finding
-from ....preview.headread import first_read_length
-from ....sources.base import FileEntry
 from ..answers import finding_for
 from ..settings import S3Settings
 from ..source import S3SourceError
@@ -31,9 +30,8 @@ class ObjectsCheck(Check[S3Settings, S3State]):
     async def run(self, ctx: Context[S3Settings, S3State]) -> Outcome:
         s, st = ctx.settings, ctx.state
         chosen = st.files[: s.sample_files]
-        results = await asyncio.gather(*(self._head(ctx, e) for e in chosen))
+        results = await asyncio.gather(*(read_head(st, e, s.head_bytes, S3SourceError) for e in chosen))
         findings: list[Finding] = []
-        seen_codes: set[str] = set()
         failed: dict[str, str] = {}
         for entry, result in zip(chosen, results, strict=True):
             if isinstance(result, bytes):
@@ -42,19 +40,16 @@ class ObjectsCheck(Check[S3Settings, S3State]):
             failed[entry.path] = result.answer.code
             kms_key = (await self._kms_key(ctx, entry.path)
                        if result.answer.code == "AccessDenied" else None)
-            finding = finding_for(result.answer, s, action="s3:GetObject",
-                                  resource=f"arn:aws:s3:::{s.bucket}/{entry.path}",
-                                  what=f"GetObject {entry.path}", kms_key=kms_key)
-            if finding.code not in seen_codes:  # one finding per cause; the evidence lists them all
-                seen_codes.add(finding.code)
-                findings.append(finding)
+            findings.append(finding_for(result.answer, s, action="s3:GetObject",
+                                        resource=f"arn:aws:s3:::{s.bucket}/{entry.path}",
+                                        what=f"GetObject {entry.path}", kms_key=kms_key))
         facts: dict[str, Any] = {"opened": [e.path for e in chosen],
                                  "bytes_read": {p: len(h) for p, h in st.heads.items()},
                                  "storage_classes": {e.path: st.storage_classes.get(e.path, "?")
                                                      for e in chosen}}
         if failed:
             facts["failed"] = failed
-        return Outcome.of(findings, **facts)
+        return Outcome.of(one_per_cause(findings), **facts)  # the facts list every object
 
     @staticmethod
     async def _kms_key(ctx: Context[S3Settings, S3State], key: str) -> str | None:
@@ -65,13 +60,3 @@ class ObjectsCheck(Check[S3Settings, S3State]):
         if head.ok and head.data.get("ServerSideEncryption") == "aws:kms":
             return str(head.data.get("SSEKMSKeyId") or "the object's KMS key")
         return None
-
-    async def _head(self, ctx: Context[S3Settings, S3State], entry: FileEntry) -> bytes | S3SourceError:
-        st, s = ctx.state, ctx.settings
-        assert st.source is not None
-        asked = first_read_length(entry.name, entry.size, s.head_bytes)
-        st.head_asked[entry.path] = asked
-        try:
-            return await st.source.read(entry.path, 0, asked)
-        except S3SourceError as err:
-            return err

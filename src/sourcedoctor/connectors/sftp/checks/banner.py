@@ -13,6 +13,7 @@ from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ....sentence import Sentence
 from ..greeting import exchange_identification
 from ..settings import SftpSettings
 from ..state import SftpState
@@ -56,7 +57,8 @@ class BannerCheck(Check[SftpSettings, SftpState]):
             ctx.transcript.add("banner", f"not SSH: {kind}")
             return Outcome.of([make_finding(
                 "ssh.not_ssh", f"{peer} answered with {kind}, not SSH",
-                evidence={"answered": kind, "bytes": excerpt, "length": len(buf)})])
+                evidence={"answered": kind, "bytes": excerpt, "length": len(buf)},
+                fix=_ftp_fix(ctx.settings) if kind.startswith("FTP") else None)])
         # Nothing yet, or the start of an SSH identification: the server is slow or went away.
         partial = {"partial_identification": escape_bytes(buf[-200:]), "length": len(buf)} if buf else {}
         if greeting.ended in ("closed", "reset"):
@@ -71,3 +73,17 @@ class BannerCheck(Check[SftpSettings, SftpState]):
             + (f"sent only {len(buf)} bytes of an SSH banner" if buf else "sent no SSH banner")
             + f" within {ctx.step_timeout:g} s",
             evidence={"waited_s": ctx.step_timeout, **partial})])
+
+
+def _ftp_fix(settings: SftpSettings) -> list[str]:
+    """An FTP greeting: the customer gave an FTP server for an SFTP source (or the wrong port).
+    Both ways out, with the FTP connector's command for this very server."""
+    values = {"user": settings.user, "host": settings.host, "port": settings.port,
+              "folder": settings.folder.strip("/")}
+    return [
+        Sentence("This port speaks FTP: diagnose it with the FTP connector, "
+                 "sourcedoctor check ftp://{user}@{host}:{port}/{folder} --password-env VAR "
+                 "(ftps:// if the server offers TLS).", values),
+        Sentence("If SFTP was meant, use the port where sshd listens on {host} (usually 22).",
+                 values),
+    ]

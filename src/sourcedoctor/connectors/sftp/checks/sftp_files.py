@@ -69,6 +69,9 @@ class FilesCheck(Check[SftpSettings, SftpState]):
                 unreadable[entry.path] = str(head)
         facts: dict[str, Any] = {"opened": [e.path for e in chosen],
                                  "bytes_read": {p: len(h) for p, h in st.heads.items()}}
+        if st.sftp is not None and st.heads:  # the reads waited for the server's limits
+            lim = st.sftp.limits
+            facts.update(max_read_len=lim.max_read_len, max_open_handles=lim.max_open_handles)
         findings: list[Finding] = []
         # A reader that is not bound to the whole folder takes the files that opened (docs/targets.md).
         per_file = None if ctx.target.folder_is_one_dataset or not st.heads else Severity.WARN

@@ -20,6 +20,7 @@ import asyncssh
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ..pipeline import start_client
 from ..settings import SftpSettings
 from ..state import ExtraLogin, SftpState
 
@@ -81,7 +82,7 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
                 conn.close()
             return _failed(exc)
         try:
-            sftp = await asyncio.wait_for(conn.start_sftp_client(), ctx.step_timeout)
+            sftp = await asyncio.wait_for(start_client(conn), ctx.step_timeout)
         except (asyncssh.Error, OSError, TimeoutError) as exc:
             # Logged in: whether SFTP works is the SFTP layer's question on the first connection;
             # the files layer reports this connection as one that could not read.

@@ -11,7 +11,6 @@ said it has none.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import struct
 from typing import Any
 
@@ -21,6 +20,7 @@ from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....model import Finding
 from ....sentence import say
+from ..pipeline import start_client
 from ..settings import SftpSettings
 from ..source import SftpSource
 from ..state import SftpState
@@ -46,7 +46,7 @@ class SftpSessionCheck(Check[SftpSettings, SftpState]):
         try:
             # surrogateescape: a file name that is not UTF-8 (bytes a server may well hold) is
             # carried through listing and reads as it is, instead of failing the encode.
-            sftp = await asyncio.wait_for(conn.start_sftp_client(path_errors="surrogateescape"),
+            sftp = await asyncio.wait_for(start_client(conn, path_errors="surrogateescape"),
                                           ctx.step_timeout)
         except (asyncssh.Error, OSError) as exc:  # TimeoutError included
             # The client's error names the symptom, not the cause: look at what the server does.
@@ -59,12 +59,9 @@ class SftpSessionCheck(Check[SftpSettings, SftpState]):
             name.removeprefix("_supports_")
             for name in dir(handler) if name.startswith("_supports_") and getattr(handler, name)
         )
-        limits: dict[str, Any] = {}
-        with contextlib.suppress(Exception):
-            lim = sftp.limits
-            limits = {"max_read_len": lim.max_read_len, "max_open_handles": lim.max_open_handles}
+        # The server's limits (read size) are still on their way: the files layer reports them.
         ctx.transcript.add("sftp", f"SFTP version {sftp.version}, extensions {extensions}")
-        return Outcome.of(version=sftp.version, extensions=extensions, **limits)
+        return Outcome.of(version=sftp.version, extensions=extensions)
 
     async def _diagnose(
         self, ctx: Context[SftpSettings, SftpState], conn: asyncssh.SSHClientConnection,

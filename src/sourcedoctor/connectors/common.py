@@ -1,0 +1,54 @@
+"""Helpers every connector's ``connector.py`` shares (the :class:`~.base.Connector` protocol's
+boilerplate): merging a URL with option values, and the reproduce command line.
+
+Each connector still lists its own flags, in its own order: what they are and when they are
+worth repeating is the connector's knowledge; how a command line is put together is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+ModelT = TypeVar("ModelT")
+
+#: A flag and its value: None, False or "" leave the flag out, True writes the flag alone.
+Flag = tuple[str, Any]
+
+
+def settings_from(url: str | None, values: Mapping[str, Any], parse: Callable[[str], dict[str, Any]],
+                  build: Callable[..., ModelT]) -> ModelT:
+    """The URL's values, overridden by the options given (None: not given), validated."""
+    merged: dict[str, Any] = parse(url) if url else {}
+    merged.update({k: v for k, v in values.items() if v is not None})
+    return build(**merged)
+
+
+def secret_env(flag: str, given: object, var: str) -> Flag:
+    """``--NAME-env VAR`` for a secret that was given (never its value)."""
+    return (f"{flag}-env", var if given is not None else None)
+
+
+def unless(value: Any, default: Any) -> Any:
+    """``value``, or None when it is the default (a flag worth leaving out)."""
+    return None if value == default else value
+
+
+def command_line(url: str, flags: Iterable[Flag], *, target: str, timeout: float,
+                 tail: Iterable[Flag] = ()) -> str:
+    """``sourcedoctor check URL FLAGS [--target T] [--timeout S] TAIL``: the command that runs the
+    same diagnosis again. ``--target`` and ``--timeout`` are left out at their defaults."""
+    parts = ["sourcedoctor", "check", url]
+    _add(parts, flags)
+    _add(parts, [("--target", unless(target, "generic")),
+                 ("--timeout", None if timeout == 10.0 else f"{timeout:g}")])
+    _add(parts, tail)
+    return " ".join(parts)
+
+
+def _add(parts: list[str], flags: Iterable[Flag]) -> None:
+    for flag, value in flags:
+        if value is True:
+            parts.append(flag)
+        elif value is not None and value is not False and value != "":
+            parts += [flag, str(value)]
