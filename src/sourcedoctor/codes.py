@@ -441,10 +441,12 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Check the scheme and port of the endpoint (https:// on the TLS port, http:// on a plain one).",
         "Inspect: openssl s_client -connect {host}:{port} -servername {server_hostname}"],
        ENDPOINT_ADMIN),
-    _c("tls.plaintext", "The endpoint is plain HTTP", W,
-       "The endpoint URL starts with http://: keys are signed, not sent, but every object travels "
-       "unencrypted, and cloud platforms usually require https.",
-       ["Use the endpoint's https:// URL."], USER),
+    _c("tls.plaintext", "The connection is not encrypted", W,
+       "The connection carries the data unencrypted: an http:// endpoint, or a database server that "
+       "offers no TLS. Some protocols protect the credentials themselves (signed requests, hashed "
+       "passwords), but every object or row crosses the network readable, and cloud platforms "
+       "usually require encryption. The summary names the connection; the fix is the connector's.",
+       ["Encrypt the connection: {how}"], USER),
     # --- s3 (Amazon S3 and S3-compatible object storage) --------------------------------------
     _c("s3.bucket_name_invalid", "The bucket name breaks the naming rules", F,
        "Bucket names are 3-63 characters of lowercase letters, digits, dots and hyphens, start and "
@@ -652,6 +654,15 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The column the platform would use for incremental loads is not the first column of any "
        "index: each load's WHERE column > last_value scans the whole table.",
        ["Create an index: {ddl}"], "the database server's administrator"),
+    _c("db.password_not_checked", "The server let the login in without checking a password", W,
+       "The server's access rule for this client, user and database is trust (PostgreSQL "
+       "pg_hba.conf): anyone who can reach the port logs in as this user, with any password or "
+       "none. So the run proved nothing about the password: it may be wrong or missing, and the "
+       "platform, connecting from another address whose rule asks for a password, would then be "
+       "refused. A trust rule that covers the platform's addresses lets anyone in.",
+       ["Check the password another way (a client whose address pg_hba.conf asks a password of), "
+        "or run this check from such an address.",
+        "Ask the server's administrator to ask for a password: {rule}"], USER),
     # --- blob (Azure Blob Storage) ---
     _c("blob.connection_string_invalid", "The connection string is malformed", F,
        "The connectionString is not Key=Value pairs separated by ';', has a key Azure does not "

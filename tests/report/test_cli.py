@@ -37,8 +37,10 @@ def test_show(saved: dict[str, Path]) -> None:
 
 
 def test_convert_formats(saved: dict[str, Path], tmp_path: Path) -> None:
-    md = run("convert", str(saved["fail"]), "--to", "md")
+    md = run("convert", str(saved["fail"]), "--format", "md")
     assert md.returncode == 0 and md.stdout.startswith("# sourcedoctor report: FAIL")
+    # --format is the shared vocabulary; --to, the first release's name, still works.
+    assert run("convert", str(saved["fail"]), "--to", "md").stdout == md.stdout
     js = run("convert", str(saved["fail"]), "--to", "json", "--redact-hosts")
     assert json.loads(js.stdout)["target"]["host"] == "host-1"
     bundle = tmp_path / "b.zip"

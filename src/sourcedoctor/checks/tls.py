@@ -119,7 +119,8 @@ class TlsCheck(Check[TlsSettings, TlsState]):
         if not s.tls:
             return Outcome.of([make_finding(
                 "tls.plaintext", f"{s.host}:{s.port} is reached over plain http://; data travels "
-                "unencrypted", evidence={"host": s.host, "port": s.port})], tls=False)
+                "unencrypted", evidence={"host": s.host, "port": s.port},
+                how="use the endpoint's https:// URL")], tls=False)
         assert st.peer is not None
         sock, st.sock = st.sock, None  # the handshake takes the TCP layer's socket over
         values: dict[str, Any] = {"host": s.host, "port": s.port,

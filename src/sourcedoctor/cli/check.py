@@ -55,12 +55,16 @@ from .options import (
 def command(url: str, folder: str | None, user: str | None, target: str, timeout: float,
             max_connections: int, file_: str | None, max_entries: int, fmt: str,
             output: Path | None, force: bool, redact_hosts: bool, **secret_opts: Any) -> None:
-    """Diagnose an SFTP source layer by layer: DNS → TCP → banner → key exchange → host key →
-    auth → SFTP → folder → files → sample → format. Stops at the first broken layer and says
-    what to change, and for whom.
+    """Diagnose a source layer by layer, stop at the first broken layer, say what to change and
+    for whom. The URL's scheme picks the connector: sftp://, ftp://, s3://, azblob://,
+    postgresql://, mysql://, kafka://, kinesis://, https://HOST/collection/ID …
+    (`sourcedoctor connectors` lists them; `sourcedoctor check SCHEME:// --help` shows that
+    connector's options).
 
-    URL is sftp://USER@HOST[:PORT][/FOLDER]; /in/daily is relative to the login directory,
-    //srv/in is absolute. Secrets come from --password-env/--password-stdin/a prompt, never argv.
+    The options below are SFTP's (DNS → TCP → banner → key exchange → host key → auth → SFTP →
+    folder → files → sample → format). URL is sftp://USER@HOST[:PORT][/FOLDER]; /in/daily is
+    relative to the login directory, //srv/in is absolute. Secrets come from
+    --password-env/--password-stdin/a prompt, never argv.
     """
     err = Console(stderr=True, highlight=False)
     claim_report_output(err, fmt, output, force)

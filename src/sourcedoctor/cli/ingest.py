@@ -241,7 +241,10 @@ def command(
     except KeyboardInterrupt:
         _interrupted(err, lake, dataset, started, fmt)
     result_written()
-    sys.exit(ExitCode.OK)
+    # Every row read was rejected: nothing landed, which is not a success (exit 1, like a failed
+    # check), though the batch and its rejects are stored for inspection.
+    nothing_landed = result.rows_read > 0 and result.rows_ingested == 0 and not result.skipped_duplicate
+    sys.exit(ExitCode.FAILED if nothing_landed else ExitCode.OK)
 
 
 def _interrupted(err: Console, lake: Lake, dataset: str, started: datetime, fmt: str) -> NoReturn:
@@ -374,6 +377,8 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
         f"({r.duration:.2f} s)",
         markup=False,
     )
+    if r.rows_read and not r.rows_ingested and not r.skipped_duplicate:
+        err.print("  ✗ every row was rejected: nothing was ingested", markup=False)
     if reasons:
         by = ", ".join(f"{k} {v}" for k, v in reasons.most_common())
         err.print(

@@ -54,8 +54,9 @@ def show(file: str, redact_hosts: bool) -> None:
 
 @command.command("convert")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--to", "fmt", type=click.Choice([f for f in FORMATS if f != "text"] + ["text"]),
-              required=True, help="Output format (bundle needs --output).")
+@click.option("--format", "--to", "fmt",
+              type=click.Choice([f for f in FORMATS if f != "text"] + ["text"]), required=True,
+              help="Output format (bundle needs --output); --to is the same option.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of stdout (an existing file only with --force).")
 @click.option("--force", is_flag=True, help="Let --output replace an existing file.")

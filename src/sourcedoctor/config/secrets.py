@@ -65,10 +65,23 @@ def _is_key_base64(run: str) -> bool:
     return any(marker in raw for marker in _KEY_MARKERS)
 
 
+#: Words that follow "password:" in servers' and tools' prose, never secrets themselves
+#: (MySQL's "using password: YES", "token: none").
+_PROSE_VALUES = frozenset({"yes", "no", "none", "null", "true", "false", "set", "unset", "empty",
+                           "required", "missing", "invalid", "expired", "given", "ok"})
+
+
 def _mask_labelled(m: re.Match[str]) -> str:
-    # "password=x" is always a value; after a colon a plain lower-case word is prose
-    # ("password: method not allowed"), anything with digits, symbols or capitals is a secret.
-    if m["sep"] == ":" and m["value"].isalpha() and m["value"].islower():
+    # "password=x" is always a value. After a colon a plain lower-case word is prose ("password:
+    # method not allowed"), and so are a yes/no-like word ("using password: YES)") and an option
+    # name ("token: --token-env VAR"); anything else with digits, symbols or capitals is a secret.
+    # "Password= (…" with a space before a parenthesis is prose about the key, not its value.
+    value = m["value"]
+    bare = value.rstrip(").]")
+    if m["sep"] == ":" and ((bare.isalpha() and bare.islower()) or bare.lower() in _PROSE_VALUES
+                            or value.startswith("--")):
+        return m[0]
+    if m["sep"] == "=" and m["label"][-1:].isspace() and value.startswith("("):
         return m[0]
     return f"{m['label']}{MASK}"
 

@@ -310,8 +310,10 @@ class Lake:
     @staticmethod
     def _duplicate(con: duckdb.DuckDBPyConnection, dataset: str, content_hash: str) -> int | None:
         row = con.execute(
+            # A batch whose every row was rejected holds nothing: the same content again is a
+            # retry (after a fix in the connector or the lake), not a duplicate.
             "SELECT min(batch_id) FROM batches WHERE dataset = ? AND content_hash = ? "
-            "AND status = 'ok'",
+            "AND status = 'ok' AND (rows_ingested > 0 OR rows_read = 0)",
             [dataset, content_hash],
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else None

@@ -11,6 +11,8 @@ MySQL: they are checked (:func:`~.settings.identifier_problem`) and quoted with 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,8 @@ CELL_CAP = 64 * 1024
 NOT_FOUND = frozenset({1146, 1049})
 DENIED = frozenset({1142, 1143, 1044, 1045})
 TIMED_OUT = frozenset({1969, 3024, 1317})
+#: MariaDB's check on a JSON column: ``json_valid(`doc`)``.
+_JSON_VALID = re.compile(r"json_valid\(`((?:[^`]|``)+)`\)", re.IGNORECASE)
 
 _INTEGER = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"}
 _NUMBER = {"decimal", "numeric", "float", "double", "real", "dec", "fixed"}
@@ -85,6 +89,17 @@ def _kind(errno: int) -> str:
     if errno in TIMED_OUT:
         return "timeout"
     return "io"
+
+
+def _as_boolean(value: Any) -> Any:
+    """A boolean column's value as the platform takes it: MySQL has no boolean type, so
+    ``tinyint(1)`` comes back as 0/1 and ``bit(1)`` as one byte. Any other value (a tinyint(1)
+    may hold 2..127) stays as it is, so the lake rejects it instead of guessing."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, (bytes, bytearray)) and len(value) == 1 and value[0] in (0, 1):
+        return bool(value[0])
+    return value
 
 
 def _capped(value: Any) -> Any:
@@ -155,15 +170,34 @@ class MysqlSource:
                                  "IS_NULLABLE, COLUMN_KEY, EXTRA FROM information_schema.COLUMNS "
                                  "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION "
                                  "LIMIT 10000", (db, table), 10_000)
+        longtext = any(str(r[1]).lower() == "longtext" for r in rows)
+        json_columns = await self._json_columns(db, table) if self.mariadb and longtext else set()
         out = []
         for name, data_type, column_type, nullable, key, extra in rows:
+            if str(name) in json_columns and str(data_type).lower() == "longtext":
+                # MariaDB's JSON is LONGTEXT with a json_valid() check: the check says it is JSON.
+                data_type = column_type = "json"
             ptype, note = platform_type(str(data_type), str(column_type))
             out.append((Column(str(name), str(column_type), ptype, nullable == "YES", note),
                         {"data_type": str(data_type).lower(), "key": key, "extra": str(extra or "")}))
         return out
 
-    async def read(self, db: str, table: str, limit: int) -> SampleRun:
-        """At most ``limit`` rows in a read-only transaction with the statement time limit."""
+    async def _json_columns(self, db: str, table: str) -> set[str]:
+        """MariaDB's JSON columns of a table: LONGTEXT with a ``json_valid(col)`` check (MariaDB
+        stores JSON so; information_schema says longtext). The checks are read from SHOW CREATE
+        TABLE: information_schema.CHECK_CONSTRAINTS hides them from a table-level grant."""
+        target = f"{quote_identifier(db)}.{quote_identifier(table)}"
+        try:
+            rows = await self._query(f"{db}.{table}", f"SHOW CREATE TABLE {target}", (), 1)
+        except RowSourceError:
+            return set()  # the columns are then text, as information_schema says
+        text = str(rows[0][1]) if rows and len(rows[0]) > 1 else ""
+        return {m.group(1).replace("``", "`") for m in _JSON_VALID.finditer(text[:1_000_000])}
+
+    async def read(self, db: str, table: str, limit: int,
+                   columns: Sequence[Column] = ()) -> SampleRun:
+        """At most ``limit`` rows in a read-only transaction with the statement time limit;
+        ``columns`` (the table's, in order) turn boolean columns' 0/1 into False/True."""
         import time
 
         relation = f"{db}.{table}"
@@ -171,6 +205,7 @@ class MysqlSource:
         target = f"{quote_identifier(db)}.{quote_identifier(table)}".replace("%", "%%")
         sql = self.bounded(f"SELECT * FROM {target} LIMIT %s")
         conn = self.session.conn
+        booleans = {i for i, c in enumerate(columns) if c.platform_type == "boolean"}
 
         def work() -> SampleRun:
             t0 = time.monotonic()
@@ -178,7 +213,8 @@ class MysqlSource:
                 cur.execute("START TRANSACTION READ ONLY")
                 try:
                     cur.execute(sql, (limit,))
-                    rows = [tuple(_capped(v) for v in row) for row in cur.fetchmany(limit)]
+                    rows = [tuple(_as_boolean(v) if i in booleans else _capped(v)
+                                  for i, v in enumerate(row)) for row in cur.fetchmany(limit)]
                 finally:
                     cur.execute("ROLLBACK")
             return SampleRun(rows, round((time.monotonic() - t0) * 1000, 2))
@@ -193,7 +229,7 @@ class MysqlSource:
     async def sample(self, relation: str, *, limit: int) -> RowSample:
         db, table = split_relation(relation, self.database)
         columns = [c for c, _ in await self.columns(db, table)]
-        run = await self.read(db, table, limit + 1)
+        run = await self.read(db, table, limit + 1, columns)
         notes = (f"read in {run.elapsed_ms:g} ms with LIMIT {limit + 1} in a read-only transaction",)
         return RowSample(f"{db}.{table}", tuple(columns), tuple(run.rows[:limit]),
                          more=len(run.rows) > limit, notes=notes)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
-from asyncssh.auth import _client_auth_handlers, _ClientPublicKeyAuth
 
 from ...transcript import Transcript
+from . import fastauth  # noqa: F401  (registers the login shortcuts our client opts into)
 from .hostkeys import HostKeyPolicy, HostKeySeen, HostKeyVerdict
 from .wire import StreamTap
 
@@ -31,32 +31,6 @@ PREFERRED_AUTH = ("publickey", "keyboard-interactive", "password", "hostbased")
 
 def client_ident() -> bytes:
     return f"SSH-2.0-{CLIENT_VERSION}\r\n".encode()
-
-
-class _SignedFirstPublicKeyAuth(_ClientPublicKeyAuth):
-    """Public key auth that sends the signed request at once, for clients that ask for it.
-
-    asyncssh (like OpenSSH) first asks whether the server would take the key, then signs: one
-    round trip more than needed. RFC 4252 7 lets the client send the signature directly (PuTTY,
-    paramiko and most libraries do), and the server answers it exactly as it answers the query:
-    success, or a failure with the methods still allowed. Still one attempt for the method.
-    Only for connections whose client sets ``sign_first`` (ours); any other asyncssh user in the
-    process keeps the library's behaviour.
-    """
-
-    async def _start(self) -> None:
-        if not getattr(self._conn._owner, "sign_first", False):
-            await super()._start()
-            return
-        self._keypair = await self._conn.public_key_auth_requested()
-        if self._keypair is None:
-            self._conn.try_next_auth(next_method=True)
-            return
-        await self._send_signed_request()
-
-
-# private registry: asyncssh looks auth methods up by name in it for every attempt
-_client_auth_handlers[b"publickey"] = _SignedFirstPublicKeyAuth
 
 
 @dataclass
@@ -81,13 +55,15 @@ class Credentials:
 class RecordingClient(asyncssh.SSHClient):
     """Answers asyncssh's questions from :class:`Credentials` and records every one of them."""
 
-    #: Send the public key's signature without asking first (see _SignedFirstPublicKeyAuth).
+    #: Send the key's signature without asking first, right behind "none" (see fastauth).
     sign_first = True
 
     def __init__(self, session: SshSession) -> None:
         self.s = session
         self._conn: asyncssh.SSHClientConnection | None = None
         self._used: set[str] = set()
+        #: The key went out signed behind "none"; its step is recorded when the answer is read.
+        self._presigned = False
 
     def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
         self._conn = conn
@@ -116,8 +92,29 @@ class RecordingClient(asyncssh.SSHClient):
         what = "offering credential" if offered else "declining"
         self.s.transcript.add("auth", f"server allows {','.join(allowed)}; {method}: {what}")
 
+    def presign_key(self) -> asyncssh.SSHKey | None:
+        """The key to send signed right behind "none", if there is one not offered yet.
+
+        Only when the key is the only credential: the request goes out before the server said
+        whether it takes keys at all, and on a server that does not, it counts as a failed
+        attempt (MaxAuthTries, fail2ban) that must not come before the password's chance.
+        """
+        key = self.s.creds.key
+        if key is None or self.s.creds.password is not None or "publickey" in self._used:
+            return None
+        return key
+
+    def presigned(self) -> None:
+        """The key was sent (once: the method counts as used)."""
+        self._used.add("publickey")
+        self._presigned = True
+
     def public_key_auth_requested(self) -> asyncssh.SSHKey | None:
         key = self.s.creds.key
+        if self._presigned:  # the request is out already: record it with what the server allows
+            self._presigned = False
+            self._step("publickey", True)
+            return key
         offer = key is not None and "publickey" not in self._used
         self._step("publickey", offer)
         if not offer:

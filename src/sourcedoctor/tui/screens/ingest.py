@@ -163,6 +163,10 @@ class IngestScreen(Screen[None]):
         if result.skipped_duplicate:
             text.append(f"! Already ingested as batch {result.duplicate_of}: nothing added "
                         "(same content).", style="bold")
+        elif result.rows_read and not result.rows_ingested:
+            # Nothing landed: not a success, however the batch was stored.
+            text.append(f"✗ 0 rows ingested: all {result.rows_rejected} rejected", style="bold")
+            text.append(f" · {result.rows_read} read")
         else:
             text.append(f"✓ {result.rows_ingested} rows ingested", style="bold")
             text.append(f" · {result.rows_rejected} rejected · {result.rows_read} read")

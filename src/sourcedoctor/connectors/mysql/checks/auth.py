@@ -108,7 +108,8 @@ class AuthCheck(Check[MysqlSettings, MysqlState]):
             also = (" — or the account requires TLS (REQUIRE SSL, require_secure_transport), which "
                     "sslMode=disable does not give; MariaDB answers both the same") if tls_possible else ""
             fix = [f"Check the user name ({s.user}) and copy the password again; the server's "
-                   f"administrator can reset it: ALTER USER {account} IDENTIFIED BY '…';"]
+                   f"administrator can reset it: ALTER USER {account} IDENTIFIED BY '…'; (or, "
+                   f"when the account does not exist: CREATE USER {account} IDENTIFIED BY '…';)"]
             if tls_possible:
                 evidence["tls_offered_but_unused"] = True
                 fix.append("If the account or server requires TLS: set sslMode=require (the server "

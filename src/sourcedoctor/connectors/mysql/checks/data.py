@@ -46,7 +46,7 @@ class SampleCheck(Check[MysqlSettings, MysqlState]):
         st.columns = [c for c, _ in described]
         query = f"SELECT * FROM {quote_identifier(db)}.{quote_identifier(table)} LIMIT {s.sample_rows + 1}"
         try:
-            run = await st.source.read(db, table, s.sample_rows + 1)
+            run = await st.source.read(db, table, s.sample_rows + 1, st.columns)
         except RowSourceError as exc:
             evidence = {"query": query, "error": exc.detail, "kind": exc.kind}
             if exc.kind == "timeout":
@@ -104,14 +104,28 @@ class DeltaCheck(Check[MysqlSettings, MysqlState]):
         candidates = [(c.name, raw["data_type"]) for c, raw in described
                       if raw["data_type"] in _DELTA_TYPES or "auto_increment" in raw["extra"]]
         target = f"{quote_identifier(db)}.{quote_identifier(table)}"
+        assert st.session is not None
+        kind_rows, _ = await st.session.query(
+            "SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND "
+            "TABLE_NAME = %s", (db, table))
+        view = bool(kind_rows) and "VIEW" in str(kind_rows[0][0]).upper()
         if not candidates:
             ddl = (f"ALTER TABLE {target} ADD COLUMN updated_at TIMESTAMP NOT NULL DEFAULT "
                    "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, ADD INDEX (updated_at);")
+            if view:
+                base = ddl.replace(target, "BASE_TABLE")
+                ddl = f"{target} is a view: add the column to its base table ({base}), then to the view"
             return Outcome.of([make_finding(
                 "db.no_delta_column", f"{db}.{table} has no timestamp or auto-increment column: "
                 "every load reads the whole table", evidence={"columns": [c.name for c, _ in described]},
                 ddl=ddl)])
-        rows, _ = await st.session.query(  # type: ignore[union-attr]
+        if view:
+            # A view has no index of its own (no CREATE INDEX on it): its base table's index serves
+            # the load's WHERE, and which base column a view column is cannot be told reliably.
+            best = sorted(candidates, key=lambda c: not any(p in c[0].lower() for p in _PREFERRED))
+            return Outcome.of(candidates=[c[0] for c in candidates], delta_column=best[0][0],
+                              indexed=None, view=True)
+        rows, _ = await st.session.query(
             "SELECT DISTINCT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = %s "
             "AND TABLE_NAME = %s AND SEQ_IN_INDEX = 1", (db, table))
         indexed = {str(r[0]) for r in rows}

@@ -12,6 +12,7 @@ from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ....model import Finding
 from ..client import ServerFailure, quote_identifier
 from ..settings import MysqlSettings
 from ..source import MysqlSource
@@ -65,12 +66,47 @@ class DatabaseCheck(Check[MysqlSettings, MysqlState]):
                     + (f" (did you mean {matches[0]!r}?)" if matches else ""),
                     evidence=evidence, databases=shown)], **facts)
             if exc.errno == 1044:
-                grant = f"GRANT SELECT ON {quote_identifier(db)}.* TO {_account(ctx)};"
-                evidence["grant"] = grant
-                return Outcome.of([make_finding(
-                    "db.permission_denied", f"{_account(ctx)} has no privilege on database {db!r} "
-                    "(1044)", evidence=evidence, grant=grant)], **facts)
+                return Outcome.of([await self._denied(ctx, db, user_dbs, evidence)], **facts)
             return Outcome.of([make_finding(
                 "db.auth_failed", f"selecting database {db!r} failed ({exc.errno}: {exc.message[:200]})",
                 evidence=evidence)], **facts)
         return Outcome.of(**facts)
+
+    async def _denied(self, ctx: Context[MysqlSettings, MysqlState], db: str, user_dbs: list[str],
+                      evidence: dict[str, Any]) -> Finding:
+        """1044: the server answers it for a database the account may not use AND for one that
+        does not exist. The visible databases tell them apart when the account may list them all
+        (SHOW DATABASES privilege); otherwise a close visible name means a typo, and without one
+        the finding says it cannot be told."""
+        st = ctx.state
+        assert st.session is not None
+        account = _account(ctx)
+        grant = f"GRANT SELECT ON {quote_identifier(db)}.* TO {account};"
+        evidence["grant"] = grant
+        rows, _ = await st.session.query(
+            "SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SHOW DATABASES' "
+            "LIMIT 1")
+        sees_all = bool(rows)
+        evidence["sees_all_databases"] = sees_all
+        matches = close_matches(db, user_dbs, cutoff=0.75)
+        if sees_all or matches:
+            evidence["close_matches"] = matches
+            closest = f"; closest: {', '.join(matches)}" if matches else ""
+            if sees_all:
+                why = "the account may list every database and this one is not among them"
+            else:
+                evidence["also_possible"] = f"it exists and {account} may not use it: {grant}"
+                why = ("the server answers the same for a database the account may not use, but "
+                       "a visible one has a close name")
+            shown = ", ".join(matches or user_dbs[:10]) or "(none visible to this user)"
+            return make_finding(
+                "db.database_not_found", f"database {db!r} does not exist (1044: {why}){closest}",
+                evidence=evidence, databases=shown)
+        return make_finding(
+            "db.permission_denied", f"{account} has no privilege on database {db!r}, or it does "
+            "not exist (1044: the server answers the same for both, and this account cannot list "
+            "the databases it may not use)", evidence=evidence, grant=grant,
+            fix=[f"Check the database name ({db}); the databases this account sees: "
+                 f"{', '.join(user_dbs[:10]) or '(none)'}",
+                 f"If it exists, run as an administrator: {grant}"])
+

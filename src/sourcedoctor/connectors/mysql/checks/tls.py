@@ -108,7 +108,12 @@ class MysqlTlsCheck(TlsCheck):
                 findings.append(make_finding(
                     "tls.plaintext", f"{s.host}:{s.port} offers no TLS: the login and the data would "
                     "cross the internet unencrypted", severity=Severity.WARN,
-                    evidence={**base, "host": s.host, "port": s.port}, host=s.host, port=s.port))
+                    evidence={**base, "host": s.host, "port": s.port},
+                    fix=[f"On the server (its administrator): enable TLS with {SERVER_SETTING} and a "
+                         "certificate the platform trusts, then restart it.",
+                         "Then require it in the connection: sslMode=require (verify-full with a "
+                         "trusted certificate); in the platform's connection string "
+                         "SslMode=Required."]))
             if not findings:
                 return Outcome.not_applicable(
                     f"the server offers no TLS; sslMode {s.ssl_mode} goes unencrypted", **base, tls=False)

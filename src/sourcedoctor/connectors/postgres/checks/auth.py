@@ -24,6 +24,7 @@ from ..state import PostgresState
 from ..wire import AuthProbe, WireError, probe_auth
 
 _HBA_HOST = re.compile(r'host "([^"]+)"')
+_NO_ROLE = re.compile(r'role "[^"]*" does not exist')
 _UNSUPPORTED = {"gss", "sspi", "kerberos-v5", "scm-credential"}
 
 
@@ -139,7 +140,25 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
                 ],
                 **facts,
             )
-        return await self._login(ctx, facts)
+        outcome = await self._login(ctx, facts)
+        if probe.method == "trust" and st.conn is not None:
+            # Logged in, but nothing about the password was proven: say so (a warning).
+            outcome = Outcome.of([*outcome.findings, self._trusted(ctx, probe.tls)], **outcome.facts)
+        return outcome
+
+    def _trusted(self, ctx: Context[PostgresSettings, PostgresState], encrypted: bool) -> Finding:
+        """``db.password_not_checked``: pg_hba.conf's trust let the login in without a password."""
+        s = ctx.settings
+        given = s.password is not None
+        line = self._line(ctx, encrypted)
+        return make_finding(
+            "db.password_not_checked",
+            f"the server let {s.user!r} in without checking a password (pg_hba.conf: trust): "
+            + ("the password given was not verified and may be wrong" if given
+               else "no password was given, and one checked elsewhere would be needed"),
+            evidence={"method": "trust", "password_given": given, "hba_line": line},
+            rule=pg_hba_rule(line),
+        )
 
     async def _login(self, ctx: Context[PostgresSettings, PostgresState], facts: dict[str, Any]) -> Outcome:
         s, st = ctx.settings, ctx.state
@@ -236,6 +255,17 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
                 evidence={**evidence, "method": "cert"},
                 user=s.user,
                 rule=pg_hba_rule(self._line(ctx, True, address)),
+            )
+        if state == "28000" and _NO_ROLE.search(text):
+            # The same cause as MySQL's 1045 for an unknown user: the same code and fix.
+            evidence["role_exists"] = False
+            return make_finding(
+                "db.password_rejected",
+                f"the server has no role {s.user!r} ({text})",
+                evidence=evidence,
+                fix=[f"Check the user name ({s.user}): the server has no role of that name.",
+                     f"Or create it (the server's administrator): CREATE ROLE {_ident(s.user or '')} "
+                     "LOGIN PASSWORD '…';"],
             )
         if state == "28P01":
             return make_finding(

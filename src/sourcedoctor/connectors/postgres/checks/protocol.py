@@ -19,7 +19,7 @@ from ....checks.base import Check, Context, Outcome
 from ....checks.identify import SSL_REQUEST, identify_socket
 from ....checks.tls import TlsCheck, _handshake
 from ....codes import make_finding
-from ....model import Finding
+from ....model import Finding, Severity
 from ..settings import DEFAULT_PORT, PostgresSettings
 from ..state import PostgresState
 
@@ -132,7 +132,29 @@ class TlsNegotiationCheck(Check[PostgresSettings, PostgresState]):
             with contextlib.suppress(OSError):
                 st.sock.close()
             st.sock = None
+        if not st.use_tls and mode != "disable" and ctx.target.cloud:
+            # The same rule as MySQL's (docs/databases.md): under a cloud target a connection that
+            # ends up unencrypted is said; sslMode=disable is the user's explicit choice.
+            return Outcome.of([_plaintext(s.host, s.port, mode, offered)], **facts)
         return Outcome.of(**facts)
+
+
+def _plaintext(host: str, port: int, mode: str, offered: bool) -> Finding:
+    """tls.plaintext with PostgreSQL's fix: the server's TLS settings, or a stricter sslMode."""
+    if offered:  # allow: plain first, although the server offers TLS
+        fix = [f"The server offers TLS: set sslMode=require (verify-full with a trusted "
+               f"certificate) instead of {mode}."]
+        why = f"sslMode={mode} connects without TLS although the server offers it"
+    else:
+        fix = ["On the server (its administrator): ssl = on with ssl_cert_file and ssl_key_file in "
+               "postgresql.conf and a certificate the platform trusts; then SELECT pg_reload_conf();",
+               "Then require it in the connection: sslMode=require (verify-full with a trusted "
+               "certificate)."]
+        why = "the server offers no TLS (ssl = off)"
+    return make_finding(
+        "tls.plaintext", f"{host}:{port}: {why}: the login and the data would cross the internet "
+        "unencrypted", severity=Severity.WARN,
+        evidence={"host": host, "port": port, "ssl_mode": mode, "server_offers_tls": offered}, fix=fix)
 
 
 async def _pg_tls_socket(peer: tuple[str, int], timeout: float) -> socket.socket:

@@ -20,6 +20,7 @@ import asyncssh
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from .. import fastauth  # noqa: F401  (the login shortcuts _RepeatLogin opts into)
 from ..pipeline import start_client
 from ..settings import SftpSettings
 from ..state import ExtraLogin, SftpState
@@ -74,6 +75,7 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
                 known_hosts=([st.session.host_key], [], []),  # the key just verified, nothing else
                 password=pw, client_keys=[key] if key else None, agent_path=None,
                 preferred_auth=[st.auth_method or "password"], config=None,
+                client_factory=lambda: _RepeatLogin(key),
             ), ctx.step_timeout)
             # Closing needs no answer from the server: the run tears it down at its end.
             ctx.resources.push_async_callback(_close, conn)
@@ -89,6 +91,23 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
             conn.close()
             return ExtraLogin("ok", conn, None, f"{type(exc).__name__}: {exc}")
         return ExtraLogin("ok", conn, sftp)
+
+
+class _RepeatLogin(asyncssh.SSHClient):
+    """Repeats the diagnosis login with the round-trip shortcuts of ``fastauth``: the key that
+    just worked goes out signed right behind "none" (a password login is asyncssh's own)."""
+
+    sign_first = True
+
+    def __init__(self, key: asyncssh.SSHKey | None) -> None:
+        self._key = key
+
+    def presign_key(self) -> asyncssh.SSHKey | None:
+        key, self._key = self._key, None  # once
+        return key
+
+    def presigned(self) -> None:
+        """Nothing to record: the diagnosis connection's auth layer has the evidence."""
 
 
 def _failed(exc: BaseException) -> ExtraLogin:

@@ -28,10 +28,12 @@ def allowed_methods(session: SshSession) -> list[str]:
 
 
 def partial_success(session: SshSession) -> bool:
-    """Our key was offered and the next list the server sent no longer has publickey."""
+    """Our key was offered while the server listed publickey, and the next list the server sent
+    no longer has it. (A key sent before the server's list arrived, to a server that does not
+    take keys, was refused, not partially accepted.)"""
     steps = session.auth_steps
     for i, step in enumerate(steps):
-        if step.method == "publickey" and step.offered:
+        if step.method == "publickey" and step.offered and "publickey" in step.allowed:
             later = steps[i + 1 :]
             return bool(later) and "publickey" not in later[0].allowed
     return False
