@@ -115,7 +115,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("tcp.refused", "Nothing listens on that port", F,
        "The host answered the connection attempt with a reset (RST): it is reachable, but no service "
        "listens on this port, or a firewall rejects actively.",
-       ["Check the port number ({port}): SFTP is usually 22, HTTPS 443.",
+       ["Check the port number ({port}): {usual}.",
         "On the server: ss -ltnp | grep ':{port}'  (is the service listening, on which address?)"],
        SERVER_ADMIN),
     _c("tcp.timeout", "No answer to the connection attempt", F,
@@ -821,7 +821,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "space or newline).",
         "On the server: check that {user} may log in over FTP (vsftpd userlist/ftpusers, "
         "ProFTPD <Limit LOGIN>, IIS FTP authorization rules) and that the account is not locked."],
-       FTP_ADMIN),
+       USER),
     _c("ftp.data_tls_required", "The server requires encrypted data connections (PROT P)", F,
        "The control connection is FTPS but data connections were asked in clear (PROT C), and the "
        "server requires them encrypted ('SSL/TLS required on the data channel', 521/522/534/550).",
@@ -867,18 +867,32 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "created_at + expires_in) say it has expired. Every request with it is refused with 401; "
        "nothing was sent. IMS access tokens live 24 hours. The evidence has the expiry time.",
        ["Generate a new access token (Adobe Developer Console → your project → OAuth Server-to-Server "
-        "→ Generate access token, or POST to https://ims-na1.adobelogin.com/ims/token/v3) and run "
-        "again with --token-env VAR.",
+        "→ Generate access token, or POST to https://ims-na1.adobelogin.com/ims/token/v3) and give "
+        "it again: {token_option}.",
         "Have the sender refresh its token before expires_in runs out (the expiry was {expires_at})."],
        USER),
     _c("stream.token_missing", "The inlet refused the request as unauthenticated (401)", F,
-       "The inlet is an authenticated connection and answered 401: the Authorization header is "
-       "missing, or its token is empty, invalid or expired (the platform says e.g. \"Ims service "
-       "token is empty\"). The evidence has the inlet's answer.",
-       ["Send the Authorization header (the word Bearer, a space, then a valid IMS access token); "
-        "CLI: --token-env VAR.",
-        "Check the token was issued for {ims_org} and was not pasted with a stray 'Bearer ' prefix "
-        "or quotes."], USER),
+       "The inlet is an authenticated connection and answered 401 to a request that carried no "
+       "token (none was given; the platform says e.g. \"Ims service token is empty\"). A token "
+       "that was sent and refused is stream.token_refused. The evidence has the inlet's answer.",
+       ["Give the IMS access token for {ims_org}: {token_option} (it is sent as the "
+        "Authorization header: the word Bearer, a space, then the token)."], USER),
+    _c("stream.token_refused", "The inlet refused the token that was sent (401)", F,
+       "An access token was sent in the Authorization header and the authenticated inlet answered "
+       "401: the token is not one the platform accepts — mistyped or truncated when pasted, "
+       "revoked, issued for another organisation or environment, or expired by the issuer before "
+       "its own claims say so. The evidence has the inlet's answer; the token is never shown.",
+       ["Generate a new access token for {ims_org} (Adobe Developer Console → your project → "
+        "OAuth Server-to-Server → Generate access token) and give it again: {token_option}.",
+        "Check it is the whole token (no missing characters, no quotes) and that the project "
+        "belongs to the inlet's organisation {ims_org}."], USER),
+    _c("stream.token_prefixed", "The token was given with its 'Bearer ' prefix", W,
+       "The token value starts with the word Bearer and a space: it was copied with its header "
+       "prefix. Sent as it is, the header would read 'Bearer Bearer …' and the inlet would refuse "
+       "it with 401. This run strips the prefix so the other layers can be tested; a sender that "
+       "uses the same value as it is will be refused.",
+       ["Store the token alone, without the leading 'Bearer ' (the header adds it): "
+        "{token_option}."], USER),
     _c("stream.forbidden", "The inlet refused the request (403)", F,
        "The inlet answered 403 Forbidden. With a problem body the token is valid but not allowed "
        "to write to this inlet (another organisation or sandbox, a product profile without "

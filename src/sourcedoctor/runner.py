@@ -81,12 +81,15 @@ class Runner:
 
     def _addressed(self, result: CheckResult) -> CheckResult:
         """``result`` with each finding addressed to whoever acts on that layer for this connector
-        ("the bucket owner" rather than the SFTP server's administrator for a ``path.`` code)."""
+        ("the bucket owner" rather than the SFTP server's administrator for a ``path.`` code). A
+        whole code as key (``path.permission_denied``) wins over its layer prefix (``path``)."""
         if not self._audiences or not result.findings:
             return result
+        def who(code: str) -> str | None:
+            return self._audiences.get(code, self._audiences.get(code.split(".", 1)[0]))
+
         findings = tuple(
-            replace(f, audience=self._audiences[f.code.split(".", 1)[0]])
-            if f.code.split(".", 1)[0] in self._audiences else f
+            replace(f, audience=audience) if (audience := who(f.code)) is not None else f
             for f in result.findings)
         return replace(result, findings=findings)
 

@@ -111,3 +111,52 @@ def test_ingest_lands_the_blobs_in_the_lake(azurite: Azurite, tmp_path: Path) ->
     assert names == ["alice", "bob", "carol", "dave"]  # in/a.csv and in/b.csv
     assert source is not None and source[0].startswith("azblob://devstoreaccount1/data/in")
     assert "sig=" not in proc.stdout + proc.stderr
+
+
+def _put(azurite: Azurite, container: str, blobs: dict[str, bytes]) -> None:
+    """Seed a container of this test's own (the session's ``data`` stays as documented)."""
+    from azure.storage.blob import BlobServiceClient
+
+    service = BlobServiceClient(azurite.endpoint, credential={"account_name": "devstoreaccount1",
+                                                              "account_key": KEY}, retry_total=0)
+    with service:
+        client = service.get_container_client(container)
+        if not client.exists():
+            client.create_container()
+        for name, body in blobs.items():
+            client.upload_blob(name, body, overwrite=True)
+
+
+def test_ingest_labels_each_blob_by_its_own_url(azurite: Azurite, tmp_path: Path) -> None:
+    # The folder URL already names inbound/daily: a blob is that URL + its name, not the folder
+    # twice (the listing names blobs from the container's root).
+    _put(azurite, "exports", {"inbound/daily/a.csv": b"id,name\n1,alice\n"})
+    lake = tmp_path / "lake.duckdb"
+    proc = run("ingest", "azblob:///exports/inbound/daily", "--connection-string-env", "AZ_CS",
+               "--dataset", "qa", "--lake", str(lake), "--format", "json",
+               env={"AZ_CS": azurite.connection_string()})
+    assert proc.returncode == 0, proc.stderr
+    files = [f["file"] for f in json.loads(proc.stdout)["files"]]
+    assert files == ["azblob://devstoreaccount1/exports/inbound/daily/a.csv"]
+
+
+def test_a_refused_blob_gives_a_preview_command_that_works(azurite: Azurite,
+                                                           tmp_path: Path) -> None:
+    _put(azurite, "refused", {"inbound/u16.csv": "id,name\n1,ålice\n".encode("utf-16")})
+    env = {"AZ_CS": azurite.connection_string()}
+    proc = run("ingest", "azblob:///refused/inbound", "--connection-string-env", "AZ_CS",
+               "--dataset", "qa", "--lake", str(tmp_path / "lake.duckdb"), "--format", "json",
+               env=env)
+    assert proc.returncode == 1, proc.stderr
+    refused = json.loads(proc.stdout)
+    assert refused["refused"] == "azblob://devstoreaccount1/refused/inbound/u16.csv"
+    command = refused["preview_command"]
+    assert command.startswith("sourcedoctor preview azblob://devstoreaccount1/refused/inbound ")
+    assert "--connection-string-env" in command and "--file u16.csv" in command
+    # The command runs as printed (the variable named in it holds the secret).
+    args = command.split()[1:]
+    preview = run(*args, "--format", "json", env={"AZURE_STORAGE_CONNECTION_STRING":
+                                                  azurite.connection_string()})
+    assert "Traceback" not in preview.stderr
+    assert preview.returncode in (0, 1)
+    assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr

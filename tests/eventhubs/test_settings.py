@@ -108,3 +108,29 @@ def test_cli_json_keeps_the_key_out() -> None:
     report = json.loads(proc.stdout)
     assert report["target"]["connector"] == "eventhubs"
     assert KEY not in proc.stdout and KEY not in proc.stderr and "SharedAccessKey=" not in proc.stdout
+
+
+def test_cli_text_says_the_service_was_not_checked_and_how_to_check_it() -> None:
+    env = {**os.environ, "CS": CS, "NO_COLOR": "1", "COLUMNS": "300"}
+    proc = subprocess.run(["sourcedoctor", "check", f"eventhubs://{NS}/orders", "--connection-string-env",
+                           "CS", "--consumer-group", "aep-orders"],
+                          capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "every layer works" not in out and "SETTINGS VALID" in out
+    assert "the live service was not checked" in out
+    # The by-hand command is in the text output, not only in the JSON facts.
+    assert f"check by hand: az eventhubs eventhub show --namespace-name {NS} --name orders" in out
+    assert "1 not run offline" in out
+
+
+async def test_tui_offers_no_browse_and_no_all_passed_for_a_settings_only_run() -> None:
+    from sourcedoctor.tui.screens.diagnostics import can_browse
+    from sourcedoctor.tui.widgets.root_cause_banner import banner_text
+
+    report = await diagnose(connection_string=CS, consumer_group="aep-orders")
+    assert report.root_cause is None
+    assert not can_browse(report, get("eventhubs"))
+    banner = banner_text(report, None, browsable=False).plain
+    assert "SETTINGS VALID" in banner and "PASSED" not in banner and "browse" not in banner
+    assert "az eventhubs eventhub show" in banner

@@ -120,3 +120,34 @@ def test_sftp_check_and_help_do_not_import_ftplib() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "MODULES []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_ingest_labels_files_by_their_url_and_a_refused_one_gives_a_working_preview(
+        tmp_path: Path) -> None:
+    # A root of this test's own: in/u16.csv is UTF-16, which the lake refuses.
+    root = tmp_path / "root"
+    (root / "in").mkdir(parents=True)
+    (root / "in" / "ok.csv").write_bytes(b"id,name\n1,alpha\n")
+    server = FtpServer(root, mode="plain").start()
+    try:
+        env = {"FTP_PW": PASSWORD}
+        proc = run("ingest", url(server), "--password-env", "FTP_PW", "--dataset", "qa",
+                   "--lake", str(tmp_path / "lake.duckdb"), "--format", "json", env=env)
+        assert proc.returncode == 0, proc.stderr
+        # The folder URL + the file's name, not /in/in/ok.csv (the listing's path is absolute).
+        assert [f["file"] for f in json.loads(proc.stdout)["files"]] == [f"{url(server)}/ok.csv"]
+        (root / "in" / "ok.csv").unlink()
+        (root / "in" / "u16.csv").write_bytes("id,name\n1,ålpha\n".encode("utf-16"))
+        refused = run("ingest", url(server), "--password-env", "FTP_PW", "--dataset", "qa",
+                      "--lake", str(tmp_path / "lake.duckdb"), "--format", "json", env=env)
+        assert refused.returncode == 1, refused.stderr
+        answer = json.loads(refused.stdout)
+        assert answer["refused"] == f"{url(server)}/u16.csv"
+        command = answer["preview_command"]
+        assert command.startswith(f"sourcedoctor preview {url(server)} ")
+        assert "--password-env FTP_PASSWORD" in command and "--file u16.csv" in command
+        preview = run(*command.split()[1:], "--format", "json", env={"FTP_PASSWORD": PASSWORD})
+        assert preview.returncode in (0, 1) and "Traceback" not in preview.stderr
+        assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr
+    finally:
+        server.stop()

@@ -52,7 +52,7 @@ def test_token_from_stdin_is_never_printed_even_when_refused(inlet: InletPeer, c
     proc = run("check", inlet.collection_url(), "--token-stdin", "--ca-bundle", str(certs.ca_pem),
                "--format", "json", stdin=secret + "\n")
     assert proc.returncode == 1, proc.stderr
-    assert json.loads(proc.stdout)["root_cause"]["code"] == "stream.token_missing"
+    assert json.loads(proc.stdout)["root_cause"]["code"] == "stream.token_refused"
     assert secret not in proc.stdout and secret not in proc.stderr
 
 

@@ -61,16 +61,20 @@ async def test_no_token_on_authenticated_inlet_is_token_missing(inlet: InletPeer
     inlet.b.authenticated = True
     report, _ = await run_plan(inlet_settings(inlet, certs))
     f = one(report, "stream.token_missing")
-    assert f.evidence["status"] == 401
+    assert f.evidence["status"] == 401 and f.evidence["token_sent"] is False
     assert "Ims service token is empty" in f.summary
-    assert any("--token-env" in step for step in f.fix)
+    assert any("--token-env" in step and "the Token field" in step for step in f.fix)
 
 
-async def test_wrong_token_is_token_missing_and_never_shown(inlet: InletPeer, certs: Certificates) -> None:
+async def test_wrong_token_is_token_refused_and_never_shown(inlet: InletPeer, certs: Certificates) -> None:
     inlet.b.authenticated = True
     secret = "a-wrong-token-that-must-never-be-printed-42"
     report, _ = await run_plan(inlet_settings(inlet, certs, token=secret))
-    assert one(report, "stream.token_missing").evidence["status"] == 401
+    # The token was sent and refused: not "send the Authorization header".
+    f = one(report, "stream.token_refused")
+    assert f.evidence["status"] == 401 and f.evidence["token_sent"] is True
+    assert "stream.token_missing" not in codes(report)
+    assert not any("Send the Authorization header" in step for step in f.fix)
     assert secret not in repr(report)  # not in any summary, evidence, fact or transcript line
 
 
@@ -299,6 +303,7 @@ async def test_token_pasted_with_bearer_prefix_warns_and_still_works(inlet: Inle
                                                                      certs: Certificates) -> None:
     inlet.b.authenticated = True
     report, _ = await run_plan(inlet_settings(inlet, certs, token=f"Bearer {TOKEN}"))
-    f = one(report, "config.invalid")
+    f = one(report, "stream.token_prefixed")
     assert f.severity == Severity.WARN and f.evidence["field"] == "token"
+    assert "config.invalid" not in codes(report)
     assert status_of(report, "stream.auth") == Status.PASS

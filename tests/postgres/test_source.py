@@ -29,7 +29,8 @@ async def source(cluster: PrivateCluster) -> AsyncIterator[PostgresSource]:
 async def test_is_a_row_source_listing_schemas_then_relations(source: PostgresSource) -> None:
     assert isinstance(source, RowSource)
     schemas = await source.relations()
-    assert {r.name for r in schemas.relations} >= {"public", "sales", "vault"}
+    names = {r.name for r in schemas.relations}
+    assert names >= {"public", "sales"} and "vault" not in names  # no USAGE on vault: left out
     assert all(r.is_container for r in schemas.relations)
     tables = await source.relations("sales", limit=3)
     assert len(tables.relations) == 3 and tables.truncated > 0

@@ -114,3 +114,14 @@ def test_cli_json_keeps_the_key_out(pem: str) -> None:
     assert report["root_cause"]["code"] == "pubsub.private_key_mangled"
     body = pem.splitlines()[1]
     assert body not in proc.stdout and body not in proc.stderr
+
+
+def test_cli_text_says_the_service_was_not_checked(pem: str) -> None:
+    env = {**os.environ, "KEY": json.dumps(key_doc(pem)), "NO_COLOR": "1", "COLUMNS": "300"}
+    proc = subprocess.run(["sourcedoctor", "check", "pubsub://acme-data-1/orders-sub", "--credentials-env",
+                           "KEY"], capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "every layer works" not in out and "the live service was not checked" in out
+    assert "check by hand: gcloud pubsub subscriptions describe orders-sub" in out

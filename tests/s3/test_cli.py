@@ -84,6 +84,9 @@ def test_ingest_lands_the_objects_in_the_lake(open_moto: MotoServer, certs: Cert
     con.close()
     assert names == ["alice", "bob", "carol", "dave"]  # in/a.csv and in/b.csv
     assert source is not None and source[0].startswith("s3://data/in")
+    # Each object is the folder URL + its name (the listing's key already holds in/).
+    assert sorted(f["file"] for f in json.loads(proc.stdout)["files"]) == [
+        "s3://data/in/a.csv", "s3://data/in/b.csv"]
     again = run("ingest", "s3://data/in", *s3_args(open_moto, certs), "--dataset", "orders",
                 "--lake", str(lake), env=env)
     assert again.returncode == 0  # the same content adds nothing (idempotent), and says so

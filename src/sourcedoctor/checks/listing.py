@@ -31,6 +31,19 @@ class HeadState(Protocol):
     head_asked: dict[str, int]
 
 
+def folder_finding(folder: str) -> Finding | None:
+    """``config.invalid`` for a folder path holding a control character (a pasted line break),
+    judged before any request; None when the folder is clean."""
+    from ..codes import make_finding
+    from ..report.escape import first_unsafe_char
+
+    bad = first_unsafe_char(folder)
+    if bad is None:
+        return None
+    return make_finding("config.invalid", f"The folder path contains the control character {bad[1]}",
+                        evidence={"field": "folder", "position": bad[0] + 1}, field="folder")
+
+
 def ingestible(entries: Iterable[FileEntry]) -> list[FileEntry]:
     """Files the platform would take, in its order (hidden ones — .keep, _SUCCESS… — aside)."""
     return [e for e in entries if e.is_file and not e.name.startswith((".", "_"))]

@@ -57,11 +57,13 @@ class TcpCheck(Check[NetworkSettings, NetworkState]):
     needs = ("dns.resolve",)
     timeout_steps = 1.2
 
-    def __init__(self, *, reset_code: str) -> None:
+    def __init__(self, *, reset_code: str, service: tuple[str, int] | None = None) -> None:
         #: The code for a connection accepted and reset at once (the reset may also arrive just
         #: after connect(), in the connector's first protocol layer): each connector names the code
         #: its users know for "accepted, then thrown out" (SFTP: ``ssh.closed_before_banner``).
         self.reset_code = reset_code
+        #: The service's name and usual port (``("PostgreSQL", 5432)``), for tcp.refused's advice.
+        self.service = service
 
     async def run(self, ctx: Context[NetworkSettings, NetworkState]) -> Outcome:
         port = ctx.settings.port
@@ -96,6 +98,9 @@ class TcpCheck(Check[NetworkSettings, NetworkState]):
                        "(filtered: firewall, allow-list or wrong host)",
             "unreachable": f"{first['address']} is unreachable ({first.get('message', 'no route')})",
         }[kind]
+        usual = (f"{self.service[0]} is usually {self.service[1]}" if self.service
+                 else "SFTP is usually 22, HTTPS 443")
         finding = make_finding(f"tcp.{kind}", summary, evidence={"port": port, "attempts": attempts},
-                               host=ctx.settings.host, port=port, address=first["address"])
+                               host=ctx.settings.host, port=port, address=first["address"],
+                               usual=usual)
         return Outcome.of([finding], attempts=attempts)

@@ -276,8 +276,8 @@ def _report(err: Console, lake: Lake, result: BatchResult, fmt: str) -> None:
 def _refused(err: Console, exc: DataRefused, fmt: str) -> None:
     """A file the lake cannot read: the preview's finding(s) and fix, exit 1 (the command was
     right; the data must change)."""
-    preview = shlex.join(["sourcedoctor", "preview", *(
-        exc.preview_args if isinstance(exc, RemoteRefused) else [exc.label])])
+    preview = (exc.preview_command if isinstance(exc, RemoteRefused)
+               else shlex.join(["sourcedoctor", "preview", exc.label]))
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -297,12 +297,12 @@ def _refused(err: Console, exc: DataRefused, fmt: str) -> None:
 
 
 class RemoteRefused(DataRefused):
-    """A refused file on an SFTP server: ``label`` is its URL, ``preview_args`` open it with
+    """A refused file of a remote source: ``label`` is its URL, ``preview_command`` opens it with
     ``sourcedoctor preview`` (its folder's URL and ``--file NAME``: preview takes a folder)."""
 
-    def __init__(self, label: str, preview_args: list[str], refused: DataRefused) -> None:
+    def __init__(self, label: str, preview_command: str, refused: DataRefused) -> None:
         super().__init__(label, refused.findings)
-        self.preview_args = preview_args
+        self.preview_command = preview_command
 
 
 class _Bar:
@@ -453,6 +453,7 @@ async def _ingest_remote(
                 source_label=label,
                 max_bytes=max_bytes,
                 sampling=sampling,
+                folder=opened.folder,
             )
     except api.DiagnosisFailed as exc:
         root = exc.report.root_cause
@@ -466,29 +467,24 @@ async def _ingest_remote(
     except SourceError as exc:
         raise LakeError("source", f"{exc.kind} reading {exc.path}") from None
     except DataRefused as exc:
-        if api.connector_of(settings).name != "sftp":
-            raise
-        raise _remote_refused(settings, label, exc) from None
+        raise _remote_refused(settings, label, exc, target, timeout) from None
 
 
-def _remote_refused(settings: Any, label: str, exc: DataRefused) -> DataRefused:
-    """Name a refused SFTP file by a URL that works, and say how to preview it.
+def _remote_refused(settings: Any, label: str, exc: DataRefused, target: str,
+                    timeout: float) -> DataRefused:
+    """Say how to preview a refused remote file: the command that reruns the diagnosis on its
+    folder's URL with ``--file NAME`` and the same secret options (``--…-env VAR``, never the
+    secret), as ``sourcedoctor preview`` (it takes a folder and the connector's options).
 
-    The lake labels a file as the folder URL + the path the listing gave, and the listing's paths
-    are the server's absolute ones: ``…/in/zero`` + ``/home/u/in/zero/a.csv`` names the folder
-    twice. An absolute path is written ``sftp://u@h//abs/path``, a relative one after one slash.
+    The lake labels a file as the folder URL + its path inside that folder
+    (:func:`sourcedoctor.lake.remote.relative_path`).
     """
-    from ..connectors.sftp.settings import redacted_url
+    from .. import api
 
     prefix = label.rstrip("/") + "/"
     if not exc.label.startswith(prefix):
         return exc
-    path = exc.label[len(prefix):]
-    if not path.startswith("/") and settings.folder:
-        path = settings.folder.rstrip("/") + "/" + path
-    folder, _, name = path.rpartition("/")
-    if path.startswith("/") and not folder:
-        folder = "/"
-    url = redacted_url(settings.model_copy(update={"folder": path}))
-    folder_url = redacted_url(settings.model_copy(update={"folder": folder}))
-    return RemoteRefused(url, [folder_url, "--file", name], exc)
+    name = exc.label[len(prefix):]
+    command = api.reproduce_command(settings.model_copy(update={"file": name}), target, timeout)
+    return RemoteRefused(exc.label, "sourcedoctor preview " + command.removeprefix(
+        "sourcedoctor check "), exc)

@@ -131,9 +131,18 @@ def parse_sftp_url(url: str) -> dict[str, Any]:
         values["user"] = unquote(parts.username)
     if parts.password is not None:
         values["password"] = unquote(parts.password)
-    path = unquote(parts.path)
-    if path.startswith("//"):
-        values["folder"] = "/" + path.lstrip("/")
-    elif path.startswith("/"):
-        values["folder"] = path[1:]
+    folder = folder_of_path(parts.path)
+    if folder is not None:
+        values["folder"] = folder
     return values
+
+
+def folder_of_path(url_path: str) -> str | None:
+    """The folder a file-server URL's path names (sftp://, ftp://): ``/in/daily`` is relative to
+    the login directory (``in/daily``), ``//srv/in`` is the absolute ``/srv/in``; None: no path."""
+    path = unquote(url_path)
+    if path.startswith("//"):
+        return "/" + path.lstrip("/")
+    if path.startswith("/"):
+        return path[1:]
+    return None

@@ -207,11 +207,13 @@ async def fetch_sample(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workdir: str | None = None,
     sampling: Sampling | None = None,
+    folder: str | None = None,
 ) -> list[PreparedFile]:
     """Copy the bounded sample of ``paths`` (in order; ``rows`` records across them) locally.
 
     Each file is sampled first as the preview does (``sampling``); one the lake cannot read
-    raises :class:`~.readable.DataRefused` and nothing is kept."""
+    raises :class:`~.readable.DataRefused` and nothing is kept. ``folder``: the folder the paths
+    were listed in (see :func:`file_origin`)."""
     sampling = sampling or Sampling()
     # Every request gets the step timeout: a server that stops answering mid-copy ends the ingest.
     timed = TimedSource(source, sampling.timeout)
@@ -219,12 +221,32 @@ async def fetch_sample(
         for path in paths:
             if taken.full:
                 break
-            origin = origin_prefix + path
+            origin = origin_prefix + relative_path(path, folder)
             try:
                 await _fetch_one(timed, path, origin, taken, max_bytes, workdir, sampling)
             except TimeoutError:
                 raise DataRefused(origin, (_no_answer(origin, sampling.timeout),)) from None
     return taken.preps
+
+
+def relative_path(path: str, folder: str | None) -> str:
+    """``path`` (as the source's listing gives it) relative to ``folder``, the folder it was
+    listed in: what follows the folder's URL in a file's URL.
+
+    A listing names files from the source's root (``inbound/daily/a.csv`` in a bucket,
+    ``/in/a.csv`` on an FTP server, ``/home/u/in/a.csv`` on SFTP), and the folder's URL already
+    holds the folder: joining the two names the folder twice. Without ``folder`` (a local file,
+    a caller that passes relative paths) the path is kept as it is."""
+    if folder is None:
+        return path
+    base = folder.rstrip("/")
+    if base and path.startswith(base + "/"):
+        return path[len(base) + 1:]
+    if not base and folder.startswith("/"):  # the root "/" of a server
+        return path.lstrip("/")
+    if not base:
+        return path
+    return path.lstrip("/")
 
 
 def _no_answer(origin: str, timeout: float) -> Finding:
@@ -246,13 +268,17 @@ async def ingest_from_source(
     source_label: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     sampling: Sampling | None = None,
+    folder: str | None = None,
 ) -> BatchResult:
     """Fetch the bounded sample from ``source`` and ingest it as one batch (DuckDB work runs in a
     thread, so an event loop — the TUI's — stays responsive). ``sampling``: the preview's target
-    and head size used to plan each file."""
+    and head size used to plan each file. ``folder``: the folder ``source_label`` (its URL)
+    names, as the source spells it — each file is then labelled by the folder URL and its path
+    inside that folder (:func:`relative_path`)."""
     prefix = (source_label.rstrip("/") + "/") if source_label else f"{source.scheme}:"
     preps = await fetch_sample(
-        source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes, sampling=sampling
+        source, paths, rows=rows, origin_prefix=prefix, max_bytes=max_bytes, sampling=sampling,
+        folder=folder if source_label else None,
     )
     return await asyncio.to_thread(
         lake.ingest,

@@ -410,12 +410,17 @@ def ingest_rows(
         progress(0, total)
     digest = content_hash(name, sample, prepared)
     label = (source_label or f"{source}:{sample.relation}")[:500]
-    notes = prepared.notes(sample.notes)
+    # A column's own note (the connector's "b: bytea is binary …") is said once, in the lake's
+    # line about that column, not as a second line before it.
+    covered = {f"{c.source.name}: {c.source.note}" for c in prepared.columns
+               if c.source.platform_type is None and c.source.note}
+    source_notes = tuple(n for n in sample.notes if n not in covered)
+    notes = prepared.notes(source_notes)
     more = True if rows is not None and len(sample.rows) > rows else sample.more
     entry: dict[str, Any] = {"file": sample.relation, "relation": sample.relation,
                              "source": source, "columns": len(prepared.columns),
                              "more": more, "complete": more is False,
-                             "notes": [*sample.notes, *notes]}
+                             "notes": [*source_notes, *notes]}
     with lake.connect() as con:
         dup = None if force else lake._duplicate(con, name, digest)
         con.execute("BEGIN")

@@ -158,7 +158,7 @@ def render_html(data: dict[str, Any]) -> str:
     body = (
         f"<h1>sourcedoctor report: {_e(verdict.upper())}</h1>"
         f'<div class="verdict {_e(verdict)}">{_e(view.SYMBOL.get(verdict, "?"))} '
-        f"{_e(view.VERDICT_TEXT.get(verdict, verdict))}</div>"
+        f"{_e(view.verdict_text(data))}</div>"
         f'<ul class="meta"><li>Source: {_e(view.target_line(data))}</li>'
         f"<li>Started: {_e(data.get('started_at', ''))} · took "
         f"{_e(view.duration(data.get('duration_ms')))}</li>"

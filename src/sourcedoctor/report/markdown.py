@@ -139,7 +139,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     out = [
         f"# sourcedoctor report: {_md(verdict.upper())}",
         "",
-        f"**{_md(view.SYMBOL.get(verdict, '?'))} {_md(view.VERDICT_TEXT.get(verdict, verdict))}**",
+        f"**{_md(view.SYMBOL.get(verdict, '?'))} {_md(view.verdict_text(data))}**",
         "",
         f"- Source: {_md(view.target_line(data))}",
         f"- Started: {_md(data.get('started_at', ''))} · took "

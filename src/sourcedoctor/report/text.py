@@ -42,7 +42,7 @@ def checklist_line(check: dict[str, Any]) -> Text:
 def render_dict(data: dict[str, Any], console: Console) -> None:
     """Render an already redacted report dict."""
     verdict = str(data.get("verdict", "error"))
-    console.print(Text(_t(f"{view.SYMBOL.get(verdict, '?')} {view.VERDICT_TEXT.get(verdict, verdict)}"),
+    console.print(Text(_t(f"{view.SYMBOL.get(verdict, '?')} {view.verdict_text(data)}"),
                        style=f"bold {STYLE.get(verdict, '')}"))
     console.print(Text(_t(f"  {view.target_line(data)} · {data.get('started_at', '')}"),
                        style="dim"))
@@ -60,6 +60,11 @@ def render_dict(data: dict[str, Any], console: Console) -> None:
             console.print(Text(f"  Who acts: {_t(root['audience'])}", style="dim"))
         for n, step in enumerate(root.get("fix") or [], 1):
             console.print(Text(f"  {n}. {_t(step)}"))
+    for check in view.not_run(data):  # the JSON has it in facts; a reader of text needs it too
+        console.print()
+        console.print(Text(_t(f"Not checked: {check.get('title', '')} — "
+                              f"{(check.get('facts') or {}).get('skipped', '')}"), style="yellow"))
+        console.print(Text(_t(f"  check by hand: {check['facts']['check_by_hand']}")))
     if data.get("interrupted"):
         console.print("[yellow]Interrupted: not every check finished.[/]")
     console.print()

@@ -25,6 +25,26 @@ NOT_GOOD = frozenset({"fail", "error", "incomplete"})
 _NOT_LIBRARIES = ("platform",)
 
 
+def not_run(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Checks that were not run because they need a live service this version does not contact
+    (skipped by themselves, with a ``check_by_hand`` command in their facts): a run whose other
+    layers passed has then checked the settings only, never the service."""
+    return [c for c in data.get("checks", []) if c.get("status") == "skip"
+            and not c.get("blocked_by") and (c.get("facts") or {}).get("check_by_hand")]
+
+
+def verdict_text(data: dict[str, Any]) -> str:
+    """The verdict's words; a pass that never contacted the service says so instead of "every
+    layer works"."""
+    verdict = str(data.get("verdict", "error"))
+    untested = not_run(data)
+    if untested and verdict in ("pass", "warn"):
+        return (("SETTINGS VALID" if verdict == "pass" else "SETTINGS VALID WITH WARNINGS")
+                + ": the live service was not checked (not testable offline); check it by hand: "
+                + untested[0]["facts"]["check_by_hand"])
+    return VERDICT_TEXT.get(verdict, verdict)
+
+
 def duration(ms: int | None) -> str:
     """``850 ms`` / ``1.2 s`` / ``2 min 5 s``."""
     if ms is None:
@@ -152,11 +172,14 @@ def closing_line(data: dict[str, Any]) -> str:
     if c["warn"]:
         parts.append(f"{c['warn']} warning{'s' if c['warn'] != 1 else ''}")
     parts.append(f"{c['pass']} passed")
-    if c["skip"]:
-        parts.append(f"{c['skip']} skipped")
+    untested = len(not_run(data))
+    if c["skip"] - untested:
+        parts.append(f"{c['skip'] - untested} skipped")
     interrupted = data.get("verdict") == "incomplete" or bool(data.get("interrupted"))
     if not failed and not c["warn"] and not interrupted:
         parts[0] = f"all {c['pass']} checks passed" if c["pass"] else "no checks ran"
+    if untested:
+        parts.append(f"{untested} not run offline (live service)")
     if interrupted:
         parts.append("interrupted")
     return ", ".join(parts)

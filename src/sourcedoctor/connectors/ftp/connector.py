@@ -44,7 +44,9 @@ class FtpConnector:
     name = "ftp"
     schemes = ("ftp", "ftps", "ftps+implicit")
     title = "FTP / FTPS server"
-    audiences: Mapping[str, str] = {"path": FTP_ADMIN, "file": FTP_ADMIN}
+    # Only what the server's administrator changes is theirs: a wrong path (path.not_found,
+    # path.not_a_directory) is yours and an empty folder the producer's, as the catalogue says.
+    audiences: Mapping[str, str] = {"path.permission_denied": FTP_ADMIN, "file": FTP_ADMIN}
 
     @property
     def settings_model(self) -> type[FtpSettings]:

@@ -28,7 +28,7 @@ from ...config.fields import (
     has_control,
     is_ip,
 )
-from ...config.urls import SettingsError
+from ...config.urls import SettingsError, folder_of_path
 from ...config.validation import build
 
 #: scheme → TLS mode.
@@ -185,11 +185,9 @@ def parse_ftp_url(url: str) -> dict[str, Any]:
         # argv is visible to every user of the machine and lands in shell history.
         raise SettingsError("url", "must not contain the password; give it with --password-env VAR "
                                    "or --password-stdin")
-    path = unquote(parts.path)
-    if path.startswith("//"):
-        values["folder"] = "/" + path.lstrip("/")
-    elif path.startswith("/"):
-        values["folder"] = path[1:]
+    folder = folder_of_path(parts.path)
+    if folder is not None:
+        values["folder"] = folder
     return values
 
 

@@ -18,6 +18,7 @@ from ...codes import make_finding
 from ...model import Finding
 from .client import InletAnswer, retry_after_s
 from .settings import InletSettings
+from .token import TOKEN_OPTION
 
 _UNKNOWN_FORMAT = "unknown xdm format"
 _WRONG_ORG = "absent or wrong ims org"
@@ -25,7 +26,18 @@ _WRONG_ORG = "absent or wrong ims org"
 
 def _values(s: InletSettings) -> dict[str, Any]:
     return {"ims_org": (s.ims_org or "the inlet's organisation (…@AdobeOrg)").strip(),
-            "url": s.inlet_url}
+            "url": s.inlet_url, "token_option": TOKEN_OPTION}
+
+
+def unauthorized(answer: InletAnswer, s: InletSettings, evidence: dict[str, Any]) -> Finding:
+    """A 401: no token sent (stream.token_missing), or the one sent was refused
+    (stream.token_refused) — different fixes, so different codes."""
+    said = answer.message() or "unauthorized"
+    if s.token is None or not s.token.get_secret_value().strip():
+        return make_finding("stream.token_missing", f"the inlet answered 401: {said} (no token was "
+                            "given)", evidence={**evidence, "token_sent": False}, **_values(s))
+    return make_finding("stream.token_refused", f"the inlet answered 401 to the token sent: {said}",
+                        evidence={**evidence, "token_sent": True}, **_values(s))
 
 
 def message_finding(status: int, message: str, s: InletSettings, evidence: dict[str, Any]
@@ -48,10 +60,7 @@ def probe_finding(answer: InletAnswer, s: InletSettings) -> Finding | None:
     """The finding for the auth probe's answer; None when authentication is not the problem."""
     ev = answer.evidence()
     if answer.status == 401:
-        return make_finding("stream.token_missing", "the inlet answered 401: "
-                            f"{answer.message() or 'unauthorized'}"
-                            + ("" if s.token is not None else " (no token was given)"),
-                            evidence=ev, **_values(s))
+        return unauthorized(answer, s, ev)
     if answer.status == 403:
         return forbidden(answer, s)
     if answer.status in (400, 200, 207):
@@ -120,8 +129,7 @@ def send_findings(answer: InletAnswer, s: InletSettings, sent_bytes: int
         f = message_finding(400, answer.message(), s, ev)
         return ([f] if f else []), facts
     if answer.status == 401:
-        return [make_finding("stream.token_missing", f"the inlet answered 401: {answer.message()}",
-                             evidence=ev, **_values(s))], facts
+        return [unauthorized(answer, s, ev)], facts
     if answer.status == 403:
         return [forbidden(answer, s)], facts
     finding = generic(answer, s, "the record sent")

@@ -21,6 +21,8 @@ _FIELD_EXACT: dict[str, str] = {
     "auth.no_credentials": "token",
     "stream.token_expired": "token",
     "stream.token_missing": "token",
+    "stream.token_refused": "token",
+    "stream.token_prefixed": "token",
     "stream.forbidden": "token",
     "stream.flow_id_missing": "flow_id",
     "stream.ims_org_wrong": "ims_org",

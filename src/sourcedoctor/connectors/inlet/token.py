@@ -69,6 +69,10 @@ def read_token(token: str) -> TokenFacts:
     return TokenFacts("jwt", expires_at=expires, issued_at=issued, claims=shown)
 
 
+#: How a token is given again, in fixes (the CLI option; the app's form field of that name).
+TOKEN_OPTION = "--token-env VAR (in the app: the Token field)"
+
+
 def has_bearer_prefix(token: str) -> bool:
     """A token pasted with its ``Bearer `` prefix (the header would read ``Bearer Bearer …``)."""
     return token.strip().lower().startswith("bearer ")

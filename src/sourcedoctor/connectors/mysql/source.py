@@ -153,7 +153,11 @@ class MysqlSource:
 
     async def relations(self, parent: str | None = None, *, limit: int = 1_000) -> RelationListing:
         if parent is None:
+            # The server's own databases hold no data the platform should read (as PostgreSQL's
+            # pg_catalog and information_schema are left out there).
             rows = await self._query("(databases)", "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+                                     "WHERE SCHEMA_NAME NOT IN ('information_schema', 'mysql', "
+                                     "'performance_schema', 'sys') "
                                      "ORDER BY SCHEMA_NAME LIMIT %s", (limit + 1,), limit + 1)
             found = tuple(Relation(str(r[0]), "database") for r in rows[:limit])
             return RelationListing(None, found, truncated=max(0, len(rows) - limit))

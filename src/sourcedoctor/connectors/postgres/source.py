@@ -22,7 +22,8 @@ _KINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f"
 _SYSTEM = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
 
 SCHEMAS_SQL = f"""
-SELECT n.nspname FROM pg_namespace n WHERE {_SYSTEM} ORDER BY 1 LIMIT $1"""
+SELECT n.nspname FROM pg_namespace n WHERE {_SYSTEM} AND has_schema_privilege(n.oid, 'USAGE')
+ORDER BY 1 LIMIT $1"""  # a schema without USAGE is one this user can read nothing in
 RELATIONS_SQL = """
 SELECT c.relname, c.relkind::text, c.reltuples::bigint FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace

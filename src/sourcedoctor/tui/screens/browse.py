@@ -271,4 +271,7 @@ class BrowseScreen(Screen[None]):
             return
         from .preview import PreviewScreen
 
-        self.app.push_screen(PreviewScreen(self.opened.source, entry, self.conn))
+        # The folder the connection names: an ingest labels the file by that folder's URL + the
+        # file's path inside it (the entry's path is from the source's root).
+        self.app.push_screen(PreviewScreen(self.opened.source, entry, self.conn,
+                                           folder=getattr(self.opened, "folder", None)))

@@ -58,8 +58,11 @@ def can_browse(report: Report, connector: Connector | None = None) -> bool:
     # A source layer skipped for want of work (a database URL without a table: nothing to check
     # yet, the relations can still be browsed) is no obstacle; one skipped because an earlier
     # layer failed is.
+    # A source layer that needs a live service this version does not contact (``check_by_hand``)
+    # opened nothing: there is nothing to browse.
     usable = folder.status in (Status.PASS, Status.WARN) or (
-        folder.status == Status.SKIP and not folder.blocked_by)
+        folder.status == Status.SKIP and not folder.blocked_by
+        and not folder.facts.get("check_by_hand"))
     return usable and all(
         r.status < Status.FAIL for r in report.checks[: report.checks.index(folder) + 1])
 

@@ -49,12 +49,16 @@ class IngestScreen(Screen[None]):
     ]
 
     def __init__(self, source: Any, entry: FileEntry, sample: SampleResult,
-                 conn: ConnectionTarget | None, lake_path: Path | None = None) -> None:
+                 conn: ConnectionTarget | None, lake_path: Path | None = None, *,
+                 folder: str | None = None) -> None:
         super().__init__()
         self.source = source
         self.entry = entry
         self.sample = sample
         self.conn = conn
+        #: The folder ``conn``'s URL names, as the source spells it: the lake labels the file
+        #: by that URL + the file's path inside it (not the folder twice).
+        self.folder = folder
         self.lake_path = lake_path or default_lake_path()
         self.result: Any | None = None
 
@@ -73,7 +77,7 @@ class IngestScreen(Screen[None]):
 
         return await ingest_from_source(
             lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping,
-            progress=progress, source_label=label,
+            progress=progress, source_label=label, folder=self.folder,
         )
 
     def compose(self) -> ComposeResult:
@@ -139,7 +143,12 @@ class IngestScreen(Screen[None]):
             result = await self.run_ingest(lake, dataset, rows, mapping_obj, progress, label)
             rejects = await asyncio.to_thread(lake.rejects, result.batch_id, limit=REJECTS_SHOWN)
         except Exception as exc:  # LakeBusy, a bad mapping, a read error: one line, app stays up
-            self.post_message(IngestEnded(None, str(exc) or type(exc).__name__))
+            # Shown escaped line by line (file names are foreign text), then joined.
+            reason = _t(str(exc) or type(exc).__name__)
+            # A refused file (data.encoding …): its fix, as the CLI prints it.
+            for finding in getattr(exc, "findings", ())[:1]:
+                reason += "".join(f"\n  fix: {_t(step)}" for step in finding.fix)
+            self.post_message(IngestEnded(None, reason))
             return
         self.post_message(IngestEnded((result, rejects)))
 
@@ -150,7 +159,9 @@ class IngestScreen(Screen[None]):
     def on_ingest_ended(self, message: IngestEnded) -> None:
         status = self.query_one("#ingest-status", Static)
         if message.result is None:
-            status.update(Text(f"✗ Ingest failed: {_t(message.reason)}"))
+            # The bar ends (at nothing done) rather than spinning on as if work went on.
+            self.query_one("#progress", ProgressBar).update(total=1, progress=0)
+            status.update(Text(f"✗ Ingest failed: {message.reason}"))  # escaped in _ingest
             return
         result, rejects = message.result
         self.show_result(result, rejects)

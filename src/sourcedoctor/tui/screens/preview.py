@@ -77,11 +77,23 @@ def schema_text(sample: SampleResult) -> Text:
 
 
 def problems_text(sample: SampleResult) -> Text:
-    """Findings and row problems (``✗ line 7: …``), or a line saying there are none."""
+    """Findings and row problems (``✗ line 7: …``), or a line saying there are none.
+
+    What stops the lake from ingesting the file (a UTF-16 CSV under the generic target: the
+    target reads it, the lake does not) is shown too, with its fix, so ``i`` is not the first
+    place a user learns it (the same rule as ``sourcedoctor ingest``: lake/readable.py)."""
+    from ...lake.readable import blocking_findings, is_archive
+
     text = Text()
     for f in sample.findings:
         symbol = "✗" if f.severity.label in ("fail", "error") else "!"
         text.append(f"{symbol} {_t(f.code)}: {_t(f.summary)}\n")
+    shown = {id(f) for f in sample.findings}
+    lake = [] if is_archive(sample) else [f for f in blocking_findings(sample) if id(f) not in shown]
+    for f in lake:
+        text.append(f"✗ cannot ingest: {_t(f.code)}: {_t(f.summary)}\n")
+        for step in f.fix:
+            text.append(f"  → {_t(step)}\n")
     for p in sample.problems[:50]:
         text.append(f"✗ line {p.line}: {_t(p.reason)}\n")
     if len(sample.problems) > 50:
@@ -100,12 +112,14 @@ class PreviewScreen(Screen[None]):
     ]
 
     def __init__(self, source: Any, entry: FileEntry, conn: ConnectionTarget | None,
-                 sample: SampleResult | None = None) -> None:
+                 sample: SampleResult | None = None, *, folder: str | None = None) -> None:
         super().__init__()
         self.source = source
         self.entry = entry
         self.conn = conn
         self.sample = sample
+        #: The folder the connection's URL names (see ``IngestScreen``).
+        self.folder = folder
 
     def title_text(self) -> Text:
         """The screen's title line (the file's path; the relation for rows)."""
@@ -177,4 +191,5 @@ class PreviewScreen(Screen[None]):
             return
         from .ingest import IngestScreen
 
-        self.app.push_screen(IngestScreen(self.source, self.entry, self.sample, self.conn))
+        self.app.push_screen(IngestScreen(self.source, self.entry, self.sample, self.conn,
+                                          folder=self.folder))

@@ -75,7 +75,7 @@ class SetupScreen(Screen[None]):
         self.key_report: Any | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"New {self.connector.name.upper()} connection · fields marked by the "
+        yield Static(f"New connection: {self.connector.title} · fields marked by the "
                      "platform's names", id="title")
         if self._note:
             yield Static(self._note, id="setup-note")

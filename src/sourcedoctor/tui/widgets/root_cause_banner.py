@@ -31,6 +31,15 @@ def banner_text(report: Report, culprit: str | None, browsable: bool = False) ->
         return text
     if report.interrupted or report.verdict == Verdict.INCOMPLETE:
         return text
+    untested = [r for r in report.checks if r.status == Status.SKIP and not r.blocked_by
+                and r.facts.get("check_by_hand")]
+    if untested:
+        # Only the settings were checked: never "all passed", and nothing to browse.
+        text.append("✓ SETTINGS VALID  the live service was not checked (not testable offline)\n",
+                    style="bold")
+        text.append(f"Check it by hand: {for_terminal(untested[0].facts['check_by_hand'])}")
+        text.append("   [x] export")
+        return text
     if report.verdict == Verdict.WARN:
         text.append(f"! PASSED WITH WARNINGS  {counts[Status.WARN]} warning(s); "
                     "see the rows marked !", style="bold")

@@ -25,7 +25,8 @@ from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static
 from ...report.escape import for_terminal
 
 #: Always shown first when a model has them (besides required, platform-named and secret fields).
-ESSENTIAL = ("host", "port", "user", "password", "key", "passphrase", "folder", "max_connections")
+ESSENTIAL = ("host", "port", "user", "password", "key", "passphrase", "folder", "max_connections",
+             "table")  # a database check needs its table more than anything under "Advanced"
 KEY_FIELDS = ("key_path", "key_content")
 PASTE_NEWLINE = "\\n"
 
@@ -60,7 +61,7 @@ def _kind(annotation: Any, extra: Any) -> str:
 
 #: Words written in capitals in labels ("Endpoint URL", "Access key ID", "CA bundle").
 _ACRONYMS = {"url": "URL", "id": "ID", "ca": "CA", "aws": "AWS", "dns": "DNS", "tls": "TLS",
-             "ssh": "SSH", "sftp": "SFTP", "s3": "S3", "kms": "KMS"}
+             "ssh": "SSH", "sftp": "SFTP", "s3": "S3", "kms": "KMS", "ssl": "SSL"}
 
 
 def label_for(name: str) -> str:
@@ -119,7 +120,7 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
         kind = _kind(info.annotation, info.json_schema_extra)
         specs.append(FieldSpec(
             name=name,
-            label=label_for(name),
+            label=info.title or label_for(name),  # a model's own title wins over its name
             hint=" / ".join(aliases),
             help=info.description or "",
             kind=kind,

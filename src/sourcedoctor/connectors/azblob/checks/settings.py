@@ -17,9 +17,9 @@ import uuid
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import folder_finding
 from ....codes import make_finding
 from ....model import Finding, Severity
-from ....report.escape import first_unsafe_char
 from ..credentials import Problem
 from ..settings import AzblobSettings
 from ..state import AzblobState
@@ -65,11 +65,9 @@ class AzblobSettingsCheck(Check[AzblobSettings, AzblobState]):
         findings += self._names(s)
         if r.method == "service_principal":
             findings += self._service_principal(s)
-        bad = first_unsafe_char(s.folder)
-        if bad is not None:
-            findings.append(make_finding(
-                "config.invalid", f"The folder path contains the control character {bad[1]}",
-                evidence={"field": "folder", "position": bad[0] + 1}, field="folder"))
+        unsafe_folder = folder_finding(s.folder)
+        if unsafe_folder is not None:
+            findings.append(unsafe_folder)
         return Outcome.of(findings, **facts)
 
     @staticmethod

@@ -10,10 +10,10 @@ from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
-from ....model import Finding, Severity
+from ....model import Finding
 from ..settings import InletSettings
 from ..state import InletState
-from ..token import has_bearer_prefix, read_token
+from ..token import TOKEN_OPTION, has_bearer_prefix, read_token
 
 
 def _iso(ts: float) -> str:
@@ -34,7 +34,8 @@ class TokenCheck(Check[InletSettings, InletState]):
                 return Outcome.of([make_finding(
                     "auth.no_credentials", "the inlet is authenticated but no access token was given",
                     evidence={"authenticationRequired": True},
-                    fix=["Give the IMS access token: --token-env VAR (or --token-stdin)."])])
+                    fix=["Give the IMS access token: --token-env VAR or --token-stdin (in the app: "
+                         "the Token field)."])])
             # Not a skip: the auth probe needs this layer, and learns the truth from the inlet.
             return Outcome.of(token="none", note="no token: the inlet is taken as unauthenticated "
                                                  "(--authenticated says otherwise)")
@@ -46,10 +47,9 @@ class TokenCheck(Check[InletSettings, InletState]):
         findings: list[Finding] = []
         if has_bearer_prefix(token):
             findings.append(make_finding(
-                "config.invalid", "the token starts with 'Bearer '; the header would read "
-                "'Bearer Bearer …' (the prefix is stripped for this check)", severity=Severity.WARN,
-                evidence={"field": "token"}, field="token",
-                fix=["Give the token alone, without 'Bearer '."]))
+                "stream.token_prefixed", "the token starts with 'Bearer '; the header would read "
+                "'Bearer Bearer …' (the prefix is stripped for this check)",
+                evidence={"field": "token"}, token_option=TOKEN_OPTION))
         if facts.expires_at is not None:
             now = time.time()
             out["expires_at"] = _iso(facts.expires_at)
@@ -61,7 +61,7 @@ class TokenCheck(Check[InletSettings, InletState]):
                     evidence={"expires_at": _iso(facts.expires_at),
                               **({"issued_at": _iso(facts.issued_at)} if facts.issued_at else {}),
                               "claims": facts.claims or {}},
-                    expires_at=_iso(facts.expires_at)))
+                    expires_at=_iso(facts.expires_at), token_option=TOKEN_OPTION))
         elif facts.problem:
             out["note"] = facts.problem
         ctx.state.token_facts = out

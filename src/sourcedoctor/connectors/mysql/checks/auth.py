@@ -11,6 +11,7 @@ TLS names that possibility in the same finding (a second login to find out is ne
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
@@ -24,6 +25,8 @@ from ..state import MysqlState
 #: GSSAPI and clear-text plugins are MariaDB/enterprise-only or unsafe without TLS.
 PLATFORM_PLUGINS = frozenset({"mysql_native_password", "caching_sha2_password", "sha256_password"})
 SECURE_TRANSPORT_ERRNOS = frozenset({3159})
+#: The client host in a refusal: "Access denied for user 'u'@'10.0.0.5' (using password: YES)".
+_SEEN_HOST = re.compile(r"for user '(?:[^']|'')*'@'([^']*)'")
 
 
 def _plugin(result: LoginResult, default: str | None) -> str | None:
@@ -96,7 +99,14 @@ class AuthCheck(Check[MysqlSettings, MysqlState]):
         err = result.failure
         evidence: dict[str, Any] = {"errno": err.errno, "message": err.message, "tls": result.tls,
                                     "auth_plugin": plugin, "plugins_asked": result.plugins}
-        account = f"'{s.user}'@'%'"
+        seen = _SEEN_HOST.search(err.message)
+        # The login failed, so CURRENT_USER() is unknown: the host the server saw is the best
+        # guess of the account's host, and the fix says how to find the real one.
+        account = f"'{s.user}'@'{seen.group(1)}'" if seen else f"'{s.user}'@'%'"
+        if seen:
+            evidence["client_host_seen"] = seen.group(1)
+        find = (f"(the server saw this client as {seen.group(1) if seen else 'an unknown host'}; the "
+                f"account's own host: SELECT user, host FROM mysql.user WHERE user = '{s.user}')")
         if result.timed_out:
             return make_finding("db.auth_failed", f"the login got no answer within "
                                 f"{ctx.step_timeout:g} s", evidence=evidence)
@@ -109,7 +119,8 @@ class AuthCheck(Check[MysqlSettings, MysqlState]):
                     "sslMode=disable does not give; MariaDB answers both the same") if tls_possible else ""
             fix = [f"Check the user name ({s.user}) and copy the password again; the server's "
                    f"administrator can reset it: ALTER USER {account} IDENTIFIED BY '…'; (or, "
-                   f"when the account does not exist: CREATE USER {account} IDENTIFIED BY '…';)"]
+                   f"when the account does not exist: CREATE USER {account} IDENTIFIED BY '…';) "
+                   + find]
             if tls_possible:
                 evidence["tls_offered_but_unused"] = True
                 fix.append("If the account or server requires TLS: set sslMode=require (the server "

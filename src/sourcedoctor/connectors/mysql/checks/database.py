@@ -83,6 +83,10 @@ class DatabaseCheck(Check[MysqlSettings, MysqlState]):
         account = _account(ctx)
         grant = f"GRANT SELECT ON {quote_identifier(db)}.* TO {account};"
         evidence["grant"] = grant
+        if db in st.databases:  # listed, so it exists: the account lacks the privilege
+            evidence["database_exists"] = True
+            return make_finding("db.permission_denied", f"{account} has no privilege on database "
+                                f"{db!r} (1044)", evidence=evidence, grant=grant)
         rows, _ = await st.session.query(
             "SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SHOW DATABASES' "
             "LIMIT 1")

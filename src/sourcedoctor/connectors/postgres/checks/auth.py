@@ -70,16 +70,14 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
         s, st = ctx.settings, ctx.state
         user, database = s.user or "", s.database or ""
         tls = tls_context(s) if st.use_tls else None
+
+
+        async def attempt(tls: ssl.SSLContext | None) -> AuthProbe:
+            return await probe_auth(s.host, s.port, user=user, database=database, tls=tls,
+                                    server_hostname=s.server_hostname, timeout=ctx.step_timeout)
+
         try:
-            probe = await probe_auth(
-                s.host,
-                s.port,
-                user=user,
-                database=database,
-                tls=tls,
-                server_hostname=s.server_hostname,
-                timeout=ctx.step_timeout,
-            )
+            probe = await attempt(tls)
             if (
                 probe.sqlstate == "28000"
                 and "no encryption" in probe.message
@@ -89,15 +87,7 @@ class AuthCheck(Check[PostgresSettings, PostgresState]):
             ):
                 # libpq's "allow" retries with TLS after a plain rejection: so do we.
                 st.use_tls, tls = True, tls_context(s)
-                probe = await probe_auth(
-                    s.host,
-                    s.port,
-                    user=user,
-                    database=database,
-                    tls=tls,
-                    server_hostname=s.server_hostname,
-                    timeout=ctx.step_timeout,
-                )
+                probe = await attempt(tls)
         except (WireError, ssl.SSLError, OSError, EOFError) as exc:
             return Outcome.of(
                 [

@@ -4,12 +4,14 @@ column) and, for the ``aep`` target, the delta column incremental loads need."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....model import Finding
-from ...database.types import column_mapping, unsupported_evidence
+from ....sources.rows import Column
+from ...database.types import base_type, column_mapping, unsupported_evidence
 from ..client import message, sqlstate
 from ..settings import PostgresSettings
 from ..source import Resolved
@@ -95,6 +97,16 @@ class SampleCheck(Check[PostgresSettings, PostgresState]):
         )
 
 
+def _cast(column: Column) -> str:
+    """The view's expression for a column without a platform type, as its note advises: binary
+    data base64-encoded (its ::text would be \\x-hex), anything else as its text."""
+    name = column.name if re.fullmatch(r"[a-z_][a-z0-9_]*", column.name) else (
+        '"' + column.name.replace('"', '""') + '"')
+    if base_type(column.type) == "bytea":
+        return f"encode({name}, 'base64') AS {name}"
+    return f"{name}::text AS {name}"
+
+
 class TypesCheck(Check[PostgresSettings, PostgresState]):
     """Each column's type and the platform type it lands as; unsupported ones named."""
 
@@ -109,7 +121,7 @@ class TypesCheck(Check[PostgresSettings, PostgresState]):
         shown, bad = column_mapping(st.columns)
         findings: list[Finding] = []
         if bad:
-            casts = ", ".join(f"{c.name}::text AS {c.name}" for c in bad)
+            casts = ", ".join(_cast(c) for c in bad)
             findings.append(
                 make_finding(
                     "db.type_unsupported",

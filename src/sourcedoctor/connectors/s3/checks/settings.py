@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
+from ....checks.listing import folder_finding
 from ....codes import make_finding
 from ....model import Finding, Severity
-from ....report.escape import first_unsafe_char
 from ..settings import S3Settings
 from ..state import S3State
 
@@ -79,9 +79,7 @@ class S3SettingsCheck(Check[S3Settings, S3State]):
                 "config.invalid", f"serviceUrl {s.endpoint_url} includes the bucket name; give the "
                 f"service's endpoint ({plain})", evidence={"field": "endpoint_url"},
                 field="endpoint_url"))
-        bad = first_unsafe_char(s.folder)
-        if bad is not None:
-            findings.append(make_finding(
-                "config.invalid", f"The folder path contains the control character {bad[1]}",
-                evidence={"field": "folder", "position": bad[0] + 1}, field="folder"))
+        unsafe_folder = folder_finding(s.folder)
+        if unsafe_folder is not None:
+            findings.append(unsafe_folder)
         return Outcome.of(findings, **facts)

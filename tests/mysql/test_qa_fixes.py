@@ -1,0 +1,118 @@
+"""QA report on the database connectors, MySQL side, against the machine's MariaDB: a wrong or
+hidden database told apart (item 4), tls.plaintext with a database fix (5), a view's delta column
+(7), the account the server saw (10), tcp.refused's port advice (12), an unknown user's fix (13),
+the server's own databases left out of listings (14)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from sourcedoctor.connectors.mysql.client import login
+from sourcedoctor.connectors.mysql.source import MysqlSource
+from sourcedoctor.model import Severity
+from tests.fixtures.mariadb import MachineMariadb, random_name
+from tests.mysql.helpers import codes, only, run_plan, settings
+
+
+async def test_misspelt_database_is_not_found_with_the_closest(machine: MachineMariadb) -> None:
+    wrong = machine.database + "x"
+    report, _ = await run_plan(settings(machine.url(table="orders", database=wrong),
+                                        password=machine.password))
+    f = only(report, "db.database_not_found")
+    assert f.evidence["errno"] == 1044 and f.evidence["close_matches"] == [machine.database]
+    assert f"closest: {machine.database}" in f.summary
+    assert "GRANT" in f.evidence["also_possible"]  # said, as the other reading of 1044
+
+
+@pytest.fixture
+def lister(machine: MachineMariadb) -> Iterator[str]:
+    """A user with the SHOW DATABASES privilege (sees every database) and no other grant."""
+    name = random_name("sdl")
+    with machine.admin() as a:
+        a.run(f"CREATE USER '{name}'@'%' IDENTIFIED BY '{machine.password}'",
+              f"GRANT SHOW DATABASES ON *.* TO '{name}'@'%'")
+    try:
+        yield name
+    finally:
+        with machine.admin() as a:
+            a.run(f"DROP USER IF EXISTS '{name}'@'%'")
+
+
+async def test_a_user_who_sees_every_database_gets_a_definite_answer(machine: MachineMariadb,
+                                                                     lister: str) -> None:
+    missing = random_name("nodb")
+    report, _ = await run_plan(settings(machine.url(user=lister, database=missing, table="t"),
+                                        password=machine.password))
+    f = only(report, "db.database_not_found")
+    assert f.evidence["sees_all_databases"] is True and "also_possible" not in f.evidence
+    # The same user, a database that exists but is not granted: permission, not "not found".
+    report, _ = await run_plan(settings(machine.url(user=lister, table="orders"),
+                                        password=machine.password))
+    f = only(report, "db.permission_denied")
+    assert f.evidence["database_exists"] is True
+    assert f"GRANT SELECT ON `{machine.database}`.* TO '{lister}'@'%';" in f.fix[0]
+
+
+async def test_plaintext_under_a_cloud_target_has_the_database_fix(machine: MachineMariadb) -> None:
+    report, _ = await run_plan(settings(machine.url(table="orders"), password=machine.password),
+                               target="aep")
+    f = only(report, "tls.plaintext")
+    assert f.severity is Severity.WARN
+    assert "ssl_cert" in f.fix[0] and "sslMode=require" in f.fix[1]
+    assert not any("https" in step or "endpoint" in step for step in f.fix)
+    assert "http://" not in f.summary
+
+
+@pytest.fixture
+def view(machine: MachineMariadb) -> Iterator[str]:
+    db = machine.database
+    with machine.admin() as a:
+        a.run(f"CREATE VIEW `{db}`.orders_v AS SELECT id, customer, updated_at FROM `{db}`.orders",
+              f"GRANT SELECT ON `{db}`.orders_v TO '{machine.reader}'@'%'")
+    try:
+        yield "orders_v"
+    finally:
+        with machine.admin() as a:
+            a.run(f"DROP VIEW IF EXISTS `{db}`.orders_v")
+
+
+async def test_view_delta_column_has_no_index_question(machine: MachineMariadb, view: str) -> None:
+    report, state = await run_plan(settings(machine.url(table=view), password=machine.password),
+                                   target="aep")
+    assert "db.delta_not_indexed" not in codes(report)
+    delta = next(c for c in report.checks if c.check_id == "db.delta")
+    assert delta.facts["indexed"] is None and delta.facts["view"] is True
+    assert delta.facts["delta_column"] == "updated_at"
+
+
+async def test_wrong_password_names_the_host_the_server_saw(machine: MachineMariadb) -> None:
+    report, _ = await run_plan(settings(machine.url(table="orders"), password="not-it"))
+    f = only(report, "db.password_rejected")
+    assert f.evidence["client_host_seen"] == "127.0.0.1"
+    assert f"ALTER USER '{machine.reader}'@'127.0.0.1'" in f.fix[0]
+    assert f"CREATE USER '{machine.reader}'@'127.0.0.1'" in f.fix[0]  # an unknown user: same 1045
+    assert f"WHERE user = '{machine.reader}'" in f.fix[0]
+
+
+async def test_refused_port_names_mysql_usual_port() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, never listening: refused
+        report, _ = await run_plan(settings(f"mysql://u@127.0.0.1:{port}/db"))
+    f = only(report, "tcp.refused")
+    assert f.fix[0] == f"Check the port number ({port}): MySQL/MariaDB is usually 3306."
+
+
+async def test_listing_leaves_out_the_server_databases(machine: MachineMariadb) -> None:
+    result = await login(settings(machine.url(), password=machine.password), use_tls=False, timeout=5.0)
+    assert result.session is not None
+    try:
+        source = MysqlSource(result.session, machine.database, mariadb=True, statement_timeout=5.0)
+        names = [r.name for r in (await source.relations(None)).relations]
+    finally:
+        result.session.close()
+    assert machine.database in names
+    assert not {"information_schema", "mysql", "performance_schema", "sys"} & set(names)

@@ -1,0 +1,108 @@
+"""QA report on the database connectors, PostgreSQL side: trust logins said (item 6), an unknown
+role named as such (13), schemas without USAGE left out of listings (14), one bytea advice (16),
+plain-text connections under a cloud target (8), tcp.refused's port advice (12)."""
+
+from __future__ import annotations
+
+import socket
+import os
+import subprocess
+from pathlib import Path
+
+from sourcedoctor.connectors.postgres.client import connect
+from sourcedoctor.connectors.postgres.source import PostgresSource
+from sourcedoctor.model import Severity
+from tests.fixtures.postgres import PrivateCluster
+from tests.postgres.helpers import codes, finding, private, run_plan, settings
+
+
+async def test_trust_login_warns_that_the_password_was_not_checked(pg: PrivateCluster) -> None:
+    pg.set_hba("host all all 127.0.0.1/32 trust")
+    report, _ = await run_plan(private(pg, table="sales.small", password_field="wrong-password"))
+    f = finding(report, "db.password_not_checked")
+    assert f.severity is Severity.WARN and f.evidence["password_given"] is True
+    assert "may be wrong" in f.summary
+    assert any("127.0.0.1/32  scram-sha-256" in step for step in f.fix)
+    assert report.verdict.value != "fail"
+    # The same server asking for a password refuses the same wrong one: nothing to warn about then.
+    pg.set_hba("host all all 127.0.0.1/32 scram-sha-256")
+    report, _ = await run_plan(private(pg, table="sales.small", password_field="wrong-password"))
+    assert codes(report) == ["db.password_rejected"]
+
+
+async def test_trust_with_the_right_password_still_warns_and_a_checked_login_does_not(
+        pg: PrivateCluster) -> None:
+    report, _ = await run_plan(private(pg, table="sales.small"))
+    assert "db.password_not_checked" not in codes(report)
+    pg.set_hba("host all all 127.0.0.1/32 trust")
+    report, _ = await run_plan(private(pg, table="sales.small", password_field=None))
+    f = finding(report, "db.password_not_checked")
+    assert f.evidence["password_given"] is False and "no password was given" in f.summary
+
+
+async def test_pwd_key_in_a_postgres_string_is_unknown_and_trust_says_unchecked() -> None:
+    s = settings("postgresql://", connection_string="Server=127.0.0.1;Port=5432;Database=test;"
+                 "User Id=postgres;PWD=whatever")
+    report, _ = await run_plan(s)
+    assert codes(report) == ["config.connstring_unknown_key", "db.password_not_checked"]
+
+
+async def test_unknown_role_is_password_rejected_with_create_role() -> None:
+    report, _ = await run_plan(settings("postgresql://sd_no_such_role@127.0.0.1:5432/test"))
+    f = finding(report, "db.password_rejected")
+    assert f.evidence["sqlstate"] == "28000" and f.evidence["role_exists"] is False
+    assert "no role 'sd_no_such_role'" in f.summary
+    assert any("CREATE ROLE sd_no_such_role LOGIN" in step for step in f.fix)
+
+
+async def test_listing_leaves_out_schemas_without_usage(cluster: PrivateCluster) -> None:
+    from tests.postgres.conftest import READER_PASSWORD
+
+    conn = await connect(private(cluster, password_field=READER_PASSWORD), use_tls=False, timeout=5)
+    try:
+        source = PostgresSource(conn, timeout=5.0)
+        schemas = [r.name for r in (await source.relations(None)).relations]
+    finally:
+        await conn.close()
+    assert "sales" in schemas and "vault" not in schemas  # reader has no USAGE on vault
+
+
+async def test_bytea_advice_is_one_encode(cluster: PrivateCluster, tmp_path: Path) -> None:
+    cluster.sql("CREATE TABLE IF NOT EXISTS sales.blobs (id int, raw bytea);"
+                "INSERT INTO sales.blobs VALUES (1, '\\x0102');"
+                "GRANT SELECT ON sales.blobs TO reader;", database="shop")
+    report, _ = await run_plan(private(cluster, table="sales.blobs"))
+    f = finding(report, "db.type_unsupported")
+    assert f.evidence["columns"][0]["note"].count("encode(col, 'base64')") == 1
+    assert "encode(raw, 'base64') AS raw" in f.fix[0] and "::text" not in f.fix[0]
+    from tests.postgres.conftest import READER_PASSWORD
+
+    run = subprocess.run(
+        ["sourcedoctor", "ingest", f"postgresql://reader@127.0.0.1:{cluster.port}/shop?table=sales.blobs",
+         "--password-env", "SD_TEST_PW", "--dataset", "blobs", "--lake", str(tmp_path / "l.duckdb")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1", "SD_TEST_PW": READER_PASSWORD})
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("encode(col, 'base64')") == 1, run.stderr
+
+
+async def test_no_tls_under_a_cloud_target_warns_like_mysql(cluster: PrivateCluster) -> None:
+    # The private cluster has ssl = off: sslMode prefer ends up unencrypted.
+    report, _ = await run_plan(private(cluster, table="sales.small"), target="aep")
+    f = finding(report, "tls.plaintext")
+    assert f.severity is Severity.WARN and f.evidence["server_offers_tls"] is False
+    assert any("ssl = on" in step for step in f.fix) and not any("https" in s for s in f.fix)
+    report, _ = await run_plan(private(cluster, table="sales.small"))  # generic: not said
+    assert "tls.plaintext" not in codes(report)
+    report, _ = await run_plan(private(cluster, table="sales.small", ssl_mode_field="disable"),
+                               target="aep")
+    assert "tls.plaintext" not in codes(report)  # the user's explicit choice
+
+
+async def test_refused_port_names_postgres_usual_port() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, never listening: refused
+        report, _ = await run_plan(settings(f"postgresql://u@127.0.0.1:{port}/db"))
+    f = finding(report, "tcp.refused")
+    assert f.fix[0] == f"Check the port number ({port}): PostgreSQL is usually 5432."
