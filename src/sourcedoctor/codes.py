@@ -768,6 +768,13 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "ftps+implicit://).",
         "If the port serves implicit TLS (the evidence says TLS), use ftps+implicit://{host}:{port}."],
        USER),
+    _c("ftp.not_implicit_tls", "The port speaks plain FTP, not implicit TLS", F,
+       "ftps+implicit:// starts with a TLS handshake, but the port answered with a plain FTP "
+       "greeting (220): it is a plain or explicit-FTPS port, where TLS starts only after AUTH TLS. "
+       "The evidence has the greeting that was read on a second connection.",
+       ["This port speaks plain FTP: use ftps://{user}@{host}:{port}/{folder} (explicit TLS, "
+        "AUTH TLS on this port).",
+        "For implicit TLS use the server's implicit-FTPS port instead (usually 990)."], USER),
     _c("ftp.no_greeting", "No FTP greeting arrived", F,
        "TCP connected but no complete FTP greeting (220) arrived in time, or the server closed or "
        "reset the connection first: a server that waits for the client to speak (HTTP, implicit "
@@ -976,7 +983,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Check the broker port ({port}) and whether the listener uses TLS: kafka+ssl://{host}:{port} "
         "for a TLS listener, kafka:// for a plain one (security protocol now: {protocol}).",
         "On the broker: grep -E '^(listeners|advertised.listeners)' server.properties"],
-       "the Kafka cluster's administrator"),
+       USER),
+    _c("kafka.wrong_protocol", "Another kind of service answers on the port", F,
+       "The port accepts TCP connections, but what answers is not a Kafka broker: asked in its "
+       "own protocol, it answered as an HTTP, TLS, SSH, FTP, SMTP or database service (a REST "
+       "proxy, a web UI or another server's port). The evidence has a printable excerpt of its "
+       "first bytes and what they identify.",
+       ["Check the port: {host}:{port} speaks {found}, not Kafka. Use the port of the brokers' "
+        "Kafka listener (default 9092; the cluster's bootstrap servers list it).",
+        "If {host}:{port} is a REST proxy or a UI in front of Kafka, ask its owner for the "
+        "brokers' addresses (bootstrap.servers) instead."], USER),
     _c("kafka.auth_required", "The broker requires SASL authentication", F,
        "The broker answered the first exchange (ApiVersions) and then dropped the connection at the "
        "first real request: the listener expects SASL, and the settings give none.",
@@ -1041,7 +1057,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "them, and each would get only part of the records. A failure for the platform's target, a "
        "warning for a generic reader (which may share a group on purpose to scale out).",
        ["Give the flow its own consumer group: a new groupId no one else uses.",
-        "See who uses {group}: kafka-consumer-groups.sh --bootstrap-server BROKER --describe "
+        "See who uses {group}: kafka-consumer-groups.sh --bootstrap-server {bootstrap} --describe "
         "--group {group} --members"], USER),
     _c("kafka.consumer_group_has_offsets", "The consumer group has committed offsets", W,
        "The group has no active members but has committed offsets: a flow using it resumes from "

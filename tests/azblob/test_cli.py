@@ -160,3 +160,21 @@ def test_a_refused_blob_gives_a_preview_command_that_works(azurite: Azurite,
     assert "Traceback" not in preview.stderr
     assert preview.returncode in (0, 1)
     assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr
+
+
+def test_quoted_or_line_broken_pasted_values_get_the_paste_fix(azurite: Azurite) -> None:
+    quoted = run("check", "azblob:///data/in", "--connection-string-env", "X4", "--format", "json",
+                 env={"X4": f'"{azurite.connection_string()}"'})
+    assert quoted.returncode == 1, quoted.stderr
+    root = json.loads(quoted.stdout)["root_cause"]
+    assert root["code"] == "blob.connection_string_invalid"
+    assert "wrapped in quotes" in root["summary"] and "did you mean" not in root["summary"]
+    assert root["fix"][0].startswith("Remove the quotes around connectionString")
+    broken = run("check", "azblob:///data/in", "--sas-uri-env", "AZ_SAS", "--format", "json",
+                 env={"AZ_SAS": azurite.sas_uri() + "\n"})
+    assert broken.returncode == 1, broken.stderr
+    root = json.loads(broken.stdout)["root_cause"]
+    assert root["code"] == "blob.sas_invalid" and "line break" in root["summary"]
+    assert root["fix"][0].startswith("Remove the trailing line break from sasUri")
+    assert not any("not only the token" in step for step in root["fix"])
+    assert "sig=" not in broken.stdout + broken.stderr

@@ -134,3 +134,15 @@ async def test_tui_offers_no_browse_and_no_all_passed_for_a_settings_only_run() 
     banner = banner_text(report, None, browsable=False).plain
     assert "SETTINGS VALID" in banner and "PASSED" not in banner and "browse" not in banner
     assert "az eventhubs eventhub show" in banner
+
+
+async def test_pasted_slips_get_the_shared_paste_fix() -> None:
+    report = await diagnose(connection_string=CS + "\n", consumer_group="aep-orders")
+    f = next(f for r in report.checks for f in r.findings
+             if f.code == "eventhubs.connection_string_invalid")
+    assert "line break at its end" in f.summary
+    assert f.fix[0].startswith("Remove the trailing line break from the connection string")
+    quoted = await diagnose(connection_string=f'"{CS}"', consumer_group="aep-orders")
+    g = next(f for r in quoted.checks for f in r.findings
+             if f.code == "eventhubs.connection_string_invalid")
+    assert g.fix[0].startswith("Remove the quotes around the connection string")

@@ -151,3 +151,18 @@ def test_ingest_labels_files_by_their_url_and_a_refused_one_gives_a_working_prev
         assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr
     finally:
         server.stop()
+
+
+def test_sftp_check_against_an_ftp_server_does_not_wait_for_the_timeout(ftpd: Ftpd) -> None:
+    import time
+
+    server = ftpd("plain")
+    t0 = time.monotonic()
+    proc = run("check", f"sftp://{USER}@{server.host}:{server.port}/in", "--format", "json",
+               "--no-prompt", "--timeout", "10")
+    elapsed = time.monotonic() - t0
+    assert json.loads(proc.stdout)["root_cause"]["code"] == "ssh.not_ssh"
+    banner = next(c for c in json.loads(proc.stdout)["checks"] if c["id"] == "ssh.banner")
+    # The 220 greeting is a whole non-SSH line: the banner layer ends at once, not after 10 s.
+    assert banner["duration_ms"] < 2000, banner
+    assert elapsed < 8, elapsed

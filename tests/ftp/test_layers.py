@@ -78,6 +78,9 @@ async def test_certificate_faults_through_the_shared_tls_layer(ftpd: Ftpd, certs
     assert code in codes(report), codes(report)
     assert statuses(report)["ftp.login"] == "SKIP"
     assert "USER" not in server.commands
+    if code == "tls.untrusted":  # the inspect command must start TLS the way the port does
+        inspect = [step for step in codes(report)[code].fix if "s_client" in step]
+        assert inspect and all(("-starttls ftp" in step) == (mode == "explicit") for step in inspect)
 
 
 async def test_wrong_password_is_login_failed_after_one_attempt(ftpd: Ftpd, certs: Certificates) -> None:
@@ -185,3 +188,65 @@ async def test_folder_faults_reuse_the_path_codes(ftpd: Ftpd, ftp_root: Path, fo
     report, _ = await run_plan(settings_for(server, folder=folder))
     assert code in codes(report), codes(report)
     assert server.wrote == []
+
+
+@pytest.mark.parametrize(("folder", "code", "who"), [
+    ("nowhere", "path.not_found", "you (the person setting up the connection)"),
+    ("a_file.csv", "path.not_a_directory", "you (the person setting up the connection)"),
+    ("locked", "path.permission_denied", "the FTP server's administrator"),
+    ("empty", "path.empty", "whoever produces the files")])
+async def test_path_findings_address_who_acts_on_them(ftpd: Ftpd, ftp_root: Path, folder: str,
+                                                      code: str, who: str) -> None:
+    server = ftpd("plain")
+    server.override_perm(ftp_root / "locked", "")
+    report, _ = await run_plan(settings_for(server, folder=folder))
+    finding = codes(report)[code]
+    assert finding.audience == who
+    if code == "path.empty":  # like S3/Blob: a command that lists what is there
+        assert any(f"curl --user reader ftp://{server.host}:{server.port}/empty/" in step
+                   for step in finding.fix), finding.fix
+    if code == "path.not_a_directory":  # the way out is the folder + --file, as for Blob/S3
+        assert any(f"ftp://reader@{server.host}:{server.port} --file a_file.csv" in step
+                   for step in finding.fix), finding.fix
+
+
+async def test_wrong_password_is_the_users_to_fix(ftpd: Ftpd) -> None:
+    server = ftpd("plain")
+    report, _ = await run_plan(settings_for(server, password="wrong-password"))
+    assert codes(report)["ftp.login_failed"].audience.startswith("you")
+
+
+async def test_no_user_refused_as_anonymous_says_so(ftpd: Ftpd) -> None:
+    from sourcedoctor.connectors import get
+
+    server = ftpd("plain")  # the test server has no anonymous account: 530
+    s = get("ftp").settings(f"ftp://{server.host}:{server.port}/in")
+    report, _ = await run_plan(s)  # type: ignore[arg-type]
+    finding = codes(report)["ftp.login_failed"]
+    assert "no user was given" in finding.summary and "anonymous" in finding.summary
+    assert finding.evidence["anonymous"] is True
+    assert any(f"ftp://USER@{server.host}:{server.port}/in" in step for step in finding.fix)
+    assert not any("Check the user name (anonymous)" in step for step in finding.fix)
+
+
+@pytest.mark.parametrize("mode", ["plain", "explicit"])
+async def test_implicit_tls_on_a_plain_ftp_port_says_use_explicit(ftpd: Ftpd, certs: Certificates,
+                                                                  mode: str) -> None:
+    server = ftpd(mode)
+    report, _ = await run_plan(settings_for(server, scheme="ftps+implicit", **_tls(certs)))
+    assert report.root_cause is not None and report.root_cause.code == "ftp.not_implicit_tls"
+    finding = codes(report)["ftp.not_implicit_tls"]
+    assert finding.evidence["greeting"].startswith("220")
+    assert finding.audience.startswith("you")
+    assert any(f"ftps://reader@{server.host}:{server.port}/in" in step for step in finding.fix)
+    assert not any("https://" in step for step in finding.fix)
+
+
+async def test_implicit_tls_against_an_ssh_port_is_an_sftp_server() -> None:
+    from tests.fixtures import embedded
+
+    with embedded.ThreadedServer(embedded.DemoServer()) as ssh:  # type: ignore[attr-defined]
+        peer = type("Peer", (), {"host": "127.0.0.1", "port": ssh.port})()
+        report, _ = await run_plan(settings_for(peer, scheme="ftps+implicit"))
+    assert report.root_cause is not None and report.root_cause.code == "ftp.is_sftp"
+    assert codes(report)["ftp.is_sftp"].evidence["ssh_banner"].startswith("SSH-2.0-")

@@ -48,6 +48,16 @@ async def test_missing_topic_names_close_matches(tansu: TansuBroker) -> None:
     assert "Orders" not in (await run_plan(kafka(f"kafka://{tansu.bootstrap}")))[1].cluster.topics  # type: ignore[union-attr]
 
 
+async def test_no_topic_lists_the_topics_and_skips_the_records(tansu: TansuBroker) -> None:
+    report, _ = await run_plan(kafka(f"kafka://{tansu.bootstrap}"))
+    assert report.verdict is Verdict.PASS, report.codes
+    topic, records = report.result("kafka.topic"), report.result("kafka.records")
+    assert topic is not None and records is not None
+    assert topic.status is Status.SKIP and {"orders", "mixed", "empty"} <= set(topic.facts["topics"])
+    assert "orders" in topic.facts["skipped"]
+    assert records.status is Status.SKIP and records.blocked_by is None  # not an internal error
+
+
 async def test_advertised_port_nothing_listens_on(tansu_bad_port: TansuBroker) -> None:
     report, _ = await run_plan(kafka(f"kafka://{tansu_bad_port.bootstrap}/orders"))
     root = root_finding(report)

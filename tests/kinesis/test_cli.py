@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 from tests.fixtures.tls import Certificates
 from tests.kinesis.conftest import KinesisMoto
@@ -48,3 +49,20 @@ def test_denied_user_exit_1_names_the_action(moto: KinesisMoto, certs: Certifica
 def test_secret_never_from_argv() -> None:
     proc = run("check", "kinesis://s?region=us-east-1", "--secret-access-key", "abc", env={})
     assert proc.returncode == 2
+
+
+def _opts(moto: KinesisMoto, certs: Certificates, user: str = "reader") -> list[str]:
+    return ["--endpoint-url", moto.endpoint, "--ca-bundle", str(certs.ca_pem),
+            "--access-key-id", moto.keys[user].access_key_id, "--secret-access-key-env", "KIN_SECRET"]
+
+
+def test_ingest_default_rows_and_all(moto: KinesisMoto, certs: Certificates, tmp_path: Path) -> None:
+    env = {"KIN_SECRET": moto.keys["reader"].secret_access_key}
+    lake = str(tmp_path / "lake.duckdb")
+    for extra in ([], ["--rows", "all", "--force"]):  # ingest's --rows, not the check's cap
+        proc = run("ingest", "kinesis://clicks?region=us-east-1", *_opts(moto, certs), "--dataset",
+                   "clicks", "--lake", lake, "--format", "json", *extra, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["rows_ingested"] == 3
+    listed = run("lake", "batches", "--lake", lake, env={})
+    assert listed.returncode == 0 and "clicks [3 rows]" in listed.stdout, listed.stderr

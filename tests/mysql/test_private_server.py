@@ -34,6 +34,7 @@ async def test_certificate_from_an_unknown_ca_is_untrusted(private: PrivateAccou
     report, _ = await run_plan(s)
     finding = only(report, "tls.untrusted")
     assert "Testing CA" in finding.evidence["certificate"]["issuer"]
+    assert any("-starttls mysql" in step for step in finding.fix), finding.fix
     assert status(report, "db.auth") == Status.SKIP
 
 

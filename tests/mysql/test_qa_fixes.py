@@ -5,7 +5,10 @@ the server's own databases left out of listings (14)."""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -80,7 +83,7 @@ def view(machine: MachineMariadb) -> Iterator[str]:
 
 
 async def test_view_delta_column_has_no_index_question(machine: MachineMariadb, view: str) -> None:
-    report, state = await run_plan(settings(machine.url(table=view), password=machine.password),
+    report, _ = await run_plan(settings(machine.url(table=view), password=machine.password),
                                    target="aep")
     assert "db.delta_not_indexed" not in codes(report)
     delta = next(c for c in report.checks if c.check_id == "db.delta")
@@ -116,3 +119,33 @@ async def test_listing_leaves_out_the_server_databases(machine: MachineMariadb) 
         result.session.close()
     assert machine.database in names
     assert not {"information_schema", "mysql", "performance_schema", "sys"} & set(names)
+
+
+def _command(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    run = subprocess.run(["sourcedoctor", "check", *args, "--format", "json"], capture_output=True,
+                         text=True, timeout=60, input=stdin,
+                         stdin=None if stdin is not None else subprocess.DEVNULL,
+                         env={**os.environ, "NO_COLOR": "1", **env})
+    assert "Traceback" not in run.stderr, run.stderr
+    return str(json.loads(run.stdout)["command"])
+
+
+def test_reproduce_repeats_the_users_own_variables(machine: MachineMariadb) -> None:
+    url = machine.url(table="orders")
+    command = _command([url, "--password-env", "QA_OWN_PW"], {"QA_OWN_PW": machine.password})
+    assert command.endswith("--password-env QA_OWN_PW") and "MYSQL_PASSWORD" not in command
+    command = _command([url, "--password-stdin"], {}, stdin=machine.password + "\n")
+    assert command.endswith("--password-stdin") and "--password-env" not in command
+    text = (f"Server=127.0.0.1;Port=3306;Database={machine.database};UID={machine.reader};"
+            f"PWD={machine.password}")
+    command = _command(["mysql://", "--connection-string-env", "CS", "--table", "orders"], {"CS": text})
+    # The password came inside the connection string: no --password flag to repeat.
+    assert "--connection-string-env CS" in command and "--password" not in command
+    assert machine.password not in command
+
+
+def test_reproduce_without_a_command_line_names_the_usual_variable() -> None:
+    from sourcedoctor.connectors import get
+
+    s = settings("mysql://u@h/db", password="pw-not-shown")
+    assert get("mysql").reproduce(s, "generic", 10.0).endswith("--password-env MYSQL_PASSWORD")

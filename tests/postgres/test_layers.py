@@ -107,6 +107,8 @@ async def test_verify_full_certificates(pg: PrivateCluster, certs: Certificates)
     assert codes(good) == [] and facts(good, "tls.handshake")["protocol"].startswith("TLS")
     untrusted, _ = await run_plan(private(pg, ssl_mode_field="verify-full"))  # system CAs only
     assert finding(untrusted, "tls.untrusted").evidence["verify_code"] in (18, 19, 20)
+    assert any("openssl s_client -connect" in step and "-starttls postgres" in step
+               for step in finding(untrusted, "tls.untrusted").fix)
     assert status(untrusted, "db.auth") is Status.SKIP
     pg.set_ssl(*certs.server("wrong_host"))
     mismatch, _ = await run_plan(private(pg, ssl_mode_field="verify-full", ca_bundle=str(certs.ca_pem)))

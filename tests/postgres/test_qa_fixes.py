@@ -4,8 +4,8 @@ plain-text connections under a cloud target (8), tcp.refused's port advice (12).
 
 from __future__ import annotations
 
-import socket
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -67,23 +67,33 @@ async def test_listing_leaves_out_schemas_without_usage(cluster: PrivateCluster)
     assert "sales" in schemas and "vault" not in schemas  # reader has no USAGE on vault
 
 
-async def test_bytea_advice_is_one_encode(cluster: PrivateCluster, tmp_path: Path) -> None:
+def _blobs(cluster: PrivateCluster) -> str:
     cluster.sql("CREATE TABLE IF NOT EXISTS sales.blobs (id int, raw bytea);"
-                "INSERT INTO sales.blobs VALUES (1, '\\x0102');"
+                "TRUNCATE sales.blobs; INSERT INTO sales.blobs VALUES (1, '\\x0102');"
                 "GRANT SELECT ON sales.blobs TO reader;", database="shop")
-    report, _ = await run_plan(private(cluster, table="sales.blobs"))
+    return "sales.blobs"
+
+
+async def test_bytea_advice_is_one_encode(cluster: PrivateCluster) -> None:
+    report, _ = await run_plan(private(cluster, table=_blobs(cluster)))
     f = finding(report, "db.type_unsupported")
+    assert f.summary == "1 column(s) of sales.blobs have no platform type: raw (bytea)"
     assert f.evidence["columns"][0]["note"].count("encode(col, 'base64')") == 1
     assert "encode(raw, 'base64') AS raw" in f.fix[0] and "::text" not in f.fix[0]
+
+
+def test_ingest_says_the_bytea_advice_once(cluster: PrivateCluster, tmp_path: Path) -> None:
     from tests.postgres.conftest import READER_PASSWORD
 
+    url = f"postgresql://reader@127.0.0.1:{cluster.port}/shop?table={_blobs(cluster)}"
     run = subprocess.run(
-        ["sourcedoctor", "ingest", f"postgresql://reader@127.0.0.1:{cluster.port}/shop?table=sales.blobs",
-         "--password-env", "SD_TEST_PW", "--dataset", "blobs", "--lake", str(tmp_path / "l.duckdb")],
+        ["sourcedoctor", "ingest", url, "--password-env", "SD_TEST_PW", "--dataset", "blobs",
+         "--lake", str(tmp_path / "l.duckdb")],
         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
         env={**os.environ, "NO_COLOR": "1", "SD_TEST_PW": READER_PASSWORD})
     assert run.returncode == 0, run.stderr
     assert run.stderr.count("encode(col, 'base64')") == 1, run.stderr
+    assert run.stderr.count("raw (bytea)") == 1, run.stderr
 
 
 async def test_no_tls_under_a_cloud_target_warns_like_mysql(cluster: PrivateCluster) -> None:

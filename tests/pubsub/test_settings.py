@@ -125,3 +125,19 @@ def test_cli_text_says_the_service_was_not_checked(pem: str) -> None:
     assert proc.returncode == 0, out
     assert "every layer works" not in out and "the live service was not checked" in out
     assert "check by hand: gcloud pubsub subscriptions describe orders-sub" in out
+
+
+def test_cli_reads_a_key_file_as_it_is_from_stdin(pem: str) -> None:
+    """--credentials-stdin takes the whole pasted JSON document, line breaks and all (a password
+    on stdin is one line; a service-account key is a file)."""
+    pretty = json.dumps(key_doc(pem), indent=2)  # a key file as Google hands it out: many lines
+    assert pretty.count("\n") > 5
+    proc = subprocess.run(["sourcedoctor", "check", "pubsub://acme-data-1/orders-sub",
+                           "--credentials-stdin", "--format", "json"], input=pretty,
+                          capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert not [f for c in report["checks"] for f in c["findings"]
+                if f["severity"] in ("fail", "error")], report["checks"]
+    assert pem.splitlines()[1] not in proc.stdout + proc.stderr

@@ -84,6 +84,15 @@ def test_ingest_lands_rows_once(table: str, tmp_path: Path) -> None:
     assert [b["status"] for b in lake.batches("orders")] == ["ok", "duplicate"]
 
 
+def test_lake_batches_text_lists_a_table_batch(table: str, tmp_path: Path) -> None:
+    lake_path = str(tmp_path / "lake.duckdb")
+    assert run("ingest", f"{DSN}?table={table}", "--dataset", "orders", "--lake", lake_path,
+               "--rows", "3").returncode == 0
+    listed = run("lake", "batches", "--lake", lake_path)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{table} [3 rows]" in listed.stdout
+
+
 def test_ingest_rows_cap_and_summary(table: str, tmp_path: Path) -> None:
     proc = run("ingest", f"{DSN}?table={table}", "--dataset", "orders", "--rows", "2",
                "--lake", str(tmp_path / "lake.duckdb"))

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 import ssl
 from typing import Any, Protocol
 
 from ..codes import make_finding
 from ..model import Finding, Severity
+from ..sentence import Sentence
 from .base import Check, Context, Outcome
 
 #: OpenSSL verify codes (x509_vfy.h) and what they mean for the user.
@@ -113,8 +115,19 @@ class TlsCheck(Check[TlsSettings, TlsState]):
     title = "TLS"
     needs = ("tcp.connect",)
     timeout_steps = 2.5  # the verified handshake, then at most one more (show a refusal; public trust)
+    #: openssl's ``-starttls`` protocol when TLS starts inside the service's own protocol (FTP's
+    #: AUTH TLS, PostgreSQL's SSLRequest, MySQL's SSL request): the fix's inspect command needs it.
+    starttls: str | None = None
 
     async def run(self, ctx: Context[TlsSettings, TlsState]) -> Outcome:
+        outcome = await self.judge(ctx)
+        if not self.starttls:
+            return outcome
+        findings = tuple(with_starttls(f, self.starttls) for f in outcome.findings)
+        return Outcome(findings, outcome.facts, outcome.status, outcome.blocked_by)
+
+    async def judge(self, ctx: Context[TlsSettings, TlsState]) -> Outcome:
+        """The handshake and its verdict (``run`` adapts the fix to a STARTTLS protocol)."""
         s, st = ctx.settings, ctx.state
         if not s.tls:
             return Outcome.of([make_finding(
@@ -203,3 +216,16 @@ class TlsCheck(Check[TlsSettings, TlsState]):
         return make_finding("tls.handshake_failed",
                             f"the certificate of {host} was refused ({exc.verify_message})",
                             evidence=evidence, **values)
+
+
+def with_starttls(finding: Finding, protocol: str) -> Finding:
+    """``finding`` with its ``openssl s_client -connect`` step told to start TLS the way the
+    service does (``-starttls ftp|postgres|mysql``): a bare TLS handshake on such a port fails."""
+    def adapt(step: str) -> str:
+        if not isinstance(step, Sentence) or "s_client -connect" not in step.template:
+            return step
+        template = step.template.replace("-connect {host}:{port}",
+                                         f"-connect {{host}}:{{port}} -starttls {protocol}")
+        return Sentence(template, step.values)
+
+    return dataclasses.replace(finding, fix=tuple(adapt(step) for step in finding.fix))

@@ -36,16 +36,24 @@ def check_command(connector: Any) -> click.Command:
 
         err = Console(stderr=True, highlight=False)
         claim_report_output(err, fmt, output, force)
+        from ..connectors.common import SECRET_SOURCES
+
+        sources: dict[str, tuple[str, str | None]] = {}
         try:
-            values = model_values(model, params)
+            values = model_values(model, params, sources=sources)
             settings = connector.settings(url, **values)
         except SettingsError as exc:
             err.print(for_terminal(f"error: {exc.field}: {exc.message}"), markup=False, soft_wrap=True)
             if fmt != "text":
                 _emit(api.settings_failure_report(exc), fmt, Redactor(), output, force)
             sys.exit(ExitCode.USAGE)
-        run_and_report(err, settings, target=target, timeout=timeout, fmt=fmt, output=output,
-                       force=force, redact_hosts=redact_hosts)
+        # The report's reproduce command repeats the variables this command line named.
+        token = SECRET_SOURCES.set(sources)
+        try:
+            run_and_report(err, settings, target=target, timeout=timeout, fmt=fmt, output=output,
+                           force=force, redact_hosts=redact_hosts)
+        finally:
+            SECRET_SOURCES.reset(token)
 
     params: list[click.Parameter] = [
         click.Argument(["url"]),
@@ -85,8 +93,12 @@ def derived_command(base: click.Command, connector: Any) -> click.Command:
     model = connector.settings_model
     kept = [p for p in base.params if p.name not in SFTP_ONLY]
     flags = {flag: p.name for p in kept for flag in p.opts}
-    shared = {o.field: flags[o.flag] for o in _fields(model) if o.flag in flags}
-    skip = tuple(shared)
+    # A check-only field (the check's own sample size) is neither an option here nor filled from
+    # the base's option of the same name: ``ingest --rows`` sizes the batch, not the check.
+    check_only = tuple(o.field for o in _fields(model) if _check_only(model, o.field))
+    shared = {o.field: flags[o.flag] for o in _fields(model)
+              if o.flag in flags and o.field not in check_only}
+    skip = (*shared, *check_only)
     own = click_options(model, skip=skip)
     url_param = next(p.name for p in kept if isinstance(p, click.Argument))
     assert base.callback is not None
@@ -109,6 +121,12 @@ def derived_command(base: click.Command, connector: Any) -> click.Command:
         return body(**params, **dict.fromkeys(SFTP_ONLY))
 
     return click.Command(base.name, callback=callback, params=[*kept, *own], help=base.help)
+
+
+def _check_only(model: Any, name: str) -> bool:
+    """Whether ``json_schema_extra["check_only"]`` marks the field as ``check``'s alone."""
+    extra = model.model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("check_only"))
 
 
 def _fields(model: Any) -> list[Any]:

@@ -135,10 +135,15 @@ def batches(dataset: str | None, lake_path: Path | None, fmt: str) -> None:
 
 
 def _files_text(files: list[dict[str, Any]]) -> str:
-    """Each file with its byte range; an archive once, then its members (skipped ones say why)."""
+    """Each file with its byte range; an archive once, then its members (skipped ones say why);
+    a table's or a stream's rows with their count."""
     parts: list[str] = []
     archive = None
     for f in files:
+        if "relation" in f:  # rows of a table or a stream (lake/rows.py): rows, no byte range
+            archive = None
+            parts.append(f"{f['relation']} [{f.get('rows_read', 0)} rows]")
+            continue
         name = f.get("member") or f["file"]
         if f.get("archive") and f["archive"] != archive:
             archive = f["archive"]

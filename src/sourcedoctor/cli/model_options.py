@@ -37,6 +37,8 @@ class ModelOption:
     flag: str
     secret: bool
     help: str
+    #: ``--NAME-stdin`` reads the whole of standard input (a JSON document), not one line.
+    multiline: bool = False
 
     @property
     def dest(self) -> str:
@@ -69,7 +71,8 @@ def model_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[M
         if name in skip or _extra(info).get("url_only"):
             continue
         flag = str(_extra(info).get("cli") or "--" + name.replace("_", "-"))
-        out.append(ModelOption(name, flag, _is_secret(info), info.description or ""))
+        out.append(ModelOption(name, flag, _is_secret(info), info.description or "",
+                               bool(_extra(info).get("multiline"))))
     return out
 
 
@@ -94,8 +97,10 @@ def click_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[c
         if opt.secret:
             options.append(click.Option([f"{opt.flag}-env", opt.dest + "_env"], metavar="VAR",
                                         help=f"{opt.help} Read from this environment variable."))
-            options.append(click.Option([f"{opt.flag}-stdin", opt.dest + "_stdin"], is_flag=True,
-                                        help="Read it from standard input (one line)."))
+            options.append(click.Option(
+                [f"{opt.flag}-stdin", opt.dest + "_stdin"], is_flag=True,
+                help="Read it from standard input (" + ("all of it, up to 1 MiB)." if opt.multiline
+                                                        else "one line).")))
             continue
         kind, is_flag = _click_type(info)
         if is_flag:
@@ -107,11 +112,13 @@ def click_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[c
 
 
 def model_values(model: type[BaseModel], params: dict[str, Any], *, skip: Iterable[str] = (),
-                 stdin_line: Callable[[], str] | None = None) -> dict[str, Any]:
+                 stdin_line: Callable[[], str] | None = None,
+                 sources: dict[str, tuple[str, str | None]] | None = None) -> dict[str, Any]:
     """Settings values from a command's parsed options; secrets read from env or stdin.
 
     Pops what it uses from ``params``; raises :class:`SettingsError` naming the option when a
-    variable is unset or two secrets ask for standard input.
+    variable is unset or two secrets ask for standard input. ``sources`` (when given) receives how
+    each secret was given, by flag: ``("env", VAR)`` or ``("stdin", None)`` — never a value.
     """
     values: dict[str, Any] = {}
     from_stdin = [opt for opt in model_options(model, skip=skip)
@@ -130,11 +137,20 @@ def model_values(model: type[BaseModel], params: dict[str, Any], *, skip: Iterab
                 if value is None:
                     raise SettingsError(opt.flag + "-env", f"environment variable {var} is not set")
                 values[opt.field] = SecretStr(value)
+                if sources is not None:
+                    sources[opt.flag] = ("env", var)
             elif stdin:
-                line = stdin_line() if stdin_line else sys.stdin.readline(STDIN_SECRET_LIMIT + 1)
+                if stdin_line:
+                    line = stdin_line()
+                elif opt.multiline:
+                    line = sys.stdin.read(STDIN_SECRET_LIMIT + 1)
+                else:
+                    line = sys.stdin.readline(STDIN_SECRET_LIMIT + 1)
                 if len(line) > STDIN_SECRET_LIMIT:
                     raise SettingsError(opt.flag + "-stdin", "more than 1 MiB on stdin; that is not a secret")
                 values[opt.field] = SecretStr(line.rstrip("\r\n"))
+                if sources is not None:
+                    sources[opt.flag] = ("stdin", None)
             continue
         value = params.pop(opt.dest, None)
         if value is not None:

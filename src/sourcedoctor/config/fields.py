@@ -36,11 +36,16 @@ HOST_CHARS = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
 
-def cli(name: str, *, secret: bool = False, url_only: bool = False) -> dict[str, Any]:
-    """A field's ``json_schema_extra``: its option name, and whether it is a secret or URL-only."""
+def cli(name: str, *, secret: bool = False, url_only: bool = False,
+        multiline: bool = False) -> dict[str, Any]:
+    """A field's ``json_schema_extra``: its option name, whether it is a secret or URL-only, and
+    whether ``--NAME-stdin`` reads all of standard input (a pasted JSON document) rather than
+    one line (a password)."""
     extra: dict[str, Any] = {"cli": name}
     if secret:
         extra["secret"] = True  # only ever from --NAME-env VAR / --NAME-stdin / a prompt
+    if multiline:
+        extra["multiline"] = True
     if url_only:
         extra["url_only"] = True  # the URL argument gives it; no option of its own
     return extra

@@ -8,6 +8,7 @@ worth repeating is the connector's knowledge; how a command line is put together
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 ModelT = TypeVar("ModelT")
@@ -24,9 +25,28 @@ def settings_from(url: str | None, values: Mapping[str, Any], parse: Callable[[s
     return build(**merged)
 
 
+#: How the secrets of the command being run were given, by flag: ``{"--password": ("env",
+#: "QA_PW")}``, ``("stdin", None)``. Set by the CLI (:mod:`..cli.connector_check`) around the run it
+#: starts, so that the reproduce command repeats the user's own variables; None where it is not
+#: known (the API, the TUI): the connector's usual variable names are shown then.
+SECRET_SOURCES: ContextVar[dict[str, tuple[str, str | None]] | None] = ContextVar(
+    "secret_sources", default=None)
+
+
 def secret_env(flag: str, given: object, var: str) -> Flag:
-    """``--NAME-env VAR`` for a secret that was given (never its value)."""
-    return (f"{flag}-env", var if given is not None else None)
+    """``--NAME-env VAR`` for a secret that was given (never its value): the variable the user
+    named, ``--NAME-stdin`` when it came on standard input, nothing when the command line did not
+    give it (it came inside another secret, e.g. a connection string's PWD=); ``var`` when how it
+    was given is not known."""
+    if given is None:
+        return (f"{flag}-env", None)
+    sources = SECRET_SOURCES.get()
+    if sources is None:
+        return (f"{flag}-env", var)
+    kind, name = sources.get(flag, ("", None))
+    if kind == "stdin":
+        return (f"{flag}-stdin", True)
+    return (f"{flag}-env", name if kind == "env" else None)
 
 
 def unless(value: Any, default: Any) -> Any:

@@ -492,7 +492,7 @@ async def ingest_from_row_source(
     source's relations to choose from; a RowSourceError becomes a LakeError naming the relation."""
     import asyncio
 
-    from ..sources.rows import RowSourceError
+    from ..sources.rows import RowSourceError, relation_hint
 
     if not relation or relation.strip() == "":
         from ..preview.rows import list_relations
@@ -502,8 +502,8 @@ async def ingest_from_row_source(
             have = ", ".join(r.name for r in listing.relations) or "(none visible)"
         except RowSourceError as exc:
             have = f"(cannot list them: {exc.kind})"
-        raise LakeError("table", f"name the table or topic to ingest (?table=… in the URL, or "
-                        f"--table); the source has: {have}")
+        raise LakeError("table", f"name the table or topic to ingest ({relation_hint(source)}); "
+                        f"the source has: {have}")
     dataset_name(dataset)  # a reserved name is refused before anything is read
     if mapping is not None and mapping.canonical() != Mapping().canonical():
         raise LakeError("map", "a mapping file is not supported for database or stream rows yet; "

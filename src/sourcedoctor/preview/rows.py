@@ -27,7 +27,14 @@ from uuid import UUID
 
 from ..model import Finding
 from ..report.escape import for_terminal
-from ..sources.rows import Relation, RelationListing, RowSample, RowSource
+from ..sources.rows import (
+    DEFAULT_RELATION_HINT,
+    Relation,
+    RelationListing,
+    RowSample,
+    RowSource,
+    relation_hint,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -145,6 +152,8 @@ class RowPreview:
     left_out: int = 0
     sample: RowSample | None = None
     findings: tuple[Finding, ...] = ()
+    #: How the user names one relation to preview (the source's :func:`relation_hint`).
+    relation_hint: str = DEFAULT_RELATION_HINT
 
     @property
     def all_findings(self) -> tuple[Finding, ...]:
@@ -225,11 +234,13 @@ def preview_of_sample(sample: RowSample, *, scheme: str, target: str = "generic"
                       sample=sample)
 
 
-def preview_of_listing(listing: RelationListing, *, scheme: str,
-                       target: str = "generic") -> RowPreview:
-    """A RowPreview of a bounded relation listing (plain data: no I/O)."""
+def preview_of_listing(listing: RelationListing, *, scheme: str, target: str = "generic",
+                       hint: str = DEFAULT_RELATION_HINT) -> RowPreview:
+    """A RowPreview of a bounded relation listing (plain data: no I/O); ``hint`` says how to
+    name one of them."""
     return RowPreview(path=listing.parent or "", kind="relations", target=target, scheme=scheme,
-                      relations=listing.relations, left_out=listing.truncated)
+                      relations=listing.relations, left_out=listing.truncated,
+                      relation_hint=hint)
 
 
 async def preview_rows(source: RowSource, relation: str | None, *, rows: int = 100,
@@ -240,7 +251,7 @@ async def preview_rows(source: RowSource, relation: str | None, *, rows: int = 1
         sample = await source.sample(relation, limit=rows)
         return preview_of_sample(sample, scheme=source.scheme, target=target)
     return preview_of_listing(await list_relations(source, limit=limit), scheme=source.scheme,
-                              target=target)
+                              target=target, hint=relation_hint(source))
 
 
 async def list_relations(source: RowSource, *, limit: int = DEFAULT_LIMIT) -> RelationListing:
@@ -280,7 +291,7 @@ def render(result: RowPreview, out: Console, err: Console) -> None:
         where = result.path or result.scheme
         more = f" (+{result.left_out} not listed)" if result.left_out else ""
         err.print(f"[bold]{safe(where)}[/]: {len(result.relations)} relation(s){more}, "
-                  f"target {safe(result.target)}; preview one with --table NAME")
+                  f"target {safe(result.target)}; preview one with {safe(result.relation_hint)}")
         table = Table(title=None)
         for head in ("name", "kind", "parent", "rows (estimate)"):
             table.add_column(head, overflow="fold")

@@ -78,6 +78,17 @@ class RowSample:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: How a user names the relation to preview or ingest when the source says nothing else (a
+#: database's table).
+DEFAULT_RELATION_HINT = "?table=SCHEMA.TABLE in the URL, or --table NAME"
+
+
+def relation_hint(source: object) -> str:
+    """How the user names one relation of ``source`` (its optional ``relation_hint`` attribute:
+    a topic in the URL's path, a stream as the URL's host …), for hints that say what to type."""
+    return str(getattr(source, "relation_hint", DEFAULT_RELATION_HINT))
+
+
 class RowSourceError(Exception):
     """A listing or sampling failure, classified like :class:`~.base.SourceError`: ``kind`` is one
     of not_found, permission_denied, timeout, io; ``detail`` is the server's words."""
@@ -95,6 +106,8 @@ class RowSource(Protocol):
 
     #: Short name for messages and reports ("postgresql", "mysql", "kafka" …).
     scheme: str
+    # Optional (not part of the protocol check): ``relation_hint``, how a user names one
+    # relation (see :func:`relation_hint`).
 
     async def relations(self, parent: str | None = None, *, limit: int = 1_000) -> RelationListing:
         """Schemas (``parent`` None) or the relations of one schema, never more than ``limit``."""

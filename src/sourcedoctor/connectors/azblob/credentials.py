@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from ...config.pasted import paste_slip
+
 #: Anything longer is not a credential someone pasted (bounded work, bounded evidence).
 MAX_SECRET_CHARS = 16 * 1024
 #: Problems reported for one pasted value before the rest is summed up in one.
@@ -68,6 +70,19 @@ class Problem:
     evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
     values: dict[str, Any] = dataclasses.field(default_factory=dict)
     severity: str | None = None
+    #: Replaces the code's fix template when the problem has a more exact one (a pasted slip).
+    fix: tuple[str, ...] | None = None
+
+
+def slip_problem(text: str, code: str, field_name: str, what: str) -> Problem | None:
+    """The shared pasted-value rule (quotes, a line break, spaces at the ends:
+    :mod:`sourcedoctor.config.pasted`) as this connector's problem, with its own fix."""
+    slip = paste_slip(text, what)
+    if slip is None:
+        return None
+    return Problem(code, field_name, f"{what} {slip.problem}",
+                   {"field": field_name, "pasted": slip.kind, "key": "(whole value)"},
+                   values={"key": "(whole value)"}, fix=(slip.fix,))
 
 
 def text_problem(value: str, field_name: str, what: str) -> str | None:
@@ -135,6 +150,11 @@ def _invalid(summary: str, **evidence: Any) -> Problem:
 def parse_connection_string(text: str) -> ConnectionString:
     """Parse ``text`` (see the module docstring); never raises, never keeps a value in a problem."""
     out = ConnectionString()
+    slip = slip_problem(text, "blob.connection_string_invalid", "connection_string",
+                        "connectionString")
+    if slip is not None and len(text) <= MAX_SECRET_CHARS:
+        out.problems.append(slip)
+        return out
     why = text_problem(text, "connection_string", "connectionString")
     if why:
         out.problems.append(_invalid(why, key="(whole value)"))
@@ -455,6 +475,10 @@ def parse_sas_uri(text: str, *, now: datetime | None = None) -> SasUri:
         out.problems.append(Problem("blob.sas_invalid", "sas_uri", summary, {"field": "sas_uri"}))
         return out
 
+    slip = slip_problem(text, "blob.sas_invalid", "sas_uri", "sasUri")
+    if slip is not None and len(text) <= MAX_SECRET_CHARS:
+        out.problems.append(slip)
+        return out
     why = text_problem(text, "sas_uri", "sasUri")
     if why:
         return bad(why)

@@ -88,7 +88,7 @@ class AzblobSettings(HostFacts, BaseModel):
                     "string or SAS URI names it).", json_schema_extra=cli("--account"))
     container: str | None = Field(
         None, description="Container name (may be left out when the SAS URI names it).",
-        json_schema_extra=cli("--container"))
+        json_schema_extra={**cli("--container"), "essential": True})
     folder: str = Field(
         "", alias="folderPath", validation_alias=AliasChoices("folderPath", "folder"),
         description="Folder (blob name prefix) inside the container, e.g. inbound/daily; empty: "

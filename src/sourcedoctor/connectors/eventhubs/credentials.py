@@ -10,6 +10,7 @@ import binascii
 import re
 from dataclasses import dataclass, field
 
+from ...config.pasted import paste_slip, without_slip
 from .settings import SUFFIX
 
 _NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$")
@@ -74,6 +75,8 @@ class ConnectionString:
 
     parts: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: The one step that repairs a pasted slip (quotes, a line break, spaces), when there is one.
+    fix: str | None = None
 
     @property
     def namespace_host(self) -> str | None:
@@ -85,12 +88,12 @@ class ConnectionString:
 def parse_connection_string(text: str) -> ConnectionString:
     """Split ``Key=Value;…`` (keys case-insensitive, values may hold '='); problems named, bounded."""
     out = ConnectionString()
-    body = text.strip()
-    if body != text:
-        out.problems.append("has spaces or line breaks around it")
-    if body[:1] in "\"'" and body[-1:] == body[:1]:
-        out.problems.append("is wrapped in quotes")
-        body = body[1:-1]
+    # The shared rule for pasted values (quotes, a line break, spaces at the ends).
+    slip = paste_slip(text, "the connection string")
+    if slip is not None:
+        out.problems.append(slip.problem)
+        out.fix = slip.fix
+    body = without_slip(text)
     for piece in body.split(";"):
         if not piece.strip():
             continue

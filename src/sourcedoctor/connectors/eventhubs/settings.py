@@ -30,7 +30,7 @@ class EventHubsSettings(BaseModel):
 
     namespace: str | None = Field(
         None, description="Event Hubs namespace (NAME or NAME.servicebus.windows.net).",
-        json_schema_extra=cli("--namespace"))
+        json_schema_extra={**cli("--namespace"), "essential": True})
     event_hub: str | None = Field(
         None, alias="eventHubName", validation_alias=AliasChoices("eventHubName", "event_hub"),
         description="Event hub name inside the namespace.", json_schema_extra=cli("--event-hub"))

@@ -46,7 +46,8 @@ class FtpConnector:
     title = "FTP / FTPS server"
     # Only what the server's administrator changes is theirs: a wrong path (path.not_found,
     # path.not_a_directory) is yours and an empty folder the producer's, as the catalogue says.
-    audiences: Mapping[str, str] = {"path.permission_denied": FTP_ADMIN, "file": FTP_ADMIN}
+    audiences: Mapping[str, str] = {"path.permission_denied": FTP_ADMIN, "file": FTP_ADMIN,
+                                    "tls": FTP_ADMIN}
 
     @property
     def settings_model(self) -> type[FtpSettings]:

@@ -47,7 +47,7 @@ class FtpSettings(HostFacts, BaseModel):
     tls_mode: Literal["none", "explicit", "implicit"] = Field(
         "none", description="none (ftp://), explicit (ftps://: AUTH TLS on port 21) or implicit "
                             "(ftps+implicit://: TLS from the first byte, port 990).",
-        json_schema_extra=cli("--tls-mode"))
+        json_schema_extra={**cli("--tls-mode"), "essential": True})
     port_number: OptionalPort = Field(
         None, alias="port", validation_alias=AliasChoices("port", "port_number"),
         description="TCP port of the control connection (default 21; 990 for implicit TLS).",

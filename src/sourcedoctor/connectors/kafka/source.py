@@ -21,6 +21,7 @@ class KafkaRowSource:
     """Topics of one cluster (as the metadata layer saw them) and their records."""
 
     scheme = "kafka"
+    relation_hint = "the topic in the URL (kafka://BROKER/TOPIC), or --topic TOPIC"
 
     def __init__(self, settings: KafkaSettings, cluster: ClusterInfo, timeout: float) -> None:
         self.settings = settings

@@ -76,7 +76,8 @@ class KinesisSettings(BaseModel):
     resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
                                  json_schema_extra=_cli("--resolver"))
     rows: int = Field(10, description="Records to read from TRIM_HORIZON (the oldest kept).",
-                      json_schema_extra=_cli("--rows"))
+                      # The check's own sample: preview and ingest size theirs with their --rows.
+                      json_schema_extra={**_cli("--rows"), "check_only": True})
 
     @field_validator("stream")
     @classmethod

@@ -89,6 +89,7 @@ class KinesisRowSource:
     """The stream the run found (and, when ListStreams is allowed, the others)."""
 
     scheme = "kinesis"
+    relation_hint = "the stream in the URL (kinesis://STREAM?region=REGION)"
 
     def __init__(self, client: KinesisClient, stream: str, shards: list[str], timeout: float) -> None:
         self.client = client

@@ -27,7 +27,8 @@ def build_plan(settings: MysqlSettings, target: TargetProfile) -> list[Check[Any
     plan: list[Check[Any, Any]] = [
         MysqlSettingsCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="db.server_silent", service=("MySQL/MariaDB", 3306)),  # accepted, then thrown out before a greeting
+        # A reset at once: accepted, then thrown out before a greeting.
+        TcpCheck(reset_code="db.server_silent", service=("MySQL/MariaDB", 3306)),
         ProtocolCheck(),
         MysqlTlsCheck(),
         AuthCheck(),

@@ -67,12 +67,18 @@ class Greeting:
         return "MariaDB" if "mariadb" in self.server_version.lower() else "MySQL"
 
     @property
-    def version_number(self) -> str:
-        """``10.11.6`` of ``5.5.5-10.11.6-MariaDB-log`` (MariaDB's old replication prefix dropped)."""
+    def version_shown(self) -> str:
+        """``10.11.6-MariaDB-log`` of ``5.5.5-10.11.6-MariaDB-log``: MariaDB's old replication
+        prefix (sent so that old clients accept it) is no version of the server."""
         text = self.server_version
         if text.startswith("5.5.5-") and self.product == "MariaDB":
             text = text[len("5.5.5-"):]
-        return text.split("-", 1)[0]
+        return text
+
+    @property
+    def version_number(self) -> str:
+        """``10.11.6`` of ``5.5.5-10.11.6-MariaDB-log`` (MariaDB's old replication prefix dropped)."""
+        return self.version_shown.split("-", 1)[0]
 
     @property
     def supports_tls(self) -> bool:
@@ -83,7 +89,7 @@ class Greeting:
 
     def facts(self) -> dict[str, Any]:
         """The greeting for a check's facts and evidence."""
-        return {"product": self.product, "server_version": self.server_version,
+        return {"product": self.product, "server_version": self.version_shown,
                 "protocol_version": self.protocol_version, "tls_offered": self.supports_tls,
                 "default_auth_plugin": self.auth_plugin, "capabilities": self.capability_names(),
                 "connection_id": self.connection_id}

@@ -48,6 +48,15 @@ FOREIGN: dict[str, str] = {
     "datasource": "Server",
     "dbname": "Database",
 }
+#: Whose spelling each foreign key is (said in the finding).
+FOREIGN_ORIGIN: dict[str, str] = {
+    "pwd": "MySQL/ODBC",
+    "sslmode": "MySQL/libpq",
+    "ssl": "JDBC",
+    "initialcatalog": "SQL Server",
+    "datasource": "SQL Server",
+    "dbname": "libpq",
+}
 _CANONICAL = [
     "Server",
     "Port",
@@ -116,7 +125,8 @@ def _explain(parsed: Parsed, out: Interpreted) -> None:
         if known is None:
             suggestion = FOREIGN.get(pair.norm) or next(iter(close_matches(key, _CANONICAL, limit=1)), None)
             why = (
-                "MySQL's/ODBC's spelling; this connection string takes " + FOREIGN[pair.norm]
+                f"{FOREIGN_ORIGIN.get(pair.norm, 'another driver')}'s spelling; this connection "
+                "string takes " + FOREIGN[pair.norm]
                 if pair.norm in FOREIGN
                 else "not a key of the PostgreSQL connection string"
             )

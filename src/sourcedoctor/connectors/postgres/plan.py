@@ -26,7 +26,8 @@ def build_plan(settings: PostgresSettings, target: TargetProfile) -> list[Check[
     plan: list[Check[Any, Any]] = [
         PgSettingsCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="db.server_silent", service=("PostgreSQL", 5432)),  # accepted, then thrown out before a word
+        # A reset at once: accepted, then thrown out before a word.
+        TcpCheck(reset_code="db.server_silent", service=("PostgreSQL", 5432)),
         ProtocolCheck(),
         TlsNegotiationCheck(),
         PgTlsCheck(),

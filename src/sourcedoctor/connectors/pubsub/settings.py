@@ -3,7 +3,7 @@
 
 URLs: ``pubsub://PROJECT/SUBSCRIPTION``, ``pubsub://PROJECT/subscriptions/S``,
 ``pubsub://PROJECT/topics/T``, or ``pubsub://`` with the project taken from the key. The key JSON
-comes only from ``--credentials-env VAR`` (or ``--credentials-stdin``, one line).
+comes only from ``--credentials-env VAR`` (or ``--credentials-stdin``, the whole JSON document).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class PubSubSettings(BaseModel):
         description="Topic id (or projects/P/topics/T).", json_schema_extra=cli("--topic"))
     credentials: SecretStr | None = Field(
         None, description="The service account's JSON key file content, pasted as it is.",
-        json_schema_extra=cli("--credentials", secret=True))
+        json_schema_extra=cli("--credentials", secret=True, multiline=True))
 
     @field_validator("project_id", "subscription", "topic")
     @classmethod

@@ -14,6 +14,7 @@ import socket
 import time
 from dataclasses import dataclass
 
+from ...checks.identify import classify
 from .session import client_ident
 from .wire import MAX_IDENT_BYTES, Identification, find_identification
 
@@ -25,7 +26,8 @@ class Greeting:
     #: Every byte read: lines before the identification, the line, maybe the start of KEXINIT.
     data: bytes
     ident: Identification | None
-    #: "" when the identification arrived; else "timeout", "closed", "reset" or "too_long".
+    #: "" when the identification arrived; else "timeout", "closed", "reset", "too_long" or
+    #: "not_ssh" (another protocol's greeting arrived: no use waiting).
     ended: str
     elapsed: float
 
@@ -64,4 +66,19 @@ async def exchange_identification(sock: socket.socket, timeout: float) -> Greeti
             ended = "closed"
             break
         buf += chunk
+        if _other_protocol(buf):
+            ended = "not_ssh"  # an FTP/SMTP/HTTP greeting will not turn into SSH: stop waiting
+            break
     return Greeting(buf, None, ended, time.monotonic() - t0)
+
+
+def _other_protocol(buf: bytes) -> bool:
+    """Does ``buf`` start with another protocol's complete greeting (``220 …`` of FTP or SMTP,
+    an HTTP status line, a TLS record, a MySQL handshake)? Lines before an SSH identification
+    are allowed (RFC 4253 4.2), but these are not such lines: the server is not SSH."""
+    if find_identification(buf) is not None:
+        return False
+    protocol, _ = classify(buf)
+    if protocol in ("ftp", "smtp", "http"):
+        return b"\n" in buf  # a whole line, not the first bytes of one
+    return protocol in ("tls", "mysql")

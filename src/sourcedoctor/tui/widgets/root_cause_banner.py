@@ -8,6 +8,13 @@ from textual.widgets import Static
 from ...model import Report, Status, Verdict
 from ...report.escape import for_terminal
 
+#: What ``b`` browses, by connector: a database has tables, not files.
+_BROWSES = {"postgres": "browse tables", "mysql": "browse tables"}
+
+
+def _browse_label(report: Report) -> str:
+    return _BROWSES.get(str(report.target.get("connector", "")), "browse files")
+
 
 def banner_text(report: Report, culprit: str | None, browsable: bool = False) -> Text:
     """Verdict words, the root cause with its first fix step, and the keys that act on it."""
@@ -27,7 +34,7 @@ def banner_text(report: Report, culprit: str | None, browsable: bool = False) ->
         if culprit:
             text.append(f"   [e] edit {culprit}", style="bold")
         if browsable:
-            text.append("   [b] browse files")
+            text.append(f"   [b] {_browse_label(report)}")
         return text
     if report.interrupted or report.verdict == Verdict.INCOMPLETE:
         return text
@@ -45,7 +52,7 @@ def banner_text(report: Report, culprit: str | None, browsable: bool = False) ->
                     "see the rows marked !", style="bold")
     else:
         text.append(f"✓ ALL {counts[Status.PASS]} CHECKS PASSED", style="bold")
-    text.append("   [b] browse files  [x] export")
+    text.append(f"   [b] {_browse_label(report)}  [x] export")
     return text
 
 

@@ -4,8 +4,9 @@ Each pydantic field becomes one labelled input: its description is the help line
 (the platform's own names, e.g. ``userName``, ``s3AccessKey / accessKeyId``) are shown as a hint,
 secrets (SecretStr, or ``json_schema_extra={"secret": True}``) are masked, a ``Literal`` is a
 choice. Required fields, fields the platform names and secrets come first; the rest sit under
-"Advanced". For SFTP the key path and the key text share one box ("a path or the pasted key"):
-users have either.
+"Advanced" (unless the model marks them ``json_schema_extra={"essential": True}``; a ``"label"``
+there names the field when its words are not enough). For SFTP the key path and the key text
+share one box ("a path or the pasted key"): users have either.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def _kind(annotation: Any, extra: Any) -> str:
 
 #: Words written in capitals in labels ("Endpoint URL", "Access key ID", "CA bundle").
 _ACRONYMS = {"url": "URL", "id": "ID", "ca": "CA", "aws": "AWS", "dns": "DNS", "tls": "TLS",
-             "ssh": "SSH", "sftp": "SFTP", "s3": "S3", "kms": "KMS", "ssl": "SSL"}
+             "ssh": "SSH", "sftp": "SFTP", "s3": "S3", "kms": "KMS", "ssl": "SSL", "sas": "SAS",
+             "uri": "URI", "ims": "IMS", "ftp": "FTP", "ftps": "FTPS", "http": "HTTP",
+             "https": "HTTPS", "json": "JSON", "jwt": "JWT", "ip": "IP"}
 
 
 def label_for(name: str) -> str:
@@ -118,16 +121,20 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
             continue
         aliases = _aliases(name, info)
         kind = _kind(info.annotation, info.json_schema_extra)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         specs.append(FieldSpec(
             name=name,
-            label=info.title or label_for(name),  # a model's own title wins over its name
+            # A model's own title or label wins over its name ("SAS URI", not "Sas uri").
+            label=info.title or str(extra.get("label") or "") or label_for(name),
             hint=" / ".join(aliases),
             help=info.description or "",
             kind=kind,
             default=None if info.is_required() else info.default,
             # What the platform's connection form asks for, or what a run cannot do without.
+            # ``json_schema_extra={"essential": True}``: a field a user must fill or choose
+            # (Azure's container, FTP's TLS mode) though it is optional in the model.
             essential=(name in ESSENTIAL or info.is_required() or bool(aliases)
-                       or kind == "secret"),
+                       or kind == "secret" or bool(extra.get("essential"))),
             choices=tuple(map(str, typing.get_args(info.annotation))) if kind == "choice" else (),
         ))
     return specs

@@ -40,7 +40,7 @@ def finding_of(problem: Problem, target_cloud: bool, **names: str) -> Finding:
         severity = (Severity.FAIL if private else Severity.WARN) if target_cloud else Severity.INFO
     values = {**names, "field": problem.field, **problem.values}
     return make_finding(problem.code, problem.summary, evidence=problem.evidence,
-                        severity=severity, **values)
+                        severity=severity, fix=problem.fix, **values)
 
 
 class AzblobSettingsCheck(Check[AzblobSettings, AzblobState]):

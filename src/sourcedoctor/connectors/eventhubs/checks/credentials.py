@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
-from ....codes import make_finding
+from ....codes import CATALOGUE, make_finding
 from ....model import Finding, Severity
 from ..credentials import key_problem, namespace_problem, parse_connection_string
 from ..settings import SUFFIX, EventHubsSettings
@@ -33,7 +33,9 @@ class EventHubsCredentialsCheck(Check[EventHubsSettings, EventHubsState]):
                     "eventhubs.connection_string_invalid",
                     f"the connection string {'; '.join(cs.problems[:3])}",
                     evidence={"field": "connection_string", "problems": cs.problems[:10],
-                              "parts_seen": sorted(cs.parts)}))
+                              "parts_seen": sorted(cs.parts)},
+                    fix=[cs.fix, *CATALOGUE["eventhubs.connection_string_invalid"].fix_steps()]
+                    if cs.fix else None))
             host = cs.namespace_host
             if host:
                 problem, name = namespace_problem(host)

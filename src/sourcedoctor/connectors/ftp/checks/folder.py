@@ -58,9 +58,14 @@ class FolderCheck(Check[FtpSettings, FtpState]):
                 size = None
             if size is not None:
                 evidence["size"] = size
-                parent = posixpath.dirname(folder.rstrip("/")) or "(login folder)"
-                return make_finding("path.not_a_directory", f"{folder} is a file ({size} bytes), "
-                                    "not a folder", evidence=evidence, parent=parent)
+                parent = posixpath.dirname(folder.rstrip("/"))
+                name = posixpath.basename(folder.rstrip("/"))
+                where = f"{s.scheme}://{s.login_user}@{s.host}:{s.port}/{parent}".rstrip("/")
+                return make_finding(
+                    "path.not_a_directory", f"{folder} is a file ({size} bytes), not a folder",
+                    evidence={**evidence, "parent": parent or "(login folder)", "file": name},
+                    fix=[f"Give the folder that holds it and name the file: {where} --file "
+                         f"{name} (platform: folder {parent or '/'}, then select {name})."])
         if kind == "permission_denied":
             return make_finding("path.permission_denied", f"{s.login_user} may not enter {folder}: "
                                 f"{err}", evidence=evidence, folder=folder,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
-from ....checks.identify import identify_socket
+from ....checks.identify import identify, identify_socket
 from ....checks.tls import client_context
 from ....codes import make_finding
 from ....model import Finding
@@ -218,3 +218,28 @@ class ImplicitGreetingCheck(GreetingCheck):
         assert read.reply is not None
         st.greeting = list(read.reply.lines[:20])
         return Outcome.of(greeting=st.greeting, greeting_ms=read.elapsed_ms, inside_tls=True)
+
+
+async def judge_implicit_port(ctx: Context[FtpSettings, FtpState]) -> Finding | None:
+    """After a failed implicit-TLS handshake: listen on a new connection to what the port says by
+    itself (bounded by the step timeout). A plain FTP greeting is ``ftp.not_implicit_tls``, an
+    SSH banner ``ftp.is_sftp``; anything else (or nothing) leaves the TLS finding as it is."""
+    s, st = ctx.settings, ctx.state
+    peer = st.peer or (s.host, s.port)
+    try:
+        seen = await identify(peer[0], peer[1], timeout=ctx.step_timeout, expect="ftp")
+    except (OSError, TimeoutError):
+        return None
+    values: dict[str, Any] = {"host": s.host, "port": s.port, "user": s.login_user,
+                              "folder": s.folder}
+    if seen.protocol == "ssh":
+        return make_finding(
+            "ftp.is_sftp", f"{s.host}:{s.port} is an SSH server ({seen.banner}), not implicit "
+            "FTPS: this is an SFTP server, use the SFTP connector (sftp://…)",
+            evidence={"ssh_banner": seen.banner}, **values)
+    if seen.protocol == "ftp":
+        return make_finding(
+            "ftp.not_implicit_tls", f"{s.host}:{s.port} greets in plain FTP ({seen.banner}): no "
+            "TLS from the first byte, so ftps+implicit:// cannot work on this port",
+            evidence={"greeting": seen.banner}, **values)
+    return None

@@ -52,7 +52,14 @@ class ListingCheck(Check[FtpSettings, FtpState]):
         findings: list[Finding] = list(naming_findings(listing.entries, ctx.target))
         if not files:
             what = f"no file named {s.file}" if s.file else "no files (hidden ones aside)"
+            # curl: ftps:// is implicit TLS; explicit TLS is ftp:// with --ssl-reqd.
+            curl = "ftps" if s.tls_mode == "implicit" else "ftp"
+            where = f"{curl}://{s.host}:{s.port}/{folder}".rstrip("/") + "/"
             findings.append(make_finding(
                 "path.empty", f"{folder or 'the login folder'} has {what}; the dataflow would "
-                "ingest nothing", evidence={**facts, "entries_seen": entries_seen(listing)}))
+                "ingest nothing", evidence={**facts, "entries_seen": entries_seen(listing)},
+                fix=[f"Put at least one file in {folder or 'the login folder'}, or point the "
+                     "connection at the folder that has them (names are case-sensitive).",
+                     f"List what is there: curl --user {s.login_user} {where}"
+                     + (" --ssl-reqd" if s.tls_mode == "explicit" else "")]))
         return Outcome.of(findings, **facts)

@@ -137,6 +137,16 @@ class LoginCheck(Check[FtpSettings, FtpState]):
                                 "larger --timeout shows the refusal)", evidence=evidence, **values)
         if err.kind != "reply":
             return LoginCheck._session_failed(err, s, values)
+        if s.user is None:
+            # No user in the URL: the login was anonymous, and the server does not allow it.
+            where = f"{s.scheme}://USER@{s.host}:{s.port}/{s.folder}".rstrip("/")
+            return make_finding(
+                "ftp.login_failed", f"no user was given, so the login was anonymous, and {s.host} "
+                f"refused it at {step}: {err}", evidence={**evidence, "anonymous": True}, **values,
+                fix=[f"Give the user name in the URL ({where}) and the password with "
+                     "--password-env VAR (in the app: the User and Password fields).",
+                     "Only if the server should allow anonymous reading: enable it there "
+                     "(vsftpd anonymous_enable=YES, ProFTPD <Anonymous>)."])
         return make_finding("ftp.login_failed", f"{s.host} refused the login of {s.login_user} "
                             f"at {step}: {err}", evidence=evidence, **values)
 

@@ -29,6 +29,9 @@ class KafkaRecordsCheck(Check[KafkaSettings, KafkaState]):
 
     async def run(self, ctx: Context[KafkaSettings, KafkaState]) -> Outcome:
         s, st = ctx.settings, ctx.state
+        if s.topic is None:  # kafka://BROKER alone: the topic layer listed the topics
+            return Outcome.not_applicable("no topic given (kafka://BROKER/TOPIC): the topics "
+                                          "are listed under the topic layer")
         assert st.cluster is not None and st.topic is not None
         topic = st.cluster.topics[st.topic]
         read = await asyncio.wait_for(asyncio.to_thread(

@@ -56,8 +56,11 @@ class KafkaTopicCheck(Check[KafkaSettings, KafkaState]):
         names = sorted(st.cluster.topics)
         visible = [n for n in names if not n.startswith("__")]
         if s.topic is None:
-            return Outcome.not_applicable("no topic given (kafka://BROKER/TOPIC)",
-                                          topics=visible[:50], topic_count=len(visible))
+            shown = ", ".join(visible[:20]) + (f" (+{len(visible) - 20} more)"
+                                                if len(visible) > 20 else "")
+            return Outcome.not_applicable(
+                f"no topic given (kafka://BROKER/TOPIC); the cluster has {len(visible)} "
+                f"topic(s): {shown or 'none'}", topics=visible[:50], topic_count=len(visible))
         topic = st.cluster.topics.get(s.topic)
         if topic is None or topic.error_code == "UNKNOWN_TOPIC_OR_PART":
             near = close_matches(s.topic, visible)

@@ -97,7 +97,7 @@ class ProtocolCheck(Check[MysqlSettings, MysqlState]):
             if greeting.error is not None:
                 return Outcome.of([refusal_finding(greeting, s)], **facts)
             facts.update(greeting.facts())
-            ctx.transcript.add("db", f"{greeting.product} {greeting.server_version}, TLS "
+            ctx.transcript.add("db", f"{greeting.product} {greeting.version_shown}, TLS "
                                f"{'offered' if greeting.supports_tls else 'not offered'}, plugin "
                                f"{greeting.auth_plugin}")
             return Outcome.of(**facts)

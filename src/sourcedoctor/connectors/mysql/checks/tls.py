@@ -79,8 +79,9 @@ class MysqlTlsCheck(TlsCheck):
     """sslMode against CLIENT_SSL; the certificate judged like any TLS endpoint's."""
 
     needs = ("db.protocol",)
+    starttls = "mysql"
 
-    async def run(self, ctx: Context[Any, Any]) -> Outcome:
+    async def judge(self, ctx: Context[Any, Any]) -> Outcome:
         s: MysqlSettings = ctx.settings
         st: MysqlState = ctx.state
         greeting = st.greeting
@@ -102,7 +103,11 @@ class MysqlTlsCheck(TlsCheck):
                     "db.tls_unavailable", f"sslMode {s.ssl_mode} needs TLS, but {greeting.product} "
                     f"{greeting.version_number} at {s.host}:{s.port} does not offer it (no CLIENT_SSL "
                     "capability in its greeting)", evidence={**base, **greeting.facts()},
-                    server_setting=SERVER_SETTING)], **base)
+                    # MySQL's own words: the catalogue's generic fix names PostgreSQL's keys too.
+                    fix=[f"Enable TLS on the server ({SERVER_SETTING}) with a certificate the "
+                         "platform trusts, then restart it.",
+                         "Only if the network path is private and trusted: sslMode=prefer or "
+                         "disable (SslMode=Preferred in the connection string)."])], **base)
             findings = []
             if ctx.target.cloud:
                 findings.append(make_finding(

@@ -51,13 +51,13 @@ class ProtocolCheck(Check[PostgresSettings, PostgresState]):
             return Outcome.of(**facts)
         self._close(st)
         if found.protocol in ("silent", "unknown") and not found.raw:
-            how = "sent nothing" if found.ended == "timeout" else f"{found.ended} the connection"
+            how = (f"sent nothing within {ctx.step_timeout:g} s" if found.ended == "timeout"
+                   else f"{found.ended} the connection without a byte")
             return Outcome.of(
                 [
                     make_finding(
                         "db.server_silent",
-                        f"{where} accepted TCP but {how} in answer to PostgreSQL's SSLRequest "
-                        f"within {ctx.step_timeout:g} s",
+                        f"{where} accepted TCP but {how} in answer to PostgreSQL's SSLRequest",
                         evidence={
                             "waited_s": ctx.step_timeout,
                             "how": found.ended,
@@ -183,8 +183,9 @@ class PgTlsCheck(TlsCheck):
     require a client encrypts without checking, so an untrusted certificate is no fault there."""
 
     needs = ("db.tls",)
+    starttls = "postgres"
 
-    async def run(self, ctx: Context[Any, Any]) -> Outcome:
+    async def judge(self, ctx: Context[Any, Any]) -> Outcome:
         s, st = ctx.settings, ctx.state
         if not st.use_tls or not s.tls:
             with contextlib.suppress(OSError):
@@ -196,7 +197,7 @@ class PgTlsCheck(TlsCheck):
                 if st.use_tls
                 else "the login is not encrypted"
             )
-        outcome = await super().run(ctx)
+        outcome = await super().judge(ctx)
         if s.ssl_mode == "verify-ca":  # verify-ca checks the chain, never the name
             kept = tuple(f for f in outcome.findings if f.code != "tls.hostname_mismatch")
             outcome = Outcome(kept, outcome.facts, outcome.status, outcome.blocked_by)

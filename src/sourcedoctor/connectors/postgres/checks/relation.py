@@ -56,7 +56,8 @@ class RelationCheck(Check[PostgresSettings, PostgresState]):
                         + (f" (closest: {', '.join(near)})" if near else ""),
                         evidence={"table": s.table, "closest": near, "search_path_used": qn.schema is None},
                         table=s.table,
-                        matches=", ".join(near) or "(no similar name: list them with \\dt *.*)",
+                        matches=", ".join(near)
+                        or "(none with a similar name; psql's \\dt *.* lists them all)",
                     )
                 ]
             )

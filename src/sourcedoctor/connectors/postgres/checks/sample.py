@@ -125,7 +125,8 @@ class TypesCheck(Check[PostgresSettings, PostgresState]):
             findings.append(
                 make_finding(
                     "db.type_unsupported",
-                    "no platform type for " + ", ".join(f"{c.name} ({c.type})" for c in bad),
+                    f"{len(bad)} column(s) of {_resolved(st).qualified} have no platform type: "
+                    + ", ".join(f"{c.name} ({c.type})" for c in bad),
                     evidence=unsupported_evidence(bad),
                     cast=f"CREATE VIEW … AS SELECT …, {casts} FROM {_resolved(st).qualified};",
                 )
