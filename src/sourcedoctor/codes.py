@@ -801,8 +801,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "The connection is ftp:// without TLS: the user name, the password and every file cross the "
        "network in clear text, readable by anyone on the path. The data can still be read; this "
        "is a warning under every target.",
-       ["If the server offers FTPS, use ftps://{host} (explicit TLS, port 21) or "
-        "ftps+implicit://{host} (port 990).",
+       ["If the server offers FTPS, use ftps://{host}:{port} (explicit TLS: AUTH TLS on this "
+        "same port) or ftps+implicit://{host}:990 (implicit TLS has its own port, usually 990).",
         "Otherwise ask the server's administrator to enable TLS (vsftpd ssl_enable=YES, ProFTPD "
         "mod_tls, FileZilla Server 'Require explicit FTP over TLS')."], FTP_ADMIN),
     _c("ftp.tls_unavailable", "The FTP server does not offer TLS", F,
@@ -1078,7 +1078,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "region the request went to (names are case-sensitive, and each region has its own "
        "streams). When the keys may list streams, the evidence has the closest names.",
        ["Check the stream name {stream} and the region {region}; close names there: {close}.",
-        "List the streams: aws kinesis list-streams --region {region}"], USER),
+        "List the streams: aws kinesis list-streams --region {region}{endpoint_option}"], USER),
     _c("kinesis.access_denied", "The keys lack a Kinesis permission the platform needs", F,
        "The service refused an action (AccessDenied): the keys' IAM policy does not allow it on "
        "the stream. The platform describes the stream, lists its shards, takes a shard iterator "

@@ -250,3 +250,11 @@ async def test_implicit_tls_against_an_ssh_port_is_an_sftp_server() -> None:
         report, _ = await run_plan(settings_for(peer, scheme="ftps+implicit"))
     assert report.root_cause is not None and report.root_cause.code == "ftp.is_sftp"
     assert codes(report)["ftp.is_sftp"].evidence["ssh_banner"].startswith("SSH-2.0-")
+
+
+async def test_plaintext_fix_keeps_the_users_port(ftpd: Ftpd) -> None:
+    server = ftpd("plain")  # pyftpdlib on a random port, never 21
+    report, _ = await run_plan(settings_for(server))
+    finding = codes(report)["ftp.plaintext"]
+    assert any(f"ftps://{server.host}:{server.port}" in step for step in finding.fix), finding.fix
+    assert not any("port 21)" in step for step in finding.fix)

@@ -120,6 +120,8 @@ async def test_inlet_id_with_trailing_space_is_config_before_any_traffic(
     f = one(report, "config.invalid")
     assert f.evidence["field"] == "inlet_url" and "spaces" in f.summary
     assert INLET_ID in f.fix[0]
+    # The fix keeps the user's scheme, host and port (the peer is not on 443).
+    assert f"{inlet.url}/collection/" in f.fix[0] and inlet.url.count(":") == 2
     assert status_of(report, "dns.resolve") == Status.SKIP
     assert inlet.b.empty_posts == 0
 

@@ -29,13 +29,12 @@ async def test_tarpit_port_is_no_kafka_answer_within_the_budget(peers: Peers) ->
     assert any("APIVERSION_QUERY" in line for line in root.evidence["client_states"])  # stuck there
 
 
-async def test_http_answer_is_no_kafka_answer(peers: Peers) -> None:
+async def test_http_answer_is_wrong_protocol(peers: Peers) -> None:
     http = peers.garbage(HTTP_REPLY)  # speaks HTTP at once, whatever is asked
     report, _ = await run_plan(kafka(f"kafka://127.0.0.1:{http.port}/orders"), timeout=FAST)
     root = root_finding(report)
-    assert root is not None and root.code == "kafka.no_kafka_answer"
-    seen = "\n".join(root.evidence["client_log"] + root.evidence["client_states"])
-    assert "APIVERSION_QUERY" in seen  # what librdkafka saw is kept as evidence
+    assert root is not None and root.code == "kafka.wrong_protocol"
+    assert root.evidence["found"] == "http" and root.evidence["banner"].startswith("HTTP/")
 
 
 async def test_connection_reset_is_no_kafka_answer(peers: Peers) -> None:
@@ -78,3 +77,29 @@ async def test_mechanism_not_offered_names_both_sides() -> None:
     assert root is not None and root.code == "kafka.sasl_mechanism_not_offered"
     assert root.evidence["offered"] == ["SCRAM-SHA-512"] and root.evidence["configured"] == "PLAIN"
     assert "SCRAM-SHA-512" in root.fix[0] and "PLAIN" in root.fix[0]
+
+
+async def test_http_server_port_is_named_fast() -> None:
+    """A real HTTP server (the standard library's) on the port the user typed: named at once by
+    the shared identification layer, not after the whole budget, and the user acts."""
+    import http.server
+    import threading
+
+    from sourcedoctor.codes import USER
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        t0 = time.monotonic()
+        report, _ = await run_plan(kafka(f"kafka://127.0.0.1:{server.server_address[1]}/orders"),
+                                   timeout=10.0)
+        elapsed = time.monotonic() - t0
+    finally:
+        server.shutdown()
+        server.server_close()
+    root = root_finding(report)
+    assert root is not None and root.code == "kafka.wrong_protocol", report.codes
+    assert root.evidence["found"] == "http" and root.audience == USER
+    assert "an HTTP server" in root.summary and "not Kafka" in root.fix[0]
+    assert elapsed < 4  # the 10 s budget is not waited out

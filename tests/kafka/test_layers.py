@@ -90,6 +90,7 @@ async def test_group_with_a_live_member_fails_for_the_platform(tansu: TansuBroke
     assert finding.severity is Severity.WARN  # a generic reader may share a group on purpose
     assert finding.evidence["member_list"][0]["member_id"].startswith("other-flow")
     assert any("other-flow" in step for step in finding.fix)
+    assert any(f"--bootstrap-server {tansu.bootstrap} " in step for step in finding.fix)
     platform = aep.result("kafka.consumer_group").findings[0]  # type: ignore[union-attr]
     assert platform.code == "kafka.consumer_group_in_use" and platform.severity is Severity.FAIL
     # Tansu's ConsumerGroupDescribe answer is inconsistent: the classic request told the truth

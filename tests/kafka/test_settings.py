@@ -66,3 +66,5 @@ async def test_password_without_mechanism_is_config_invalid() -> None:
     report, _ = await run_plan(kafka("kafka://192.0.2.1:9092/t", username="u", password="p"))
     assert report.root_cause is not None and report.root_cause.code == "config.invalid"
     assert get("kafka").field_for(report.checks[0].findings[0]) == "sasl_mechanism"
+    fix = report.checks[0].findings[0].fix
+    assert "--sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512" in fix[0] and "drop --username" in fix[0]

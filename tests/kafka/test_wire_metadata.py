@@ -125,6 +125,9 @@ def test_peer_answers_only_what_it_advertises() -> None:
             sock.sendall(_frame(METADATA, 9, b"\x00"))  # a version above the advertised range
             assert _closed(sock)
         with socket.create_connection(("127.0.0.1", peer.port), timeout=FAST) as sock:
+            sock.sendall(_frame(METADATA, 8, b"\x00\x00\x00\x05\x7f\xff"))  # truncated topics
+            assert _closed(sock)
+        with socket.create_connection(("127.0.0.1", peer.port), timeout=FAST) as sock:
             sock.sendall(struct.pack(">i", 1 << 30))  # a frame larger than any request here
             assert _closed(sock)
     assert peer.alive_threads() == 0

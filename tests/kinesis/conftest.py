@@ -20,11 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
-from tests.fixtures import moto as moto_fixture
 from tests.fixtures.moto import Keys, MotoServer
 from tests.fixtures.tls import Certificates
 
@@ -50,12 +48,7 @@ SEED = 2 + len(CLICKS) + len(USERS) + len(POLICIES) + len(USERS)
 class KinesisMoto(MotoServer):
     """MotoServer seeded for Kinesis (module doc)."""
 
-    def start(self) -> KinesisMoto:
-        # MotoServer.start reads its module's SEED for INITIAL_NO_AUTH_ACTION_COUNT; this seeding
-        # makes a different number of requests.
-        with mock.patch.object(moto_fixture, "SEED", SEED):
-            super().start()
-        return self
+    seed_count = SEED
 
     def _seed(self) -> None:
         kinesis, iam = self.client("kinesis"), self.client("iam")

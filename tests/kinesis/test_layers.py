@@ -43,6 +43,7 @@ async def test_missing_stream_names_close_matches(moto: KinesisMoto, certs: Cert
     assert root is not None and root.code == "kinesis.stream_not_found"
     assert root.evidence["close_matches"] == ["clicks"]
     assert "clicks" in root.fix[0] and "us-east-1" in root.fix[0]
+    assert str(root.fix[1]).endswith(f"--region us-east-1 --endpoint-url {moto.endpoint}")
 
 
 async def test_missing_get_shard_iterator_is_named_with_the_policy(

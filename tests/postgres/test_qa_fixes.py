@@ -116,3 +116,24 @@ async def test_refused_port_names_postgres_usual_port() -> None:
         report, _ = await run_plan(settings(f"postgresql://u@127.0.0.1:{port}/db"))
     f = finding(report, "tcp.refused")
     assert f.fix[0] == f"Check the port number ({port}): PostgreSQL is usually 5432."
+
+
+def test_reproduce_repeats_the_users_own_variables(cluster: PrivateCluster) -> None:
+    import json
+
+    from tests.postgres.conftest import READER_PASSWORD
+
+    def command(args: list[str], env: dict[str, str]) -> str:
+        run = subprocess.run(["sourcedoctor", "check", *args, "--format", "json"], capture_output=True,
+                             text=True, timeout=60, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "NO_COLOR": "1", **env})
+        return str(json.loads(run.stdout)["command"])
+
+    url = f"postgresql://reader@127.0.0.1:{cluster.port}/shop?table=sales.small"
+    used = command([url, "--password-env", "QA_PW"], {"QA_PW": READER_PASSWORD})
+    assert used.endswith("--password-env QA_PW") and "PGPASSWORD" not in used
+    text = f"Server=127.0.0.1;Port={cluster.port};Database=shop;UID=reader;Password={{{READER_PASSWORD}}}"
+    used = command(["postgresql://", "--connection-string-env", "CS", "--table", "sales.small"],
+                   {"CS": text})
+    assert "--connection-string-env CS" in used and "PG_CONNECTION_STRING" not in used
+    assert "--password" not in used and READER_PASSWORD not in used

@@ -206,14 +206,16 @@ _FINAL = ("SASL authentication", "mechanism handshake failed", "Authentication f
           "/bootstrap: Disconnected", "SSL handshake failed")
 
 
-def fetch_metadata(settings: KafkaSettings, timeout: float) -> MetadataAnswer:
+def fetch_metadata(settings: KafkaSettings, timeout: float,
+                   stop: threading.Event | None = None) -> MetadataAnswer:
     """Ask the bootstrap broker(s) for the cluster's metadata (all topics), once.
 
     Asks in short slices so an authentication failure ends the wait at once (librdkafka would
     otherwise try again within the budget). When no full answer comes but the bootstrap broker's
     first answer named the brokers (librdkafka then sends every request to those advertised
     addresses), the answer is ``partial``: the brokers as advertised, no topics — what the
-    advertised-listeners layer needs to name the address that cannot be reached.
+    advertised-listeners layer needs to name the address that cannot be reached. Setting
+    ``stop`` ends the wait within one slice (the caller already knows no Kafka answers).
     """
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
@@ -225,7 +227,7 @@ def fetch_metadata(settings: KafkaSettings, timeout: float) -> MetadataAnswer:
     error: str | None = None
     while True:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or (stop is not None and stop.is_set()):
             break
         try:
             md = admin.list_topics(timeout=min(SLICE_S, remaining))

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import SecretStr
-
-from .settings import S3Settings
 
 #: What the first letters of an access key ID say about it (AWS documents the prefixes).
 KEY_KINDS = {
@@ -20,6 +19,19 @@ KEY_KINDS = {
     "ASIA": "temporary access key (STS); needs its session token",
     "GOOG": "Google Cloud Storage HMAC key",
 }
+
+
+class AwsKeySettings(Protocol):
+    """What the resolution reads: the key fields every AWS connector's settings have (S3, Kinesis)."""
+
+    @property
+    def access_key_id(self) -> str | None: ...
+    @property
+    def secret_access_key(self) -> SecretStr | None: ...
+    @property
+    def session_token(self) -> SecretStr | None: ...
+    @property
+    def aws_profile(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,7 @@ def _from_profile(profile: str | None) -> ResolvedCredentials | None:
                                SecretStr(frozen.token) if frozen.token else None, where)
 
 
-def resolve_credentials(settings: S3Settings) -> ResolvedCredentials:
+def resolve_credentials(settings: AwsKeySettings) -> ResolvedCredentials:
     """The keys to sign with; :class:`CredentialsProblem` when there are none (or half of them).
 
     Blocking (reads files): call it from a worker thread.

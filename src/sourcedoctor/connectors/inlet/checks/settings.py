@@ -11,6 +11,8 @@ from ....model import Finding
 from ..settings import INLET_ID, InletSettings
 from ..state import InletState
 
+_COLLECTION = "/collection/"
+
 
 def inlet_id_problems(inlet_id: str) -> list[str]:
     """Why ``inlet_id`` is not a well-formed inlet id (empty list: it is)."""
@@ -44,12 +46,15 @@ class InletSettingsCheck(Check[InletSettings, InletState]):
         why = inlet_id_problems(s.inlet_id)
         if why:
             bare = s.inlet_id.strip()
+            # The URL as given, up to /collection/: its scheme and any port stay the user's.
+            base = s.inlet_url.split(_COLLECTION, 1)[0] if _COLLECTION in s.inlet_url else (
+                f"https://{s.host}")
             findings.append(make_finding(
                 "config.invalid", f"the inlet id {s.inlet_id!r} {'; '.join(why)}",
                 evidence={"field": "inlet_url", "inlet_id": s.inlet_id, "length": len(s.inlet_id),
                           "problems": why},
                 fix=[f"Copy the streaming endpoint again from the dataflow's page: "
-                     f"https://{s.host}/collection/ followed by the 64-character inlet id"
+                     f"{base}{_COLLECTION} followed by the 64-character inlet id"
                      + (f" ({bare[:64].lower()!r} without the spaces)" if len(bare) == 64 else "")
                      + "."]))
         for name, header, value in (("flow_id", "x-adobe-flow-id", s.flow_id),

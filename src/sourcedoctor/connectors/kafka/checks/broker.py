@@ -5,14 +5,21 @@ read from its log lines (kept, never printed): the mechanisms the broker offers,
 authentication refusal, a broker that drops the connection once it knows no SASL is coming, or a
 port that never answers like Kafka. One connection, one authentication attempt (see
 :mod:`..client`).
+
+When no metadata came within :data:`IDENTIFY_AFTER` seconds (or the request failed at once), the
+shared identification layer (:mod:`sourcedoctor.checks.identify`) asks the port in its own
+protocols: an HTTP, TLS, SSH … service there is named at once (``kafka.wrong_protocol``) and the
+metadata wait ends, instead of waiting out the budget for a Kafka answer that cannot come.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
@@ -21,11 +28,45 @@ from ..client import MetadataAnswer, fetch_metadata
 from ..settings import KafkaSettings
 from ..state import KafkaState
 
+if TYPE_CHECKING:
+    from ....checks.identify import Identified
+
 _OFFERED = re.compile(r"broker's supported mechanisms: ([A-Z0-9_-][A-Z0-9_, -]*)")
 _AUTH_FAILED = ("SASL authentication error", "Authentication failed", "SASL SCRAM", "SASL PLAIN",
                 "handshake failed")
 #: The connection was up (ApiVersions answered) and the broker dropped it at the first request.
 _DROPPED_WHEN_UP = re.compile(r"Disconnected.*in state (UP|AUTH_REQ|APIVERSION_QUERY).*")
+
+
+#: Seconds a metadata request may take before the port is identified beside it: a broker answers
+#: in milliseconds, so a healthy one is rarely probed.
+IDENTIFY_AFTER = 0.5
+#: Longest identification (it listens, then sends an HTTP HEAD and reads the answer).
+IDENTIFY_BUDGET = 2.0
+#: What identification may find that proves the port is no Kafka listener.
+FOREIGN = frozenset({"ssh", "mysql", "postgresql", "ftp", "smtp", "http", "tls"})
+
+
+async def identify_port(settings: KafkaSettings, budget: float) -> Identified | None:
+    """What answers on the first bootstrap broker's port, asked in its own protocols (None: the
+    connection itself failed; the TCP layer has said why)."""
+    from ....checks.identify import identify
+
+    try:
+        return await identify(settings.host, settings.port, timeout=budget, expect="http")
+    except (OSError, TimeoutError):
+        return None
+
+
+def wrong_protocol(settings: KafkaSettings, seen: Identified) -> Finding:
+    """The finding for a port where another kind of service answers."""
+    s = settings
+    return make_finding(
+        "kafka.wrong_protocol", f"{s.host}:{s.port}: {seen.name} answers on this port, not a "
+        "Kafka broker" + (f" ({seen.detail})" if seen.detail else ""),
+        evidence={"host": s.host, "port": s.port, "found": seen.protocol, "banner": seen.banner,
+                  "detail": seen.detail, "elapsed_ms": seen.elapsed_ms},
+        host=s.host, port=s.port, found=seen.name)
 
 
 def offered_mechanisms(log: tuple[str, ...]) -> list[str] | None:
@@ -92,12 +133,35 @@ class KafkaBrokerCheck(Check[KafkaSettings, KafkaState]):
             with contextlib.suppress(OSError):
                 st.sock.close()
             st.sock = None
-        answer = await asyncio.wait_for(
-            asyncio.to_thread(fetch_metadata, s, ctx.step_timeout), ctx.step_timeout + 2)
+        stop = threading.Event()
+        meta = asyncio.ensure_future(asyncio.wait_for(
+            asyncio.to_thread(fetch_metadata, s, ctx.step_timeout, stop), ctx.step_timeout + 2))
+        budget = min(ctx.step_timeout / 2, IDENTIFY_BUDGET)
+        seen: Identified | None = None
+        # Over TLS the TLS layer has already judged what answers on the port.
+        if not s.tls and not (await asyncio.wait({meta}, timeout=IDENTIFY_AFTER))[0]:
+            seen = await identify_port(s, budget)
+            if seen is not None and seen.protocol in FOREIGN:
+                stop.set()  # no Kafka answer can come: end librdkafka's wait now
+                with contextlib.suppress(Exception):
+                    await meta
+                ctx.transcript.add("kafka", f"{s.host}:{s.port} → {seen.name}")
+                return Outcome.of([wrong_protocol(s, seen)])
+        answer = await meta
         ctx.transcript.add("kafka", f"Metadata from {s.host}:{s.port} → "
                                     f"{'ok' if answer.cluster else answer.error}")
         if answer.cluster is None:
-            return Outcome.of([classify(s, answer, ctx.step_timeout)])
+            finding = classify(s, answer, ctx.step_timeout)
+            if finding.code == "kafka.no_kafka_answer" and not s.tls:
+                if seen is None:  # the request failed at once: ask the port what it is now
+                    seen = await identify_port(s, budget)
+                if seen is not None and seen.protocol in FOREIGN:
+                    finding = wrong_protocol(s, seen)
+                elif seen is not None:
+                    finding = dataclasses.replace(finding, evidence={
+                        **finding.evidence, "port_answered": {
+                            "found": seen.protocol, "ended": seen.ended, "banner": seen.banner}})
+            return Outcome.of([finding])
         st.cluster = c = answer.cluster
         facts: dict[str, Any] = {
             "cluster_id": c.cluster_id, "controller_id": c.controller_id,

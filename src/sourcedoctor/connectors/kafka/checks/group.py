@@ -44,7 +44,8 @@ class ConsumerGroupCheck(Check[KafkaSettings, KafkaState]):
                 "kafka.consumer_group_in_use",
                 f"consumer group {group.group} has {len(group.members)} active member(s): a flow "
                 "using it would share the partitions with them",
-                evidence={**facts, "member_list": list(group.members[:20])}, group=group.group)
+                evidence={**facts, "member_list": list(group.members[:20])}, group=group.group,
+                bootstrap=s.bootstrap_servers)
             if not ctx.target.cloud:  # a generic reader may share a group on purpose (scale-out)
                 finding = dataclasses.replace(finding, severity=Severity.WARN)
             findings.append(finding)

@@ -34,5 +34,7 @@ class KafkaSettingsCheck(Check[KafkaSettings, KafkaState]):
         elif (s.username or s.password is not None) and not s.sasl_mechanism:
             findings.append(make_finding(
                 "config.invalid", "a user name or password is given but no SASL mechanism: it "
-                "would not be used", evidence={"field": "sasl_mechanism"}, field="sasl_mechanism"))
+                "would not be used", evidence={"field": "sasl_mechanism"}, field="sasl_mechanism",
+                fix=["Add --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 (the platform's "
+                     "saslMechanism), or drop --username and the password."]))
         return Outcome.of(findings, **facts)

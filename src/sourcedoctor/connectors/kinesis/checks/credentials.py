@@ -9,12 +9,11 @@ settings carry under the same names. Nothing is sent here.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ...s3.credentials import CredentialsProblem, resolve_credentials
-from ...s3.settings import S3Settings
 from ..settings import KinesisSettings
 from ..state import KinesisState
 
@@ -29,9 +28,8 @@ class KinesisCredentialsCheck(Check[KinesisSettings, KinesisState]):
     async def run(self, ctx: Context[KinesisSettings, KinesisState]) -> Outcome:
         s = ctx.settings
         try:
-            # resolve_credentials reads only the key fields, named alike in both settings models.
-            creds = await asyncio.wait_for(
-                asyncio.to_thread(resolve_credentials, cast(S3Settings, s)), ctx.step_timeout)
+            creds = await asyncio.wait_for(asyncio.to_thread(resolve_credentials, s),
+                                           ctx.step_timeout)
         except CredentialsProblem as problem:
             if problem.field == "aws_profile":
                 return Outcome.of([make_finding(

@@ -71,7 +71,8 @@ class KinesisStreamCheck(Check[KinesisSettings, KinesisState]):
             f"stream {s.stream} does not exist in {s.region}"
             + (f" (close: {', '.join(near)})" if near else ""),
             evidence=evidence, stream=s.stream, region=s.region,
-            close=", ".join(near) or "(none listed)", endpoint=s.endpoint)])
+            close=", ".join(near) or "(none listed)", endpoint=s.endpoint,
+            endpoint_option=f" --endpoint-url {s.endpoint_url}" if s.endpoint_url else "")])
 
     @staticmethod
     def _described(ctx: Context[KinesisSettings, KinesisState], desc: dict[str, Any]) -> Outcome:
