@@ -688,8 +688,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("blob.sas_expired", "The SAS has expired", F,
        "The SAS's expiry (se) is in the past: the service refuses every request made with it.",
        ["Generate a new SAS with a later expiry (it expired at {expiry}), e.g. az storage container "
-        "generate-sas --account-name {account} --name {container} --permissions rl --https-only "
-        "--expiry 2030-01-01T00:00:00Z, and update sasUri.",
+        "generate-sas {az_signer} --name {container} --permissions rl{https_only} "
+        "--expiry 2030-01-01T00:00:00Z -o tsv, and update sasUri.",
         "A connection the platform keeps needs a SAS that outlives the dataflow."], USER),
     _c("blob.sas_not_yet_valid", "The SAS is not valid yet", F,
        "The SAS's start (st) is in the future: the service refuses it until then. Often a start "
@@ -702,7 +702,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "(list). A blob SAS grants one blob only.",
        ["Generate a SAS granting {needed} (missing: {missing}): Azure portal → container → Shared "
         "access tokens → Permissions Read and List; or az storage container generate-sas "
-        "--account-name {account} --name {container} --permissions rl --https-only --expiry …"],
+        "{az_signer} --name {container} --permissions rl{https_only} --expiry 2030-01-01T00:00:00Z "
+        "-o tsv"],
        USER),
     _c("blob.sas_protocol", "The SAS does not allow HTTPS", F,
        "The SAS's spr field limits the protocols it may be used over; the platform connects over "
@@ -734,7 +735,7 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("blob.container_not_found", "The container does not exist", F,
        "The service answered ContainerNotFound: no container of that name in the account.",
        ["Check the container name's spelling (lowercase letters, digits, hyphens): az storage "
-        "container list --account-name {account} -o table",
+        "container list {az_auth} -o table",
         "Set container to the right name ({container} was asked for)."], USER),
     _c("blob.permission_denied", "The credential lacks a permission the platform needs", F,
        "The credential was accepted but the request was not allowed "
@@ -742,16 +743,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "needed permission letter (l to list, r to read), or a service principal without the role "
        "Storage Blob Data Reader.",
        ["Generate a SAS that also grants {missing} (the platform needs {needed}) for container "
-        "{container}: az storage container generate-sas --account-name {account} --name "
-        "{container} --permissions rl --https-only --expiry …"], USER),
+        "{container}: az storage container generate-sas {az_signer} --name "
+        "{container} --permissions rl{https_only} --expiry 2030-01-01T00:00:00Z -o tsv"], USER),
     _c("blob.request_failed", "The endpoint did not answer like Azure Blob Storage", F,
        "A request got no blob service answer: the connection dropped, something else (a web "
        "server, a proxy) answered, or the service returned an error this tool does not know. "
        "The evidence has the error code, HTTP status and message as received.",
        ["Check that the endpoint is the account's blob endpoint ({endpoint}), not its web or "
         "dfs endpoint.",
-        "Try the same with the Azure CLI: az storage blob list --account-name ACCOUNT -c "
-        "CONTAINER"], USER),
+        "Try the same with the Azure CLI: az storage blob list --account-name ACCOUNT "
+        "--account-key \"$AZURE_STORAGE_KEY\" --blob-endpoint {endpoint} -c CONTAINER"], USER),
     # --- ftp (FTP and FTPS) ---
     _c("ftp.is_sftp", "An SSH (SFTP) server answers on the FTP port", F,
        "The port answered with an SSH identification line, not an FTP greeting: this is an SFTP "
@@ -915,6 +916,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "evidence has the lines and sizes; this is judged locally, before anything is sent.",
        ["Split the batch into several requests of under 1 MB, or trim the record at line {line} "
         "({size} bytes)."], DATA_OWNER),
+    _c("stream.array_body", "The records are a bare JSON array", W,
+       "The file is one JSON array of messages. Adobe's streaming inlet takes one message per "
+       "request (POST /collection/{inletId}) or several in the batch form {\"messages\": [...]} "
+       "(POST /collection/batch/{inletId}); an array body is neither, and the inlet refuses it "
+       "with 400. This run sends and judges each item as a message of its own; a producer that "
+       "posts the array as it is will be refused.",
+       ["Wrap the array in the batch form (an object whose \"messages\" key holds the array) "
+        "and post it to the batch endpoint "
+        "(…/collection/batch/INLET_ID), or send each item as its own request (or write the "
+        "file as JSON lines: one message a line)."], DATA_OWNER),
     _c("stream.xdm_envelope_incomplete", "An XDM message lacks parts of its envelope", F,
        "A message has an XDM envelope (header/body) but not all of it: header.schemaRef.id, "
        "header.schemaRef.contentType (application/vnd.adobe.xed-full+json;version=1), "
@@ -1037,8 +1048,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "Or connect the platform through private connectivity that reaches these addresses."],
        "the Kafka cluster's administrator"),
     _c("kafka.topic_not_found", "The topic does not exist", F,
-       "The cluster's metadata has no topic of that name (names are case-sensitive). The evidence "
-       "lists the closest names and the first topics the cluster has.",
+       "The cluster's metadata has no topic of that name (names are case-sensitive), and asked by "
+       "name the broker says it does not exist (a topic the user may not describe is refused "
+       "instead: kafka.topic_not_authorized). The evidence lists the closest names and the first "
+       "topics the cluster has.",
        ["Check the topic name {topic}; close names on this cluster: {close}.",
         "List the topics: kafka-topics.sh --bootstrap-server {bootstrap} --list"], USER),
     _c("kafka.topic_unavailable", "The topic cannot be read (no leader, or refused)", F,
@@ -1051,6 +1064,15 @@ _ENTRIES: tuple[CodeInfo, ...] = (
         "If partitions have no leader: bring their brokers back, then check "
         "kafka-topics.sh --describe --topic {topic} --under-replicated-partitions"],
        "the Kafka cluster's administrator"),
+    _c("kafka.topic_not_authorized", "The user may not describe the topic", F,
+       "Asked by name, the broker answered TOPIC_AUTHORIZATION_FAILED: the user lacks Describe on "
+       "the topic. Kafka leaves such topics out of every topic list and refuses them by name "
+       "whether they exist or not, so the name may be right or wrong: only the ACLs can tell.",
+       ["Grant the user Describe and Read on topic {topic}: kafka-acls.sh --bootstrap-server "
+        "{bootstrap} --add --allow-principal User:USER --operation Describe --operation Read "
+        "--topic {topic}",
+        "Or, if the name is wrong, use the topic the ACLs allow (kafka-acls.sh --list --topic "
+        "{topic} shows them)."], "the Kafka cluster's administrator"),
     _c("kafka.consumer_group_in_use", "The consumer group already has active members", F,
        "The platform runs one flow per consumer group. This group already has members (another "
        "flow or an application): a new flow joining it would share the topic's partitions with "
@@ -1072,6 +1094,26 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        ["Check that producers write to {topic} (not to a similarly named topic).",
         "Check the topic's retention: kafka-configs.sh --describe --entity-type topics "
         "--entity-name {topic}"], DATA_OWNER),
+    # --- records (stream record values: Kafka, Kinesis) ---
+    _c("records.not_json", "Record values are not JSON objects", F,
+       "The platform's streaming sources map each record's value, a JSON object, to the "
+       "dataset's fields. Some sampled values are not JSON objects: schema-registry framed "
+       "(Confluent's wire format: magic byte 0 and a schema id, then an Avro, Protobuf or JSON "
+       "Schema payload only the registry can decode), binary, plain text, or JSON that is not an "
+       "object. A failure under --target aep; a warning for a generic reader when values are "
+       "framed or binary (they land as one unreadable column). The evidence counts the kinds and "
+       "gives the first positions.",
+       ["Make the producers of {relation} write each value as a JSON object (found: {kinds}), or "
+        "convert the values to JSON on another topic or stream (a Kafka Connect or stream "
+        "processing job) and point the flow at that.",
+        "See the records: {preview}"], DATA_OWNER),
+    _c("records.too_large", "A record is larger than the platform takes", F,
+       "The platform takes a record value of at most 1,000,000 bytes (1 MB, --target aep); a "
+       "larger record is refused when the flow reads it. The evidence has the largest values and "
+       "their positions.",
+       ["Make the producers of {relation} keep each value under {limit} bytes (largest seen: "
+        "{largest} bytes): split the record, or store the large payload elsewhere and send a "
+        "reference."], DATA_OWNER),
     # --- kinesis (Amazon Kinesis) ---
     _c("kinesis.stream_not_found", "The stream does not exist in that region", F,
        "DescribeStream answered ResourceNotFoundException: no stream of that name exists in the "

@@ -49,6 +49,11 @@ class TargetProfile:
     #: The platform takes a delimited file's first row as its column names, so a missing, empty or
     #: duplicate header breaks the dataset's schema (a generic reader names the columns itself).
     header_row_required: bool = False
+    #: A stream record's value must be a JSON object (Kafka, Kinesis): schema-registry framed,
+    #: binary or plain-text values cannot be mapped to the dataset's fields.
+    stream_values_json_only: bool = False
+    #: Largest stream record value the platform takes, in bytes (None: no limit).
+    stream_record_limit: int | None = None
 
 
 GENERIC = TargetProfile(
@@ -74,6 +79,8 @@ AEP = TargetProfile(
     single_char_delimiter=True,
     folder_is_one_dataset=True,
     header_row_required=True,
+    stream_values_json_only=True,
+    stream_record_limit=1_000_000,
 )
 
 TARGETS: dict[str, TargetProfile] = {t.name: t for t in (GENERIC, AEP)}

@@ -30,7 +30,7 @@ def test_check_with_a_connection_string_from_the_environment(azurite: Azurite) -
     assert report["verdict"] == "warn" and report["root_cause"] is None
     warned = [f["code"] for c in report["checks"] for f in c["findings"]]
     assert warned == ["tls.plaintext"]
-    assert "--connection-string-env AZURE_STORAGE_CONNECTION_STRING" in report["command"]
+    assert "--connection-string-env AZ_CS" in report["command"]  # the variable this command line named
 
 
 def test_check_wrong_key_exits_1_with_auth_failed(azurite: Azurite) -> None:
@@ -49,7 +49,7 @@ def test_secrets_never_in_json_text_or_reproduce_command(azurite: Azurite, tmp_p
                    env={"AZ_SAS": uri})
         if fmt == "json":
             assert json.loads(proc.stdout)["command"] == (
-                "sourcedoctor check azblob://devstoreaccount1/policied --sas-uri-env AZURE_STORAGE_SAS_URI")
+                "sourcedoctor check azblob://devstoreaccount1/policied --sas-uri-env AZ_SAS")
         assert proc.returncode == 1, proc.stderr  # the policy lacks r: permission denied
         both = proc.stdout + proc.stderr
         assert "blob.permission_denied" in both
@@ -155,7 +155,7 @@ def test_a_refused_blob_gives_a_preview_command_that_works(azurite: Azurite,
     assert "--connection-string-env" in command and "--file u16.csv" in command
     # The command runs as printed (the variable named in it holds the secret).
     args = command.split()[1:]
-    preview = run(*args, "--format", "json", env={"AZURE_STORAGE_CONNECTION_STRING":
+    preview = run(*args, "--format", "json", env={**env, "AZURE_STORAGE_CONNECTION_STRING":
                                                   azurite.connection_string()})
     assert "Traceback" not in preview.stderr
     assert preview.returncode in (0, 1)

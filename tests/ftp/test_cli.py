@@ -39,7 +39,7 @@ def test_check_json_healthy_ftps_exit_0_and_password_nowhere(ftpd: Ftpd, certs: 
     assert report["target"]["connector"] == "ftp" and report["target"]["tls_mode"] == "explicit"
     assert report["target"]["password"] == "set"
     assert PASSWORD not in proc.stdout and PASSWORD not in proc.stderr
-    assert "--password-env FTP_PASSWORD" in report["command"]
+    assert "--password-env FTP_PW" in report["command"]  # the variable this command line named
     assert server.wrote == []
 
 
@@ -145,8 +145,9 @@ def test_ingest_labels_files_by_their_url_and_a_refused_one_gives_a_working_prev
         assert answer["refused"] == f"{url(server)}/u16.csv"
         command = answer["preview_command"]
         assert command.startswith(f"sourcedoctor preview {url(server)} ")
-        assert "--password-env FTP_PASSWORD" in command and "--file u16.csv" in command
-        preview = run(*command.split()[1:], "--format", "json", env={"FTP_PASSWORD": PASSWORD})
+        assert "--password-env " in command and "--file u16.csv" in command
+        preview = run(*command.split()[1:], "--format", "json",
+                      env={"FTP_PASSWORD": PASSWORD, **env})
         assert preview.returncode in (0, 1) and "Traceback" not in preview.stderr
         assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr
     finally:

@@ -309,3 +309,36 @@ async def test_token_pasted_with_bearer_prefix_warns_and_still_works(inlet: Inle
     assert f.severity == Severity.WARN and f.evidence["field"] == "token"
     assert "config.invalid" not in codes(report)
     assert status_of(report, "stream.auth") == Status.PASS
+
+
+async def test_a_json_array_file_is_flagged_before_sending(inlet: InletPeer, certs: Certificates,
+                                                           tmp_path: Path) -> None:
+    records = tmp_path / "array.json"
+    records.write_text(json.dumps([xdm(), xdm(_id="2")]))
+    report, _ = await run_plan(inlet_settings(inlet, certs, file=str(records)))
+    f = one(report, "stream.array_body")
+    assert f.severity == Severity.WARN and f.evidence["records"] == 2
+    assert any("batch" in step for step in f.fix)
+    assert inlet.b.record_posts == 0  # judged locally, nothing was sent (no --send)
+    # What the finding says about the inlet is what the peer does with an array body: 400.
+    import ssl
+    import urllib.request
+
+    ctx = ssl.create_default_context(cafile=str(certs.ca_pem))
+    req = urllib.request.Request(inlet.collection_url(), data=records.read_bytes(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        urllib.request.urlopen(req, context=ctx, timeout=5)  # noqa: S310 - the test's own peer
+        status = 200
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    assert status == 400
+
+
+async def test_message_findings_address_the_producer_of_messages(inlet: InletPeer,
+                                                                 certs: Certificates,
+                                                                 tmp_path: Path) -> None:
+    records = tmp_path / "array.json"
+    records.write_text(json.dumps([xdm()]))
+    report, _ = await run_plan(inlet_settings(inlet, certs, file=str(records)))
+    assert one(report, "stream.array_body").audience.startswith("whoever produces the messages")

@@ -39,3 +39,18 @@ def test_lake_batches_text_lists_a_topic_batch(tansu: TansuBroker, tmp_path: Pat
 def test_check_keeps_its_own_record_sample_cap(tansu: TansuBroker) -> None:
     proc = run("check", f"kafka://{tansu.bootstrap}/orders", "--rows", "5000")
     assert proc.returncode == 2 and "rows: must be between 1 and 1000" in proc.stderr
+
+
+def test_hints_without_a_topic_name_the_kafka_options(tansu: TansuBroker, tmp_path: Path) -> None:
+    preview = run("preview", f"kafka://{tansu.bootstrap}/", "--timeout", "5")
+    assert preview.returncode == 0, preview.stderr
+    assert "--topic TOPIC" in preview.stderr and "--table" not in preview.stderr
+    assert "orders" in preview.stdout
+    ingest = run("ingest", f"kafka://{tansu.bootstrap}/", "--dataset", "x", "--rows", "10",
+                 "--lake", str(tmp_path / "lake.duckdb"), "--timeout", "5")
+    assert ingest.returncode == 2
+    assert "kafka://BROKER/TOPIC" in ingest.stderr and "--table" not in ingest.stderr
+    assert "orders" in ingest.stderr
+    named = run("preview", f"kafka://{tansu.bootstrap}/", "--topic", "orders", "--timeout", "5",
+                "--format", "json")  # the option the hint names works
+    assert named.returncode == 0 and json.loads(named.stdout)["path"] == "orders", named.stderr

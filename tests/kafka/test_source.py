@@ -46,9 +46,12 @@ async def test_mixed_values_are_one_column_with_notes(tansu: TansuBroker) -> Non
     assert [c.name for c in sample.columns][-1] == "value"
     values = [row[-1] for row in sample.rows]
     assert values[0] == json.dumps({"id": 9})
-    assert values[1] == f"<avro schema 7, {len(AVRO_FRAMED)} bytes>"
+    # magic byte 0 + schema id cannot tell Avro from Protobuf or JSON Schema: not called Avro
+    assert values[1] == f"<schema-registry framed (schema id 7), {len(AVRO_FRAMED)} bytes>"
     assert values[2] == TEXT.decode()
     assert any("schema id 7" in n and "schema registry" in n for n in sample.notes)
+    assert not any("avro" in n.lower() and "protobuf" not in n.lower() for n in sample.notes)
+    assert not sample.problems  # mostly not JSON: one value column, nothing split off
 
 
 async def test_sample_is_bounded_and_unknown_topic_is_not_found(tansu: TansuBroker) -> None:
@@ -72,7 +75,7 @@ async def test_a_one_megabyte_value_is_read_and_shown_cut(tansu: TansuBroker) ->
 
 def test_decoder_tells_the_kinds_apart() -> None:
     assert decode_value(b'{"a": {"b": 1}}').fields == {"a.b": 1}
-    assert decode_value(AVRO_FRAMED).kind == "avro" and confluent_schema_id(AVRO_FRAMED) == 7
+    assert decode_value(AVRO_FRAMED).kind == "framed" and confluent_schema_id(AVRO_FRAMED) == 7
     assert decode_value(b"hello").kind == "text"
     assert decode_value(b"\xff\xfe\x00").kind == "binary"
     assert decode_value(b"with \x00 nul").kind == "binary"

@@ -71,17 +71,26 @@ def test_describe_denied_topic_is_left_out_of_all_topics_and_refused_by_name() -
     assert named and not any(m.allow_auto_topic_creation for m in named)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "connector gap: the topic layer only asks for all topics, where Kafka leaves out topics the "
-    "principal may not Describe, so a denied topic is reported as kafka.topic_not_found; it "
-    "should ask for the missing topic by name (auto-creation off) and report the refusal"))
-async def test_describe_denied_topic_is_topic_unavailable_not_missing() -> None:
+async def test_describe_denied_topic_is_not_authorized_not_missing() -> None:
+    """Kafka hides a topic the user may not Describe from the all-topics list; the topic layer
+    asks for it by name (auto-creation off) and reports the refusal, not a missing topic."""
     with describe_denied_broker("orders") as peer:
         report, _ = await run_plan(kafka(f"kafka://127.0.0.1:{peer.port}/orders"), timeout=FAST)
+        named = [m for m in peer.metadata if m.topics]
     root = root_finding(report)
     assert root is not None
-    assert root.code == "kafka.topic_unavailable", root.code
+    assert root.code == "kafka.topic_not_authorized", root.code
     assert root.evidence["error_code"] == "TOPIC_AUTHORIZATION_FAILED"
+    assert any("--operation Describe" in step for step in root.fix)
+    assert named and not any(m.allow_auto_topic_creation for m in named)
+
+
+async def test_missing_topic_asked_by_name_is_not_found() -> None:
+    with describe_denied_broker("orders") as peer:
+        report, _ = await run_plan(kafka(f"kafka://127.0.0.1:{peer.port}/no-such-topic"),
+                                   timeout=FAST)
+    root = root_finding(report)
+    assert root is not None and root.code == "kafka.topic_not_found", root
 
 
 def test_cli_json_names_the_leaderless_partition() -> None:

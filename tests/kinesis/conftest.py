@@ -9,6 +9,7 @@ for those refusals; the client reads the code from it.)
 ==============  ==============================================================================
 ``clicks``      2 shards, 3 JSON records (``CLICKS``) on shard 0
 ``quiet``       1 shard, no records
+``events``      1 shard, 6 JSON records then one plain-text record (``EVENTS``)
 ``reader``      the platform's actions (minimal policy) plus ListStreams
 ``describer``   kinesis:DescribeStream only (GetShardIterator is refused)
 ``nobody``      no policy at all
@@ -40,9 +41,11 @@ POLICIES = {
     "describer": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "kinesis:DescribeStream", "Resource": STREAM_ARN}]},
 }
+#: 6 JSON objects and one plain-text record (the one that is not JSON comes last).
+EVENTS = [json.dumps({"n": i, "kind": "view"}).encode() for i in range(6)] + [b"plain text line"]
 USERS = ("reader", "describer", "nobody")
-#: Seeding requests: 2 streams, the records, the users, their policies and access keys.
-SEED = 2 + len(CLICKS) + len(USERS) + len(POLICIES) + len(USERS)
+#: Seeding requests: 3 streams, the records, the users, their policies and access keys.
+SEED = 3 + len(CLICKS) + len(EVENTS) + len(USERS) + len(POLICIES) + len(USERS)
 
 
 class KinesisMoto(MotoServer):
@@ -55,7 +58,11 @@ class KinesisMoto(MotoServer):
         made = 0
         kinesis.create_stream(StreamName="clicks", ShardCount=2)
         kinesis.create_stream(StreamName="quiet", ShardCount=1)
-        made += 2
+        kinesis.create_stream(StreamName="events", ShardCount=1)
+        made += 3
+        for data in EVENTS:
+            kinesis.put_record(StreamName="events", Data=data, PartitionKey="p")
+            made += 1
         for record in CLICKS:  # explicit hash key 0: all on shard 0, in order
             kinesis.put_record(StreamName="clicks", Data=json.dumps(record).encode(),
                                PartitionKey=str(record["user"]), ExplicitHashKey="0")

@@ -34,7 +34,7 @@ async def test_healthy_stream_passes_and_samples_rows(moto: KinesisMoto, certs: 
     assert [r["page"] for r in rows] == [c["page"] for c in CLICKS]
     assert {c.name: c.platform_type for c in sample.columns}["ms"] == "integer"
     listing = await state.source.relations()
-    assert {r.name for r in listing.relations} == {"clicks", "quiet"}
+    assert {r.name for r in listing.relations} == {"clicks", "quiet", "events"}
 
 
 async def test_missing_stream_names_close_matches(moto: KinesisMoto, certs: Certificates) -> None:

@@ -123,3 +123,35 @@ def test_cli_all_rejected_is_not_a_success(machine: MachineMariadb, flags: str,
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
                           env={**os.environ, "NO_COLOR": "1", "SD_TEST_PW": machine.password})
     assert text.returncode == 1 and "every row was rejected" in text.stderr  # a retry, not a duplicate
+
+
+async def test_tui_all_rejected_batch_is_not_shown_as_success(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from sourcedoctor.tui.app import SourceDoctorApp
+    from sourcedoctor.tui.profiles import ProfileStore
+    from sourcedoctor.tui.screens.preview_rows import RowIngestScreen
+
+    class Rows:
+        scheme = "mysql"
+
+        async def relations(self, parent: str | None = None, *, limit: int = 1_000) -> object:
+            raise AssertionError("not listed")
+
+        async def sample(self, relation: str, *, limit: int) -> RowSample:
+            return ALL_BAD
+
+    app = SourceDoctorApp(profiles=ProfileStore(tmp_path / "profiles.json"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = RowIngestScreen(Rows(), "db.t", ALL_BAD, None,  # type: ignore[arg-type]
+                                 lake_path=tmp_path / "lake.duckdb")
+        await app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if screen.result is not None:
+                break
+        assert screen.result is not None and screen.result.rows_ingested == 0
+        status = str(screen.query_one("#ingest-status", Static).render())
+    assert status.startswith("✗ 0 rows ingested: all 2 rejected") and "✓" not in status

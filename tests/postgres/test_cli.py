@@ -42,7 +42,7 @@ def test_cli_check_healthy_json(pg: PrivateCluster) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout)
     assert report["target"]["connector"] == "postgres" and report["verdict"] == "pass"
-    assert "--password-env PGPASSWORD" in report["command"]
+    assert "--password-env SD_PG_PW" in report["command"]  # the variable this command line named
     assert READER_PASSWORD not in run.stdout + run.stderr
 
 
@@ -59,7 +59,7 @@ def test_cli_wrong_password_in_a_pasted_string_stays_secret(pg: PrivateCluster) 
     assert report["root_cause"]["code"] == "db.password_rejected"
     assert report["target"]["connection_string"] == "set" and report["target"]["password"] == "set"
     assert secret not in run.stdout + run.stderr
-    assert "--connection-string-env PG_CONNECTION_STRING" in report["command"]
+    assert "--connection-string-stdin" in report["command"]  # as this command line gave it
 
 
 def test_cli_unreadable_connection_string_is_a_finding_without_its_value() -> None:

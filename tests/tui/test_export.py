@@ -57,3 +57,26 @@ async def test_export_writes_each_format_without_the_secret(
         body = out.read_bytes()
         assert b"auth.password_rejected" in body
     assert SECRET.encode() not in body
+
+
+async def test_default_path_names_the_connector_and_run_and_never_overwrites_silently(
+        tmp_path: Path, profiles: ProfileStore) -> None:
+    report = data.failing_report()
+    app = SourceDoctorApp(profiles=profiles)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = ExportScreen(report, None, directory=tmp_path)
+        await app.push_screen(screen)
+        await pilot.pause()
+        path = Path(screen.query_one("#path", Input).value)
+        connector = report.target["connector"]
+        assert path.parent == tmp_path and path.name.startswith(f"sourcedoctor-{connector}-")
+        assert path.suffix == ".json" and "/tmp/sourcedoctor-report" not in str(path)
+        screen.query_one("#format", Select).value = "markdown"
+        await pilot.pause()
+        assert Path(screen.query_one("#path", Input).value) == path.with_suffix(".md")
+        screen.query_one("#format", Select).value = "json"
+        await pilot.pause()
+        path.write_text("mine")  # a file already there is replaced only on a second ^W
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert screen.written is None and path.read_text() == "mine"

@@ -28,3 +28,32 @@ def test_labels_keep_their_acronyms(connector: str, field: str, label: str) -> N
 
 def test_label_rule() -> None:
     assert label_for("sas_uri") == "SAS URI" and label_for("endpoint_url") == "Endpoint URL"
+
+
+async def test_a_trailing_space_reaches_the_diagnosis_as_on_the_cli() -> None:
+    """The form hands values over as typed: the inlet URL's trailing space is the same
+    config.invalid the CLI reports, not dropped silently."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    from sourcedoctor import api
+    from sourcedoctor.runner import run_to_report
+    from sourcedoctor.tui.widgets.settings_form import SettingsForm
+
+    model = get("inlet").settings_model
+    url = "https://dcs.adobedc.net/collection/" + "a" * 64 + " "
+
+    class FormApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SettingsForm(model)
+
+    app = FormApp()
+    async with app.run_test() as pilot:
+        app.query_one("#field-inlet_url", Input).value = url
+        await pilot.pause()
+        values = app.query_one(SettingsForm).values()
+    assert values["inlet_url"] == url
+    settings = get("inlet").settings(None, **values)
+    report = await run_to_report(api.runner(settings, timeout=2.0))
+    assert report.root_cause is not None and report.root_cause.code == "config.invalid"
+    assert "spaces" in report.root_cause.summary

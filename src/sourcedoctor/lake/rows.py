@@ -290,8 +290,10 @@ class _Prepared:
 
 def lake_columns(sample: RowSample) -> list[_LakeColumn]:
     """The dataset columns for a sample's columns (names normalised and made unique)."""
-    if not sample.columns:
-        raise LakeError("relation", f"{sample.relation} has no columns; nothing to ingest")
+    if not sample.columns:  # e.g. an empty topic: no record, so no column is known
+        why = "holds no records" if not sample.rows else "has no columns"
+        raise LakeError("relation", f"{sample.relation} {why}; nothing was ingested and no "
+                        "dataset was created")
     names = unique_names(c.name for c in sample.columns)
     return [_LakeColumn(c, n, duckdb_type(c), [False])
             for c, n in zip(sample.columns, names, strict=True)]
@@ -310,9 +312,16 @@ def prepare_rows(sample: RowSample, limit: int | None = None) -> _Prepared:
     values: list[list[str | None]] = [[] for _ in cols]
     rejects = []
     landed = 0
+    # Rows the source could not split into the columns (a stream record that is not JSON).
+    unsplit = {p.row: p for p in sample.problems}
     for record, row in enumerate(rows, start=1):
         converted: list[str | None] = []
         misfits: list[tuple[str, str]] = []
+        problem = unsplit.get(record - 1)
+        if problem is not None:
+            raw = problem.raw if len(problem.raw) <= RAW_LIMIT else problem.raw[: RAW_LIMIT - 1] + "…"
+            rejects.append((record, problem.reason, problem.detail[:RAW_LIMIT], raw))
+            continue
         if len(row) != len(cols):
             misfits.append(("ragged_row", f"{len(row)} values for {len(cols)} columns"))
         else:

@@ -88,7 +88,8 @@ def _finding(f: dict[str, Any]) -> str:
         parts.append(f"<p>{_b(f['detail'])}</p>")
     parts.append(_evidence(f.get("evidence") or {}))
     if f.get("fix"):
-        who = f" (who acts: {_e(f['audience'])})" if f.get("audience") else ""
+        # A dash, not parentheses: audiences carry their own ("you (the person …)").
+        who = f" — who acts: {_e(f['audience'])}" if f.get("audience") else ""
         parts.append(f"<p><em>Fix</em>{who}:</p>{_fix(f['fix'])}")
     parts.append("</div>")
     return "".join(parts)

@@ -100,7 +100,8 @@ def _details(data: dict[str, Any]) -> list[str]:
                 out += [*_paragraph(f["detail"]), ""]
             out += _evidence(f.get("evidence") or {})
             if f.get("fix"):
-                who = f" (who acts: {_md(f['audience'])})" if f.get("audience") else ""
+                # A dash, not parentheses: audiences carry their own ("you (the person …)").
+                who = f" — who acts: {_md(f['audience'])}" if f.get("audience") else ""
                 out += [f"*Fix*{who}:", "", *_fix_lines(f["fix"]), ""]
         if check.get("facts"):
             out += ["*Facts observed:*", "", *_fenced(view.block(check["facts"]), "json"), ""]

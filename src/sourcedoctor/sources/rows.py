@@ -63,6 +63,18 @@ class RelationListing:
 
 
 @dataclass(frozen=True)
+class RowProblem:
+    """A sampled row the source could not split into the sample's columns (a stream record whose
+    value is not a JSON object while the others are): the lake rejects it with ``reason``
+    (``invalid_json``, ``not_an_object``), ``detail`` says why, ``raw`` is the record as text."""
+
+    row: int  # 0-based index into RowSample.rows
+    reason: str
+    detail: str
+    raw: str
+
+
+@dataclass(frozen=True)
 class RowSample:
     """At most N rows of one relation, in the source's order.
 
@@ -76,6 +88,8 @@ class RowSample:
     rows: tuple[tuple[Any, ...], ...]
     more: bool | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Rows that do not fit the columns (see :class:`RowProblem`); their cells are None.
+    problems: tuple[RowProblem, ...] = field(default_factory=tuple)
 
 
 #: How a user names the relation to preview or ingest when the source says nothing else (a

@@ -23,6 +23,19 @@ from ..userfiles import PROFILES_LIMIT, UserFileError, read_user_file
 
 KEYRING_SERVICE = "sourcedoctor"
 _NAME_OK = re.compile(r"^[\w .@-]{1,64}$")
+#: Runs of characters a profile name cannot hold (what a URL adds: ``:/?=&,[]`` …).
+_NAME_BAD = re.compile(r"[^\w .@-]+")
+
+
+def suggested_profile_name(settings: BaseModel, url: str) -> str:
+    """A profile name to offer for ``settings`` that :meth:`ProfileStore.save` always accepts:
+    ``user@host`` when the settings have both, else ``url`` without its scheme, with every
+    character a name cannot hold replaced by ``-`` (``clicks?region=us-east-1`` →
+    ``clicks-region-us-east-1``), at most 64 characters; ``profile`` when nothing is left."""
+    user, host = getattr(settings, "user", None), getattr(settings, "host", None)
+    text = f"{user}@{host}" if user and host else url.partition("://")[2] or url
+    name = _NAME_BAD.sub("-", text).strip(" -")[:64].strip(" -")
+    return name if _NAME_OK.match(name) else "profile"
 
 
 def secret_fields(settings: BaseModel) -> tuple[str, ...]:

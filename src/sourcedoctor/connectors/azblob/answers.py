@@ -16,6 +16,7 @@ from typing import Any
 
 from ...codes import make_finding
 from ...model import Finding, Severity
+from .azcli import az_values
 from .client import BlobFailure
 from .settings import AzblobSettings
 
@@ -65,7 +66,7 @@ def finding_for(failure: BlobFailure, settings: AzblobSettings, *, what: str,
         return make_finding("blob.container_not_found",
                             f"{what}: container {s.container_name} does not exist in account "
                             f"{r.account or '?'}", evidence=evidence, container=s.container_name,
-                            account=r.account or "ACCOUNT")
+                            account=r.account or "ACCOUNT", **az_values(s))
     if code == "AuthorizationSourceIPMismatch":
         sip = r.sas.fields.get("sip", "") if r.sas else ""
         evidence["sip"] = sip
@@ -117,7 +118,8 @@ def permission_denied(failure: BlobFailure, s: AzblobSettings, *, what: str, let
     return make_finding("blob.permission_denied",
                         f"{what}: {failure.code}: the SAS does not grant {named}",
                         evidence=evidence, missing=missing, needed="rl",
-                        container=s.container_name, account=r.account or "ACCOUNT")
+                        container=s.container_name, account=r.account or "ACCOUNT",
+                        **az_values(s))
 
 
 def _auth_fix(cause: str, s: AzblobSettings) -> dict[str, Any]:

@@ -52,6 +52,11 @@ class InletConnector:
     audiences: Mapping[str, str] = {
         "data": "whoever produces the records",
         "tcp": "whoever runs the network between this machine and the inlet (proxy, firewall)",
+        # The catalogue writes these for files; here a producer sends messages.
+        **{code: "whoever produces the messages (the sending application)" for code in (
+            "stream.payload_too_large", "stream.xdm_envelope_incomplete", "stream.ims_org_wrong",
+            "stream.unknown_xdm_format", "stream.invalid_xdm", "stream.schema_mismatch",
+            "stream.array_body")},
     }
 
     @staticmethod

@@ -250,6 +250,26 @@ def fetch_metadata(settings: KafkaSettings, timeout: float,
                           time.monotonic() - t0)
 
 
+def describe_topic(settings: KafkaSettings, topic: str, timeout: float) -> TopicInfo | None:
+    """The broker's answer for ``topic`` asked by name (auto-creation off: since Kafka 0.11 the
+    request says so); None when no answer came within ``timeout``.
+
+    Kafka leaves a topic the user may not Describe out of the all-topics answer; by name it says
+    TOPIC_AUTHORIZATION_FAILED (for existing and missing topics alike) or UNKNOWN_TOPIC_OR_PART.
+    """
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient(base_config(settings, timeout, LogTrap()))
+    try:
+        md = admin.list_topics(topic=topic, timeout=timeout)
+    except KafkaException:
+        return None
+    finally:
+        admin.poll(0)
+    return _cluster(md).topics.get(topic)
+
+
 @dataclass(frozen=True)
 class GroupState:
     """A consumer group as the broker describes it (never joined)."""

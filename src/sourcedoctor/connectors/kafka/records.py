@@ -1,4 +1,4 @@
-"""Stream records → rows: what a record's value is (JSON, Confluent-framed Avro, text, bytes) and
+"""Stream records → rows: what a record's value is (JSON, schema-registry framed, text, bytes) and
 the table a preview shows (one row per record, the JSON fields as columns).
 
 Shared by the record connectors (Kafka, Kinesis): plain functions over bytes, no client library.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ...sources.rows import Column, RowSample
+from ...sources.rows import Column, RowProblem, RowSample
 
 #: Longest text kept in one cell (a 1 MB value is shown cut, with a note).
 CELL_CAP = 10_000
@@ -24,18 +24,27 @@ FLATTEN_DEPTH = 3
 
 @dataclass(frozen=True)
 class Decoded:
-    """One record value: ``kind`` is json, avro (Confluent wire format), text, binary or null."""
+    """One record value: ``kind`` is json, framed (schema-registry framed: Confluent's wire
+    format), text, binary or null."""
 
     kind: str
     fields: dict[str, Any] | None = None  # a JSON object's fields, flattened
     text: str | None = None
     schema_id: int | None = None
     size: int = 0
+    #: A JSON value that is not an object (an array, a number …): no fields to split.
+    scalar: bool = False
+
+
+#: What each value kind is called in notes and findings.
+KIND_WORDS = {"json": "JSON", "framed": "schema-registry framed", "text": "plain text",
+              "binary": "binary", "null": "null"}
 
 
 def confluent_schema_id(value: bytes) -> int | None:
     """The schema id of a value in Confluent's wire format (magic byte 0, 4-byte big-endian id,
-    then the Avro/Protobuf/JSON-Schema payload), or None."""
+    then the Avro/Protobuf/JSON-Schema payload), or None. The bytes cannot tell which of the three
+    the payload is: only the schema registry knows."""
     if len(value) >= 5 and value[0] == 0:
         return int.from_bytes(value[1:5], "big")
     return None
@@ -59,7 +68,7 @@ def decode_value(value: bytes | None) -> Decoded:
     size = len(value)
     schema_id = confluent_schema_id(value)
     if schema_id is not None:
-        return Decoded("avro", schema_id=schema_id, size=size)
+        return Decoded("framed", schema_id=schema_id, size=size)
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
@@ -75,7 +84,7 @@ def decode_value(value: bytes | None) -> Decoded:
         else:
             if isinstance(parsed, dict):
                 return Decoded("json", fields=_flatten(parsed), text=None, size=size)
-            return Decoded("json", fields={"value": parsed}, size=size)
+            return Decoded("json", fields={"value": parsed}, size=size, scalar=True)
     return Decoded("text", text=text, size=size)
 
 
@@ -125,53 +134,93 @@ class StreamRecord:
     value: bytes | None
 
 
+def framed_text(d: Decoded) -> str:
+    """How a schema-registry framed value is shown (its payload is not decoded)."""
+    return f"<schema-registry framed (schema id {d.schema_id}), {d.size} bytes>"
+
+
+def _splits(decoded: Sequence[Decoded]) -> bool:
+    """Whether the values are split into JSON-field columns: JSON objects are at least half of
+    the values that are not null (the others become rejects, not a reason to keep one column)."""
+    objects = sum(d.kind == "json" and not d.scalar for d in decoded)
+    present = sum(d.kind != "null" for d in decoded)
+    return objects > 0 and 2 * objects >= present
+
+
+def _problem(index: int, record: StreamRecord, d: Decoded) -> RowProblem:
+    """The lake's reject for a record whose value is not a JSON object among JSON objects."""
+    if d.kind == "json":
+        return RowProblem(index, "not_an_object", "the value is JSON but not an object",
+                          _text(record.value) or "")
+    raw = framed_text(d) if d.kind == "framed" else (
+        f"<{d.size} bytes of binary>" if d.kind == "binary" else _text(record.value) or "")
+    return RowProblem(index, "invalid_json", f"the value is {KIND_WORDS[d.kind]}, not JSON", raw)
+
+
 def records_to_sample(relation: str, records: Sequence[StreamRecord],
                       position_columns: Sequence[Column], *, key_name: str = "key",
                       notes: Sequence[str] = ()) -> RowSample:
     """A table of ``records``: position columns, timestamp, key, then the value — its JSON
-    fields as columns when values are JSON objects, else one ``value`` column."""
+    fields as columns when most values are JSON objects (a record that is not one is a
+    :class:`RowProblem` the lake rejects), else one ``value`` column. No record: no column (an
+    empty topic has no schema to offer)."""
+    said = list(notes)
+    if not records:
+        return RowSample(relation, (), (), None, tuple(said))
     decoded = [decode_value(r.value) for r in records]
     kinds = sorted({d.kind for d in decoded if d.kind != "null"})
-    said = list(notes)
     field_names: list[str] = []
-    if kinds == ["json"]:
+    problems: list[RowProblem] = []
+    if _splits(decoded):
         for d in decoded:
-            for name in d.fields or {}:
-                if name not in field_names:
-                    field_names.append(name)
+            if d.kind == "json" and not d.scalar:
+                for name in d.fields or {}:
+                    if name not in field_names:
+                        field_names.append(name)
         if len(field_names) > MAX_COLUMNS:
             said.append(f"{len(field_names) - MAX_COLUMNS} more JSON fields are not shown")
             field_names = field_names[:MAX_COLUMNS]
+        problems = [_problem(i, r, d) for i, (r, d) in enumerate(zip(records, decoded, strict=True))
+                    if d.kind != "null" and (d.kind != "json" or d.scalar)]
+        if problems:
+            said.append(f"{len(problems)} of {len(records)} record(s) are not JSON objects "
+                        f"(rows {', '.join(str(p.row + 1) for p in problems[:10])}): their "
+                        "field cells are empty and the lake rejects them")
     columns = [*position_columns,
                Column("timestamp", "record timestamp", "date-time", True),
                Column(key_name, "bytes", "string", True)]
     rows: list[tuple[Any, ...]] = []
     if field_names:
         for name in field_names:
-            values = [(d.fields or {}).get(name) for d in decoded]
+            values = [(d.fields or {}).get(name) for d in decoded if not d.scalar]
             columns.append(Column(name, "json", platform_type(values), True))
     else:
-        columns.append(Column("value", "bytes" if "binary" in kinds or "avro" in kinds else "text",
-                              "string" if kinds in (["text"], []) else None, True,
-                              None if kinds in (["text"], []) else
-                              "binary or schema-framed values: the platform needs JSON"))
+        readable = kinds in (["text"], [])
+        columns.append(Column(
+            "value", "bytes" if "binary" in kinds or "framed" in kinds else "text",
+            "string" if readable else None, True,
+            None if readable else f"{', '.join(KIND_WORDS[k] for k in kinds)} values: the "
+            "platform needs JSON objects"))
     for kind in kinds:
-        if kind == "avro":
+        if kind == "framed":
             ids = sorted({d.schema_id for d in decoded if d.schema_id is not None})
-            said.append("Avro (Confluent wire format: magic byte 0, schema id "
-                        f"{', '.join(map(str, ids[:10]))}): decoding needs the schema registry")
+            said.append("schema-registry framed values (Confluent wire format: magic byte 0, "
+                        f"schema id {', '.join(map(str, ids[:10]))}; the payload may be Avro, "
+                        "Protobuf or JSON Schema): decoding needs the schema registry")
         elif kind == "binary":
             said.append("some values are binary (not UTF-8 text)")
     if len(kinds) > 1:
-        said.append(f"values mix kinds: {', '.join(kinds)}")
-    for record, d in zip(records, decoded, strict=True):
+        said.append(f"values mix kinds: {', '.join(KIND_WORDS[k] for k in kinds)}")
+    unsplit = {p.row for p in problems}
+    for i, (record, d) in enumerate(zip(records, decoded, strict=True)):
         stamp = (datetime.fromtimestamp(record.timestamp_ms / 1000, UTC)
                  if record.timestamp_ms is not None and record.timestamp_ms >= 0 else None)
         head = [*(record.position.get(c.name) for c in position_columns), stamp, _text(record.key)]
         if field_names:
-            row = [*head, *(_cell((d.fields or {}).get(n)) for n in field_names)]
-        elif d.kind == "avro":
-            row = [*head, f"<avro schema {d.schema_id}, {d.size} bytes>"]
+            fields = {} if i in unsplit else (d.fields or {})
+            row = [*head, *(_cell(fields.get(n)) for n in field_names)]
+        elif d.kind == "framed":
+            row = [*head, framed_text(d)]
         elif d.kind == "binary":
             row = [*head, f"<{d.size} bytes of binary>"]
         elif d.kind == "json":  # mixed with other kinds: show the JSON as text
@@ -179,11 +228,11 @@ def records_to_sample(relation: str, records: Sequence[StreamRecord],
         else:
             row = [*head, _cell(d.text)]
         rows.append(tuple(row))
-    return RowSample(relation, tuple(columns), tuple(rows), None, tuple(said))
+    return RowSample(relation, tuple(columns), tuple(rows), None, tuple(said), tuple(problems))
 
 
 def value_kinds(records: Sequence[StreamRecord]) -> dict[str, int]:
-    """How many values of each kind (json, avro, text, binary, null) — a fact for reports."""
+    """How many values of each kind (json, framed, text, binary, null) — a fact for reports."""
     out: dict[str, int] = {}
     for r in records:
         kind = decode_value(r.value).kind

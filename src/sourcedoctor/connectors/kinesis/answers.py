@@ -27,7 +27,7 @@ _ACTION = re.compile(r"perform: (kinesis:[A-Za-z]+)")
 
 
 def stream_arn(settings: KinesisSettings, account: str | None = None) -> str:
-    return f"arn:aws:kinesis:{settings.region}:{account or '*'}:stream/{settings.stream}"
+    return f"arn:aws:kinesis:{settings.region}:{account or '*'}:stream/{settings.stream or '*'}"
 
 
 def minimal_policy(settings: KinesisSettings, account: str | None = None) -> str:

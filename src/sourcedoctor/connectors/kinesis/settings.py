@@ -45,9 +45,9 @@ class KinesisSettings(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, frozen=True, extra="forbid")
 
-    stream: str = Field(
-        validation_alias=AliasChoices("stream", "streamName"),
-        description="Stream name (the URL's host part).",
+    stream: str | None = Field(
+        None, validation_alias=AliasChoices("stream", "streamName"),
+        description="Stream name (the URL's host part); empty: list the streams only.",
         json_schema_extra={**_cli("--stream"), "url_only": True})
     region: str = Field(description="AWS region of the stream, e.g. eu-west-1 (the URL's ?region=).",
                         json_schema_extra=_cli("--region"))
@@ -81,7 +81,9 @@ class KinesisSettings(BaseModel):
 
     @field_validator("stream")
     @classmethod
-    def _stream(cls, v: str) -> str:
+    def _stream(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
         v = v.strip()
         if not _STREAM.match(v):
             shown = v if len(v) <= 60 and v.isprintable() else repr(v[:60]) + "…"
@@ -226,4 +228,4 @@ def build_settings(**values: Any) -> KinesisSettings:
 
 
 def redacted_url(settings: KinesisSettings) -> str:
-    return f"kinesis://{settings.stream}?region={settings.region}"
+    return f"kinesis://{settings.stream or ''}?region={settings.region}"

@@ -86,22 +86,27 @@ async def read_shards(client: KinesisClient, stream: str, shards: list[str], lim
 
 
 class KinesisRowSource:
-    """The stream the run found (and, when ListStreams is allowed, the others)."""
+    """The stream the run found (and, when ListStreams is allowed, the others); without a
+    stream (``kinesis://?region=…``) the streams ListStreams gives."""
 
     scheme = "kinesis"
     relation_hint = "the stream in the URL (kinesis://STREAM?region=REGION)"
 
-    def __init__(self, client: KinesisClient, stream: str, shards: list[str], timeout: float) -> None:
+    def __init__(self, client: KinesisClient, stream: str | None, shards: list[str],
+                 timeout: float) -> None:
         self.client = client
         self.stream = stream
         self.shards = shards
         self.timeout = timeout
 
     async def relations(self, parent: str | None = None, *, limit: int = 1_000) -> RelationListing:
-        names = [self.stream]
+        names = [self.stream] if self.stream else []
         listed = await self.client.call("list_streams", Limit=min(limit, 100))
         if listed.ok:
             names = sorted(set(names) | set(listed.data.get("StreamNames", [])))
+        elif not self.stream:  # nothing else to offer: say why the listing is empty
+            kind = "permission_denied" if "AccessDenied" in listed.code else "io"
+            raise RowSourceError(kind, "ListStreams", f"{listed.code}: {listed.message[:300]}")
         kept = tuple(Relation(n, "stream") for n in names[:limit])
         return RelationListing(None, kept, max(0, len(names) - limit))
 

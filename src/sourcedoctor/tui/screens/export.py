@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -89,7 +90,16 @@ class ExportScreen(Screen[None]):
         self.query_one("#write", Button).focus()
 
     def _default_path(self, fmt: str) -> Path:
-        return self.directory / f"sourcedoctor-report.{FORMATS[fmt]}"
+        """In the current directory (never a shared /tmp), named by the connector and the run's
+        start time, so reports of different runs do not meet; an existing file is still only
+        replaced on a second ^W (the output rule)."""
+        return self.directory / f"{self._stem()}.{FORMATS[fmt]}"
+
+    def _stem(self) -> str:
+        connector = re.sub(r"[^a-z0-9]+", "", str(self.report.target.get("connector") or "")) or "run"
+        when = re.sub(r"[^0-9]", "", str(self.report.started_at))[:14]
+        return f"sourcedoctor-{connector}-{when[:8]}-{when[8:]}" if len(when) == 14 else (
+            f"sourcedoctor-{connector}")
 
     @property
     def fmt(self) -> str:
@@ -119,7 +129,7 @@ class ExportScreen(Screen[None]):
     def _format_changed(self) -> None:
         path_input = self.query_one("#path", Input)
         current = Path(path_input.value)
-        if current.stem == "sourcedoctor-report":
+        if current.stem == self._stem():
             path_input.value = str(current.with_suffix("." + FORMATS[self.fmt]))
         self._render_preview()
 

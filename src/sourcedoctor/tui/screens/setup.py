@@ -179,9 +179,10 @@ class SetupScreen(Screen[None]):
         conn = self.connection()
         if conn is None:
             return
-        s = conn.settings
-        user, host = getattr(s, "user", None), getattr(s, "host", None)
-        default = f"{user}@{host}" if user and host else redacted_url(s).partition("://")[2]
+        from ..profiles import suggested_profile_name
+
+        # Always a name the store accepts, whatever the connector's URL holds (?, =, :, /).
+        default = suggested_profile_name(conn.settings, redacted_url(conn.settings))
 
         def save(name: str | None) -> None:
             if not name:

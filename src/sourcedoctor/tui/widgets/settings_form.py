@@ -291,7 +291,9 @@ class SettingsForm(Vertical):
                 if value != bool(spec.default):
                     out[spec.name] = value
             elif isinstance(value, str) and value.strip():
-                out[spec.name] = value.strip() if spec.kind != "secret" else value
+                # As typed, like a CLI argument: a stray space is judged by the settings and the
+                # checks (the platform's form would keep it too), never dropped silently here.
+                out[spec.name] = value
         return out
 
     def validate_all(self, show_untouched: bool = False) -> dict[str, str]:

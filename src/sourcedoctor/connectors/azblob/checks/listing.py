@@ -13,6 +13,7 @@ from ....codes import make_finding
 from ....model import Finding
 from ....preview import naming_findings
 from ..answers import finding_for
+from ..azcli import az_values
 from ..settings import AzblobSettings
 from ..source import AzblobSource, AzblobSourceError
 from ..state import AzblobState
@@ -56,7 +57,6 @@ class ListingCheck(Check[AzblobSettings, AzblobState]):
                 evidence={**facts, "entries_seen": entries_seen(listing)},
                 fix=[f"Upload at least one blob under {where}, or set folderPath to the prefix "
                      "that has them (names are case-sensitive).",
-                     f"List what is there: az storage blob list --account-name "
-                     f"{s.resolved.account or 'ACCOUNT'} -c {s.container_name} --prefix "
-                     f"'{s.prefix}' -o table"]))
+                     f"List what is there: az storage blob list {az_values(s)['az_auth']} "
+                     f"-c {s.container_name} --prefix '{s.prefix}' -o table"]))
         return Outcome.of(findings, **facts)

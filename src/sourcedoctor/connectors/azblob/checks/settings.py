@@ -20,6 +20,7 @@ from ....checks.base import Check, Context, Outcome
 from ....checks.listing import folder_finding
 from ....codes import make_finding
 from ....model import Finding, Severity
+from ..azcli import az_values
 from ..credentials import Problem
 from ..settings import AzblobSettings
 from ..state import AzblobState
@@ -60,7 +61,8 @@ class AzblobSettingsCheck(Check[AzblobSettings, AzblobState]):
             facts["sas"] = {**r.sas.public(), "kind": r.sas.kind}
         if ctx.target.cloud:
             facts["region"] = REGION_FACT
-        names = {"account": r.account or "ACCOUNT", "container": s.container_name or "CONTAINER"}
+        names = {"account": r.account or "ACCOUNT", "container": s.container_name or "CONTAINER",
+                 **az_values(s)}  # az commands in fixes run as printed (auth, https)
         findings = [finding_of(p, ctx.target.cloud, **names) for p in r.problems]
         findings += self._names(s)
         if r.method == "service_principal":

@@ -96,6 +96,11 @@ class PayloadCheck(Check[InletSettings, InletState]):
                 evidence={"file": name, "limit_bytes": MAX_REQUEST_BYTES, "layout": rf.layout,
                           "requests": [{"line": ln, "bytes": b} for ln, b in rf.too_large]},
                 line=str(line), size=f"{size:,}"))
+        if rf.layout == "array":
+            out.append(make_finding(
+                "stream.array_body", f"{name} is a JSON array of {rf.count} message(s): the inlet "
+                "refuses an array body; each item is judged (and sent) as a message of its own",
+                evidence={"file": name, "layout": "array", "records": rf.count}))
         broken = [(r, why) for r in rf.records if (why := envelope_problems(r))]
         if broken:
             first, why = broken[0]

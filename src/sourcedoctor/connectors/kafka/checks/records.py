@@ -2,8 +2,8 @@
 
 Partitions are assigned directly to a consumer with a fresh group id that never joins a group
 and never commits (see :mod:`..client`): nothing the platform's flow will see changes. The
-records are what preview shows; their values are judged (JSON, Confluent-framed Avro, text).
-"""
+records are what preview shows; their values (JSON, schema-registry framed, text, binary) and
+sizes are judged by the target's rules (:mod:`..values`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from typing import Any
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ..client import read_records
+from ..connector import CONNECTOR
 from ..records import StreamRecord, value_kinds
 from ..settings import KafkaSettings
 from ..state import KafkaState
+from ..values import value_findings
 
 
 class KafkaRecordsCheck(Check[KafkaSettings, KafkaState]):
@@ -40,9 +42,11 @@ class KafkaRecordsCheck(Check[KafkaSettings, KafkaState]):
         st.read = read
         records = [StreamRecord({"partition": r.partition, "offset": r.offset}, r.timestamp_ms,
                                 r.key, r.value) for r in read.records]
+        # The watermarks' span counts offsets, not records: compaction, transactions and some
+        # brokers (Tansu numbers batches) make it differ from the records a reader gets.
         total = sum(hi - lo for lo, hi in read.watermarks.values())
         facts: dict[str, Any] = {
-            "read": len(records), "asked": s.rows, "records_in_topic": total,
+            "read": len(records), "asked": s.rows, "offset_span": total,
             "watermarks": {str(p): list(m) for p, m in list(read.watermarks.items())[:64]},
             "value_kinds": value_kinds(records), "largest_value_bytes":
                 max((len(r.value or b"") for r in read.records), default=0),
@@ -52,8 +56,15 @@ class KafkaRecordsCheck(Check[KafkaSettings, KafkaState]):
             facts["fetch_errors"] = list(read.errors)
         if read.timed_out:
             facts["stopped_at_time_bound_s"] = ctx.step_timeout
+        if len(records) > total:
+            facts["offset_span_note"] = (
+                f"read {len(records)} records from an offset span of {total}: this broker's "
+                "offsets do not count records one by one (they may number batches)")
         if total == 0 and not records:
             return Outcome.of([make_finding(
                 "kafka.topic_empty", f"topic {st.topic} holds no records (every partition's "
                 "earliest and latest offsets are equal)", evidence=facts, topic=st.topic)], **facts)
-        return Outcome.of(**facts)
+        preview = CONNECTOR.reproduce(s, ctx.target.name, ctx.step_timeout).replace(
+            "sourcedoctor check", "sourcedoctor preview", 1)
+        return Outcome.of(value_findings(records, ctx.target, relation=f"topic {st.topic}",
+                                         preview=preview), **facts)

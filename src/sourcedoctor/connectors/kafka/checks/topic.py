@@ -1,20 +1,23 @@
 """Layer 7 — topic: the topic exists in the metadata, and every partition has a leader.
 
-The metadata layer asked for all topics (never for one by name: on a broker with
-``auto.create.topics.enable`` that request would create it). A missing topic is named with the
-closest names the cluster has (topic names are case-sensitive); a partition without a leader, or
-a topic the broker refuses to describe, cannot be read.
+The metadata layer asked for all topics. A topic missing from that answer is asked for once by
+name, with auto-creation off (the request says so since Kafka 0.11), because Kafka hides topics the
+user may not Describe from every list: by name it answers TOPIC_AUTHORIZATION_FAILED
+(``kafka.topic_not_authorized``) or UNKNOWN_TOPIC_OR_PART (``kafka.topic_not_found``, with the
+closest names the cluster has; topic names are case-sensitive). A partition without a leader
+cannot be read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....model import Finding
-from ..client import TopicInfo
+from ..client import TopicInfo, describe_topic
 from ..settings import KafkaSettings
 from ..source import KafkaRowSource
 from ..state import KafkaState
@@ -62,6 +65,18 @@ class KafkaTopicCheck(Check[KafkaSettings, KafkaState]):
                 f"no topic given (kafka://BROKER/TOPIC); the cluster has {len(visible)} "
                 f"topic(s): {shown or 'none'}", topics=visible[:50], topic_count=len(visible))
         topic = st.cluster.topics.get(s.topic)
+        if topic is None:  # left out of the list: missing, or hidden from this user (ask by name)
+            named = await asyncio.wait_for(
+                asyncio.to_thread(describe_topic, s, s.topic, ctx.step_timeout),
+                ctx.step_timeout + 1)
+            if named is not None and named.error_code == "TOPIC_AUTHORIZATION_FAILED":
+                return Outcome.of([make_finding(
+                    "kafka.topic_not_authorized",
+                    f"{s.bootstrap_servers} refuses to describe topic {s.topic} to this user "
+                    "(TOPIC_AUTHORIZATION_FAILED): it is hidden from the topic list",
+                    evidence={"topic": s.topic, "error_code": named.error_code,
+                              "asked": "by name", "topic_count": len(visible)},
+                    topic=s.topic, bootstrap=s.bootstrap_servers)], topic_count=len(visible))
         if topic is None or topic.error_code == "UNKNOWN_TOPIC_OR_PART":
             near = close_matches(s.topic, visible)
             return Outcome.of([make_finding(

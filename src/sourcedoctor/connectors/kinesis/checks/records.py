@@ -11,8 +11,10 @@ from typing import Any
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ...kafka.records import value_kinds
+from ...kafka.values import value_findings
 from ..answers import finding_for
 from ..client import KinesisAnswer
+from ..connector import CONNECTOR
 from ..settings import KinesisSettings
 from ..source import read_shards
 from ..state import KinesisState
@@ -28,6 +30,9 @@ class KinesisRecordsCheck(Check[KinesisSettings, KinesisState]):
 
     async def run(self, ctx: Context[KinesisSettings, KinesisState]) -> Outcome:
         s, st = ctx.settings, ctx.state
+        if s.stream is None:  # kinesis://?region=…: the stream layer listed the streams
+            return Outcome.not_applicable("no stream given (kinesis://STREAM?region=REGION): the "
+                                          "streams are listed under the stream layer")
         assert st.client is not None
         try:
             read = await read_shards(st.client, s.stream, st.shards, s.rows, ctx.step_timeout)
@@ -51,4 +56,7 @@ class KinesisRecordsCheck(Check[KinesisSettings, KinesisState]):
                 "kinesis.stream_empty", f"stream {s.stream} has no records from TRIM_HORIZON "
                 f"({len(read.shards_read)} shard(s) read)", evidence=facts, stream=s.stream,
                 region=s.region)], **facts)
-        return Outcome.of(**facts)
+        preview = CONNECTOR.reproduce(s, ctx.target.name, ctx.step_timeout).replace(
+            "sourcedoctor check", "sourcedoctor preview", 1)
+        return Outcome.of(value_findings(read.records, ctx.target, relation=f"stream {s.stream}",
+                                         preview=preview), **facts)

@@ -39,6 +39,8 @@ class KinesisStreamCheck(Check[KinesisSettings, KinesisState]):
         client = await KinesisClient.create(s, st.credentials, ctx.step_timeout)
         st.client = client
         ctx.resources.callback(client.close)
+        if s.stream is None:
+            return await self._listed(ctx, client)
         try:
             answer = await client.call("describe_stream", StreamName=s.stream)
         except TimeoutError:
@@ -73,6 +75,27 @@ class KinesisStreamCheck(Check[KinesisSettings, KinesisState]):
             evidence=evidence, stream=s.stream, region=s.region,
             close=", ".join(near) or "(none listed)", endpoint=s.endpoint,
             endpoint_option=f" --endpoint-url {s.endpoint_url}" if s.endpoint_url else "")])
+
+    @staticmethod
+    async def _listed(ctx: Context[KinesisSettings, KinesisState], client: KinesisClient) -> Outcome:
+        """No stream given: ListStreams, so preview can offer them (as Kafka lists its topics)."""
+        s, st = ctx.settings, ctx.state
+        try:
+            listed = await client.call("list_streams", Limit=LIST_LIMIT)
+        except TimeoutError:
+            listed = KinesisAnswer(False, code="timeout",
+                                   message=f"no answer within {ctx.step_timeout:g} s")
+        ctx.transcript.add("kinesis", f"ListStreams → {'ok' if listed.ok else listed.code}")
+        if not listed.ok:
+            return Outcome.of([finding_for(listed, s, action="kinesis:ListStreams",
+                                           what=f"ListStreams in {s.region}")])
+        names = [str(n) for n in listed.data.get("StreamNames", [])]
+        st.source = KinesisRowSource(client, None, [], ctx.step_timeout)
+        shown = ", ".join(names[:20]) + (f" (+{len(names) - 20} more)" if len(names) > 20 else "")
+        return Outcome.not_applicable(
+            f"no stream given (kinesis://STREAM?region=REGION); {s.region} has {len(names)} "
+            f"stream(s){' or more' if listed.data.get('HasMoreStreams') else ''}: "
+            f"{shown or 'none'}", streams=names[:50], stream_count=len(names))
 
     @staticmethod
     def _described(ctx: Context[KinesisSettings, KinesisState], desc: dict[str, Any]) -> Outcome:

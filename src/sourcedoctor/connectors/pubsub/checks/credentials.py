@@ -32,7 +32,7 @@ class PubSubCredentialsCheck(Check[PubSubSettings, PubSubState]):
         facts: dict[str, Any] = {"length": len(text)}
         if j.not_json:
             findings.append(make_finding(
-                "pubsub.credentials_not_json", f"the credentials {j.not_json[0]}",
+                "pubsub.credentials_not_json", f"the credentials value {j.not_json[0]}",
                 evidence={"field": "credentials", "problems": j.not_json, "length": len(text)}))
             return Outcome.of(findings, **facts)
         doc = j.doc or {}
