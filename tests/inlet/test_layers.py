@@ -321,18 +321,22 @@ async def test_a_json_array_file_is_flagged_before_sending(inlet: InletPeer, cer
     assert any("batch" in step for step in f.fix)
     assert inlet.b.record_posts == 0  # judged locally, nothing was sent (no --send)
     # What the finding says about the inlet is what the peer does with an array body: 400.
+    import asyncio
     import ssl
+    import urllib.error
     import urllib.request
 
-    ctx = ssl.create_default_context(cafile=str(certs.ca_pem))
-    req = urllib.request.Request(inlet.collection_url(), data=records.read_bytes(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        urllib.request.urlopen(req, context=ctx, timeout=5)  # noqa: S310 - the test's own peer
-        status = 200
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    assert status == 400
+    def post() -> int:
+        ctx = ssl.create_default_context(cafile=str(certs.ca_pem))
+        req = urllib.request.Request(inlet.collection_url(), data=records.read_bytes(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=5):
+                return 200
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert await asyncio.to_thread(post) == 400
 
 
 async def test_message_findings_address_the_producer_of_messages(inlet: InletPeer,

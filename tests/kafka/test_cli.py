@@ -82,3 +82,12 @@ def test_preview_shows_the_records_as_rows(tansu: TansuBroker) -> None:
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert "alice" in text and "carol" in text and "address.city" in text
+
+
+def test_check_without_topic_lists_the_topics_in_text(tansu: TansuBroker) -> None:
+    proc = run("check", f"kafka://{tansu.bootstrap}", "--timeout", "5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "internal_error" not in out and "Traceback" not in out
+    topic_line = next((line for line in out.splitlines() if "no topic given" in line), out)
+    assert "orders" in topic_line and "mixed" in topic_line

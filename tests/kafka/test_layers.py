@@ -26,6 +26,11 @@ async def test_healthy_topic_passes_reads_records_and_commits_nothing(tansu: Tan
         (r.check_id, r.status) for r in report.checks]
     records = report.result("kafka.records")
     assert records is not None and records.facts["read"] == 3
+    # the watermarks' span is named for what it is (offsets; Tansu numbers batches), and a read
+    # beyond it is said, not left to contradict a "records in topic" count
+    assert "records_in_topic" not in records.facts
+    span = records.facts["offset_span"]
+    assert ("offset_span_note" in records.facts) == (records.facts["read"] > span)
     assert records.facts["value_kinds"] == {"json": 3}
     assert state.read is not None
     assert sorted(r.value for r in state.read.records) == sorted(

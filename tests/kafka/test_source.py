@@ -1,5 +1,5 @@
 """The Kafka RowSource against Tansu (topics → relations, records → rows), and the record decoder
-on plain bytes (JSON, Confluent-framed Avro, text, binary) and plain metadata."""
+on plain bytes (JSON, schema-registry framed, text, binary) and plain metadata."""
 
 from __future__ import annotations
 

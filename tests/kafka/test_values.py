@@ -80,5 +80,9 @@ async def test_empty_topic_has_no_columns_and_ingests_nothing(tansu: TansuBroker
                str(tmp_path / "cli.duckdb"), "--timeout", "5")
     assert proc.returncode == 2 and "holds no records" in proc.stderr, proc.stderr
     assert "value" not in proc.stderr
+    preview = run("preview", f"kafka://{tansu.bootstrap}/empty", "--timeout", "5", "--format", "json")
+    assert preview.returncode == 0, preview.stderr
+    (shown,) = json.loads(preview.stdout)["samples"]
+    assert shown["columns"] == [] and shown["rows"] == []  # no invented value column
     lake_cli = Lake(tmp_path / "cli.duckdb")
     assert not lake_cli.path.exists() or not lake_cli.batches("e")

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,47 @@ def test_reproduce_without_a_command_line_names_the_usual_variable() -> None:
 
     s = settings("mysql://u@h/db", password="pw-not-shown")
     assert get("mysql").reproduce(s, "generic", 10.0).endswith("--password-env MYSQL_PASSWORD")
+
+
+def test_report_keeps_the_servers_words_after_password_labels(machine: MachineMariadb) -> None:
+    # The 1045 message ends "(using password: YES)"; a Password= key is "(PostgreSQL's spelling)".
+    run = subprocess.run(["sourcedoctor", "check", machine.url(table="orders"), "--password-env",
+                          "QA_BAD", "--format", "json"], capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL, env={**os.environ, "QA_BAD": "wrong-one"})
+    assert "(using password: YES))" in json.loads(run.stdout)["root_cause"]["summary"]
+    text = (f"Server=127.0.0.1;Port=3306;Database={machine.database};UID={machine.reader};"
+            f"Password=abc")
+    run = subprocess.run(["sourcedoctor", "check", "mysql://", "--connection-string-env", "CS",
+                          "--table", "orders", "--format", "json"], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "CS": text})
+    report = json.loads(run.stdout)
+    said = [f["summary"] for c in report["checks"] for f in c["findings"]
+            if f["code"] == "config.connstring_unknown_key"]
+    assert said and "not Password= (PostgreSQL's spelling)" in said[0]
+    assert "«redacted»" not in json.dumps(report["checks"])
+
+
+def test_setup_form_puts_table_first_and_names_ssl() -> None:
+    from sourcedoctor.connectors import get
+    from sourcedoctor.tui.widgets.settings_form import field_specs
+
+    for name in ("mysql", "postgres"):
+        specs = {s.name: s for s in field_specs(get(name).settings_model)}
+        assert specs["table"].essential, name  # not hidden under "Advanced"
+    assert {s.label for s in field_specs(get("mysql").settings_model)} >= {"SSL mode"}
+
+
+async def test_setup_title_is_the_connectors_title(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from sourcedoctor.tui.app import SourceDoctorApp
+    from sourcedoctor.tui.profiles import ProfileStore
+    from sourcedoctor.tui.screens.setup import SetupScreen
+
+    app = SourceDoctorApp(profiles=ProfileStore(tmp_path / "profiles.json"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = SetupScreen(connector="mysql")
+        await app.push_screen(screen)
+        await pilot.pause()
+        title = str(screen.query_one("#title", Static).render())
+    assert title.startswith("New connection: MySQL / MariaDB database") and "MYSQL" not in title

@@ -81,6 +81,25 @@ async def test_folder_files_and_sample_take_four_round_trips(sshd: SshdServer,
 
 
 @pytest.mark.sshd
+async def test_key_login_costs_one_round_trip_and_the_run_eleven(sshd: SshdServer, keygen: Any,
+                                                                  drop_folder: str) -> None:
+    """With a key as the only credential it is signed at once and sent right behind the "none"
+    request (RFC 4252 §5, §7): the login is one round trip. The whole healthy run: identification
+    and key-exchange offer, key exchange, new keys and service request, login, channel, subsystem,
+    SFTP version, the folder burst and its READDIRs, the file opens, the reads — eleven."""
+    key = keygen(type="ed25519")
+    sshd.authorize(USER, key.public_line)
+    with LatencyRelay(sshd.port, rtt=RTT) as relay:
+        values = _values(sshd, relay, drop_folder)
+        values.update(password=None, key_path=str(key.private))
+        report, depth = await _run_counting(relay, "generic", **values)
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert facts(report, "ssh.auth")["method_used"] == "publickey"
+    assert depth["ssh.auth:end"] - depth["ssh.auth:start"] <= 1, depth
+    assert depth["data.sample:end"] <= 11, depth
+
+
+@pytest.mark.sshd
 async def test_parallel_probe_logs_in_beside_the_other_layers(sshd: SshdServer,
                                                               drop_folder: str) -> None:
     """Under aep the probe's logins start right after the diagnosis login, so the whole run

@@ -106,6 +106,27 @@ async def test_method_not_offered(sshd_factory) -> None:
     assert facts(report, "ssh.auth")["allowed_methods"] == ["publickey"]
 
 
+async def test_key_only_against_a_server_without_publickey(sshd_factory, keygen) -> None:
+    """The key goes out right behind the "none" request (the login shortcut): a server that does
+    not take keys at all still reads as "method not offered", naming what it does take."""
+    server = sshd_factory(options={"PubkeyAuthentication": "no"})
+    key = keygen(type="ed25519")
+    server.authorize("sdtest", key.public_line)
+    report = await diagnose(**sshd_values(server, password=None, key_path=str(key.private)))
+    assert failing(report) == "auth.method_not_offered", codes(report)
+    assert facts(report, "ssh.auth")["allowed_methods"] == ["password"]
+
+
+async def test_key_and_password_with_one_try_and_no_publickey(sshd_factory, keygen) -> None:
+    """Key and password given, the server allows one try and no keys: the key is not sent ahead
+    of the password (it would burn the only try), so the password logs in."""
+    server = sshd_factory(options={"PubkeyAuthentication": "no", "MaxAuthTries": "1"})
+    key = keygen(type="ed25519")
+    report = await diagnose(**sshd_values(server, key_path=str(key.private)))
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert facts(report, "ssh.auth")["method_used"] == "password"
+
+
 async def test_keyboard_interactive_only(sshd_factory) -> None:
     server = sshd_factory(options={"PasswordAuthentication": "no",
                                    "KbdInteractiveAuthentication": "yes"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zipfile
 from dataclasses import replace
@@ -76,7 +77,8 @@ async def test_default_path_names_the_connector_and_run_and_never_overwrites_sil
         assert Path(screen.query_one("#path", Input).value) == path.with_suffix(".md")
         screen.query_one("#format", Select).value = "json"
         await pilot.pause()
-        path.write_text("mine")  # a file already there is replaced only on a second ^W
+        await asyncio.to_thread(path.write_text, "mine")  # replaced only on a second ^W
         await pilot.press("ctrl+w")
         await pilot.pause()
-        assert screen.written is None and path.read_text() == "mine"
+        assert screen.written is None
+        assert await asyncio.to_thread(path.read_text) == "mine"

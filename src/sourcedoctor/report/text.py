@@ -34,6 +34,11 @@ def checklist_line(check: dict[str, Any]) -> Text:
     if dur:
         line.append(f"  {_t(dur)}", style="dim")
     headline = view.headline_finding(check)
+    facts = check.get("facts") or {}
+    if not headline and status == "skip" and not facts.get("check_by_hand"):
+        # A layer that did not apply says why (and what it found instead: a Kafka run without a
+        # topic lists the topics there); a blocked one already says "blocked by".
+        headline = str(facts.get("skipped") or "")
     if headline and status != "pass":
         line.append(f"\n     {_t(headline)}", style=STYLE.get(status, ""))
     return line

@@ -41,7 +41,7 @@ def verdict_text(data: dict[str, Any]) -> str:
     if untested and verdict in ("pass", "warn"):
         return (("SETTINGS VALID" if verdict == "pass" else "SETTINGS VALID WITH WARNINGS")
                 + ": the live service was not checked (not testable offline); check it by hand: "
-                + untested[0]["facts"]["check_by_hand"])
+                + str(untested[0]["facts"]["check_by_hand"]))
     return VERDICT_TEXT.get(verdict, verdict)
 
 

@@ -7,6 +7,7 @@ objects (never markup), so escape sequences and ``[bold]`` in a file stay visibl
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...model import Finding
 from ...preview.model import SampleResult
 from ...report.escape import for_terminal as _t
 from ...sources.base import FileEntry
@@ -76,21 +78,18 @@ def schema_text(sample: SampleResult) -> Text:
     return text
 
 
-def problems_text(sample: SampleResult) -> Text:
+def problems_text(sample: SampleResult, refused: Sequence[Finding] = ()) -> Text:
     """Findings and row problems (``✗ line 7: …``), or a line saying there are none.
 
-    What stops the lake from ingesting the file (a UTF-16 CSV under the generic target: the
-    target reads it, the lake does not) is shown too, with its fix, so ``i`` is not the first
-    place a user learns it (the same rule as ``sourcedoctor ingest``: lake/readable.py)."""
-    from ...lake.readable import blocking_findings, is_archive
-
+    ``refused``: what stops the lake from ingesting the file (a UTF-16 CSV under the generic
+    target: the target reads it, the lake does not — :func:`lake_refusals`), shown with its fix
+    so ``i`` is not the first place a user learns it."""
     text = Text()
     for f in sample.findings:
         symbol = "✗" if f.severity.label in ("fail", "error") else "!"
         text.append(f"{symbol} {_t(f.code)}: {_t(f.summary)}\n")
     shown = {id(f) for f in sample.findings}
-    lake = [] if is_archive(sample) else [f for f in blocking_findings(sample) if id(f) not in shown]
-    for f in lake:
+    for f in (f for f in refused if id(f) not in shown):
         text.append(f"✗ cannot ingest: {_t(f.code)}: {_t(f.summary)}\n")
         for step in f.fix:
             text.append(f"  → {_t(step)}\n")
@@ -101,6 +100,15 @@ def problems_text(sample: SampleResult) -> Text:
     if not text.plain:
         text.append("✓ No problems in the sample.")
     return text
+
+
+def lake_refusals(sample: SampleResult) -> list[Finding]:
+    """The findings that make ``sourcedoctor ingest`` refuse this file (lake/readable.py: the
+    same rule). Imports the lake (DuckDB): call it from a worker, never the UI thread."""
+    from ...lake.readable import blocking_findings, is_archive
+
+    shown = {id(f) for f in sample.findings}
+    return [] if is_archive(sample) else [f for f in blocking_findings(sample) if id(f) not in shown]
 
 
 class PreviewScreen(Screen[None]):
@@ -168,6 +176,7 @@ class PreviewScreen(Screen[None]):
         self.query_one("#sniff", Static).update(sniff_text(sample))
         self.query_one("#schema-text", Static).update(schema_text(sample))
         self.query_one("#problems-text", Static).update(problems_text(sample))
+        self._judge_for_lake(sample)
         table = self.query_one(DataTable)
         table.clear(columns=True)
         names = [c.name for c in sample.columns] or (list(sample.rows[0]) if sample.rows else [])
@@ -183,6 +192,14 @@ class PreviewScreen(Screen[None]):
             marker = Text(f"{'✗' if bad else ' '}{line}", style=style)
             cells = [Text(_cell(row.get(n, "")), style=style) for n in names]
             table.add_row(marker, *cells, key=str(index))
+
+    @work(exclusive=True, group="lake-judge")
+    async def _judge_for_lake(self, sample: SampleResult) -> None:
+        """Add what the lake would refuse to the problems (the lake loads in a thread)."""
+        await engine_module("lake")
+        refused = lake_refusals(sample)
+        if refused and self.sample is sample:
+            self.query_one("#problems-text", Static).update(problems_text(sample, refused))
 
     def action_ingest(self) -> None:
         """Ingest a preview batch of this file into the local lake."""

@@ -45,6 +45,9 @@ class FieldSpec:
     default: Any = None
     essential: bool = False
     choices: tuple[str, ...] = ()
+    #: Shown greyed in an empty box: what an empty field means (``5432``), when that is not a
+    #: default the form may fill in (a pasted connection string's value would then lose).
+    placeholder: str = ""
 
 
 def _kind(annotation: Any, extra: Any) -> str:
@@ -120,7 +123,8 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
                 ))
             continue
         aliases = _aliases(name, info)
-        kind = _kind(info.annotation, info.json_schema_extra)
+        extra = info.json_schema_extra
+        kind = _kind(info.annotation, extra)
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         specs.append(FieldSpec(
             name=name,
@@ -136,6 +140,7 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
             essential=(name in ESSENTIAL or info.is_required() or bool(aliases)
                        or kind == "secret" or bool(extra.get("essential"))),
             choices=tuple(map(str, typing.get_args(info.annotation))) if kind == "choice" else (),
+            placeholder=str(extra.get("placeholder", "")) if isinstance(extra, dict) else "",
         ))
     return specs
 
@@ -203,7 +208,8 @@ class FormField(Vertical):
                 yield KeyInput(value=str(self._value or ""), id=f"field-{spec.name}",
                                password=True, compact=True, placeholder="path or pasted key")
             else:
-                placeholder = "" if spec.default in (None, "") else str(spec.default)
+                placeholder = spec.placeholder or (
+                    "" if spec.default in (None, "") else str(spec.default))
                 yield Input(
                     value="" if self._value is None else str(self._value),
                     id=f"field-{spec.name}",
