@@ -160,6 +160,9 @@ def test_a_refused_blob_gives_a_preview_command_that_works(azurite: Azurite,
     assert "Traceback" not in preview.stderr
     assert preview.returncode in (0, 1)
     assert "u16.csv" in preview.stdout and "utf-16" in preview.stdout, preview.stderr
+    # The text preview says what the ingest refused, with the same fix (preview and ingest agree).
+    text = run(*args, env={**env, "AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string()})
+    assert "cannot ingest: data.encoding" in text.stderr and "iconv" in text.stderr, text.stderr
 
 
 def test_quoted_or_line_broken_pasted_values_get_the_paste_fix(azurite: Azurite) -> None:

@@ -57,3 +57,18 @@ async def test_a_trailing_space_reaches_the_diagnosis_as_on_the_cli() -> None:
     report = await run_to_report(api.runner(settings, timeout=2.0))
     assert report.root_cause is not None and report.root_cause.code == "config.invalid"
     assert "spaces" in report.root_cause.summary
+
+
+def test_the_banners_key_hint_never_leaves_the_field_name_alone_on_a_line() -> None:
+    from rich.console import Console
+
+    from sourcedoctor.tui.widgets.root_cause_banner import banner_text
+    from tests.tui import sample_data as data
+
+    report = data.failing_report()
+    for width in range(40, 121):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(banner_text(report, "password"))
+        lines = [line.strip() for line in console.export_text().splitlines()]
+        # "[e] edit password" stays one piece at every width, never "[e] edit" + "password"
+        assert "[e] edit password" in lines, (width, lines)

@@ -187,6 +187,18 @@ def _describe(sample: SampleResult) -> str:
     return " · ".join(bits)
 
 
+def _lake_refusals(sample: SampleResult) -> list[Finding]:
+    """The findings that make the lake refuse ``sample``'s file (the rule ``ingest`` applies,
+    lake/readable.py) that the target's own findings did not already show: a UTF-16 CSV reads
+    under the generic target, but the lake refuses it."""
+    from ..lake.readable import blocking_findings, is_archive
+
+    if is_archive(sample):
+        return []
+    shown = {id(f) for f in sample.findings}
+    return [f for f in blocking_findings(sample) if id(f) not in shown]
+
+
 def _render(result: PreviewResult) -> None:
     out = Console()
     err = Console(stderr=True)
@@ -204,6 +216,10 @@ def _render(result: PreviewResult) -> None:
         err.print(f"\n[bold]{escape(sample.path)}[/]  {escape(_describe(sample))}")
         for f in sample.findings:
             _print_finding(err, f)
+        for f in _lake_refusals(sample):  # what `sourcedoctor ingest` would refuse, and why
+            err.print(f"  [red]✗[/] cannot ingest: [bold]{escape(f.code)}[/] {escape(f.summary)}")
+            for step in f.fix:
+                err.print(f"      → {escape(step)}")
         if sample.columns:
             table = Table(title=f"{escape(sample.path)} — {len(sample.rows)} row(s)",
                           title_justify="left")

@@ -31,10 +31,14 @@ def banner_text(report: Report, culprit: str | None, browsable: bool = False) ->
         text.append(f" {for_terminal(root.code)}: {for_terminal(root.summary)}\n", style="bold")
         if root.fix:
             text.append(f"Fix: {for_terminal(root.fix[0])}")
+        # The key hints on a line of their own: after a long fix a narrow banner would otherwise
+        # wrap them, leaving the field's name ("password") alone on the next line.
+        if culprit or browsable:
+            text.append("\n")
         if culprit:
-            text.append(f"   [e] edit {culprit}", style="bold")
+            text.append(f"[e] edit {culprit}", style="bold")
         if browsable:
-            text.append(f"   [b] {_browse_label(report)}")
+            text.append(f"{'   ' if culprit else ''}[b] {_browse_label(report)}")
         return text
     if report.interrupted or report.verdict == Verdict.INCOMPLETE:
         return text
