@@ -108,6 +108,9 @@ async def test_refused_port_names_mysql_usual_port() -> None:
         report, _ = await run_plan(settings(f"mysql://u@127.0.0.1:{port}/db"))
     f = only(report, "tcp.refused")
     assert f.fix[0] == f"Check the port number ({port}): MySQL/MariaDB is usually 3306."
+    from sourcedoctor.connectors import get
+
+    assert f.audience == get("postgres").audiences["tcp"]  # one cause, one "who acts"
 
 
 async def test_listing_leaves_out_the_server_databases(machine: MachineMariadb) -> None:
@@ -194,3 +197,28 @@ async def test_setup_title_is_the_connectors_title(tmp_path: Path) -> None:
         await pilot.pause()
         title = str(screen.query_one("#title", Static).render())
     assert title.startswith("New connection: MySQL / MariaDB database") and "MYSQL" not in title
+
+
+def test_text_after_a_cut_password_is_never_shown(machine: MachineMariadb) -> None:
+    piece = "pieceofpw"
+    text = (f"Server=127.0.0.1;Port=3306;Database={machine.database};UID={machine.reader};"
+            f'PWD=Rd;{piece}=1"x;SslMode=Preferred')
+    run = subprocess.run(["sourcedoctor", "check", "mysql://", "--connection-string-env", "CS",
+                          "--table", "orders", "--format", "json"], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL, env={**os.environ, "CS": text})
+    assert piece not in run.stdout + run.stderr and '1"x' not in run.stdout
+    report = json.loads(run.stdout)
+    f = next(f for c in report["checks"] for f in c["findings"]
+             if f["code"] == "config.connstring_unknown_key")
+    assert f["evidence"]["position"] == text.index(piece) and f["evidence"]["key"] is None
+    assert "holds ';'" in f["summary"] and "in braces" in f["fix"][0]
+
+
+def test_a_known_key_after_the_password_is_still_named() -> None:
+    from sourcedoctor.connectors.mysql.connstring import judge
+
+    found = judge("Server=h;UID=u;PWD=abc;Encrypt=yes;Colour=1")
+    # Encrypt is a key (another driver's): named; Colour follows it, not the password: named too.
+    assert [f.evidence["key"] for f in found] == ["Encrypt", "Colour"]
+    quoted = judge("Server=h;UID=u;PWD={ab;cd};Databse=x")
+    assert [f.evidence["key"] for f in quoted] == ["Databse"]  # a braced password ends at '}'

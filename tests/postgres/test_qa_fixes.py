@@ -137,3 +137,61 @@ def test_reproduce_repeats_the_users_own_variables(cluster: PrivateCluster) -> N
                    {"CS": text})
     assert "--connection-string-env CS" in used and "PG_CONNECTION_STRING" not in used
     assert "--password" not in used and READER_PASSWORD not in used
+
+
+def test_text_after_a_cut_password_is_never_shown() -> None:
+    from sourcedoctor.connectors.postgres.connstring import interpret
+
+    text = "Server=h;Database=d;UID=u;Password=ab;secretpart;more=1;EncryptionMethod=0"
+    out = interpret(text)
+    said = repr([f.to_dict() for f in out.findings]) + repr(out.explained)
+    assert "secretpart" not in said and "more" not in said
+    hidden = [f for f in out.findings if f.evidence.get("maybe_password")]
+    assert [f.evidence["position"] for f in hidden] == [text.index("secretpart"), text.index("more")]
+    assert out.values["ssl_mode"] == "disable"  # the key after the tail is read again
+
+
+def test_setup_form_labels_and_port_placeholder() -> None:
+    from sourcedoctor.connectors.postgres.settings import PostgresSettings
+    from sourcedoctor.tui.widgets.settings_form import field_specs
+
+    specs = {s.name: s for s in field_specs(PostgresSettings)}
+    labels = [specs[n].label for n in ("host_field", "port_field", "database_field", "user_field",
+                                       "password_field", "ssl_mode_field")]
+    assert labels == ["Host", "Port", "Database", "User", "Password", "SSL mode"]
+    assert specs["port_field"].placeholder == "5432" and specs["table"].essential
+    assert "search path" in specs["table"].help and "default schema: public" not in specs["table"].help
+
+
+def test_unreadable_string_has_no_port_shell_in_the_header() -> None:
+    from sourcedoctor.connectors.postgres.settings import redacted_url as pg_url
+
+    assert pg_url(settings("postgresql://", connection_string="\x01", table="t")) == "postgresql://?table=t"
+    from sourcedoctor.connectors import get
+    from sourcedoctor.connectors.mysql.settings import redacted_url as my_url
+
+    assert my_url(get("mysql").settings("mysql://", connection_string="PWD=a\x01b")) == "mysql://"
+
+
+async def test_saved_profile_of_a_pasted_string_holds_the_connection(tmp_path: Path) -> None:
+    from sourcedoctor.tui.app import SourceDoctorApp
+    from sourcedoctor.tui.profiles import ProfileStore
+    from sourcedoctor.tui.screens.setup import SetupScreen
+
+    store = ProfileStore(tmp_path / "profiles.json")
+    app = SourceDoctorApp(profiles=store)
+    text = "Server=db.example.com;Port=5433;Database=shop;UID=reader;Password=pw-x;EncryptionMethod=1"
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = SetupScreen({"connection_string": text, "table": "sales.orders"}, connector="postgres")
+        await app.push_screen(screen)
+        await pilot.pause()
+        conn = screen.connection()
+        assert conn is not None
+        kept = screen._with_pasted_values(conn.settings)
+    store.save("pasted", kept, "generic", 0.0, connector="postgres")
+    fields, _ = store.load("pasted")
+    assert {k: fields[k] for k in ("host_field", "port_field", "database_field", "user_field",
+                                   "ssl_mode_field", "table")} == {
+        "host_field": "db.example.com", "port_field": 5433, "database_field": "shop",
+        "user_field": "reader", "ssl_mode_field": "verify-full", "table": "sales.orders"}
+    assert "pw-x" not in (tmp_path / "profiles.json").read_text()

@@ -118,6 +118,57 @@ class Parsed:
         return {key: group for key, group in groups.items() if len(group) > 1}
 
 
+#: Keys whose value is a password: unquoted, it ends at the first ';' — even one inside it.
+PASSWORD_KEYS = frozenset({"password", "pwd"})
+#: Keys of the common drivers (ODBC, ADO.NET, JDBC, libpq, MySQL): a segment after a password
+#: whose key is one of these is a key, even where a connector does not read it.
+COMMON_KEYS = frozenset({
+    "server", "host", "hostname", "address", "datasource", "port", "portnumber", "database",
+    "databasename", "dbname", "db", "initialcatalog", "uid", "user", "userid", "username",
+    "password", "pwd", "sslmode", "ssl-mode", "ssl", "sslca", "sslcert", "sslkey", "encrypt",
+    "encryptionmethod", "validateservercertificate", "hostnameincertificate",
+    "trustservercertificate", "allowpublickeyretrieval", "charset", "characterset",
+    "connecttimeout", "connectiontimeout", "connect_timeout", "timeout", "logintimeout",
+    "commandtimeout", "defaultcommandtimeout", "applicationname", "application_name", "schema",
+    "searchpath", "options", "pooling", "integratedsecurity", "authentication", "driver", "dsn",
+})
+
+
+def password_tail(parsed: Parsed, known: frozenset[str] = frozenset()) -> frozenset[int]:
+    """Where (``Pair.start``) an unquoted password may go on: each segment right after one that
+    is not a key (no ``=``, or a key neither in ``known`` — the connector's — nor in
+    :data:`COMMON_KEYS`), up to the next key. ``PWD=ab;cd=1`` is most likely the password
+    ``ab;cd=1`` cut at its ';': such a segment's text is part of a secret and is never shown."""
+    keys = COMMON_KEYS | known
+    tail: set[int] = set()
+    after = False
+    for pair in parsed.pairs:
+        if pair.norm in PASSWORD_KEYS and pair.has_equals:
+            after = not pair.quoted
+        elif after and (not pair.has_equals or pair.norm not in keys):
+            tail.add(pair.start)
+        else:
+            after = False
+    return frozenset(tail)
+
+
+def password_tail_finding(pair: Pair, password_key: str) -> Finding:
+    """``config.connstring_unknown_key`` for a segment that may be the rest of the password: its
+    position only, never its text, and the fix for a password holding ';'."""
+    from ...codes import make_finding
+
+    return make_finding(
+        "config.connstring_unknown_key",
+        f"the text at character {pair.start}, right after {password_key}=, is not a key: if the "
+        f"password holds ';', it was cut there (that text is not shown: it may be part of the "
+        "password)",
+        evidence={"field": "connection_string", "position": pair.start, "after": password_key,
+                  "key": None, "maybe_password": True},
+        fix=[f"If the password holds ';', write the value in braces after {password_key}=, as "
+             "{…} — a '}' inside it is written twice; the platform reads it so too.",
+             "Otherwise remove the text that follows the password's ';'."])
+
+
 def looks_like_connection_string(text: str) -> bool:
     """A cheap guess: ``key=value`` with a ``;`` or one of the usual keys, and no URL scheme."""
     head = text[:200].lower()

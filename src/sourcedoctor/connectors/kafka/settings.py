@@ -10,37 +10,21 @@ Only the standard library and pydantic are imported here: parsing a URL must not
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import CaBundle, Resolver, cli, is_ip
+from ...config.urls import SettingsError, host_name_problem
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 
 SCHEMES = ("kafka", "kafka+ssl")
 DEFAULT_PORT = 9092
 #: Kafka's own rule for topic names (and its length limit).
 _TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
 Mechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
-
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True
-    return extra
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def split_server(text: str) -> tuple[str, int]:
@@ -62,7 +46,7 @@ def split_server(text: str) -> tuple[str, int]:
     port = int(port_text) if port_text else DEFAULT_PORT
     if not 1 <= port <= 65535:
         raise ValueError(f"{text!r}: port must be between 1 and 65535")
-    if not _is_ip(host):
+    if not is_ip(host):
         if any(c.isspace() or ord(c) < 32 or c in "/@?#" for c in host):
             raise ValueError(f"{host!r} is not a host name")
         problem = host_name_problem(host)
@@ -79,38 +63,38 @@ class KafkaSettings(BaseModel):
     bootstrap_servers: str = Field(
         alias="bootstrapServers", validation_alias=AliasChoices("bootstrapServers", "bootstrap_servers"),
         description="Broker addresses, HOST:PORT[,HOST:PORT…] (from the URL).",
-        json_schema_extra={**_cli("--bootstrap-servers"), "url_only": True})
+        json_schema_extra=cli("--bootstrap-servers", url_only=True))
     topic: str | None = Field(
         None, validation_alias=AliasChoices("topic", "topicName"),
         description="Topic the platform reads (the URL's path); empty: list the topics only.",
-        json_schema_extra=_cli("--topic"))
+        json_schema_extra=cli("--topic"))
     tls_enabled: bool = Field(
         False, validation_alias=AliasChoices("tls_enabled", "ssl"),
         description="The listener speaks TLS (also: kafka+ssl:// or --ca-bundle).",
-        json_schema_extra=_cli("--tls"))
+        json_schema_extra=cli("--tls"))
     sasl_mechanism: Mechanism | None = Field(
         None, alias="saslMechanism", validation_alias=AliasChoices("saslMechanism", "sasl_mechanism"),
         description="SASL mechanism the platform authenticates with.",
-        json_schema_extra=_cli("--sasl-mechanism"))
+        json_schema_extra=cli("--sasl-mechanism"))
     username: str | None = Field(
         None, validation_alias=AliasChoices("username", "userName", "saslUsername"),
-        description="SASL user name (Confluent Cloud: the API key).", json_schema_extra=_cli("--username"))
+        description="SASL user name (Confluent Cloud: the API key).", json_schema_extra=cli("--username"))
     password: SecretStr | None = Field(
         None, validation_alias=AliasChoices("password", "saslPassword"),
         description="SASL password (Confluent Cloud: the API secret); never typed on a command line.",
-        json_schema_extra=_cli("--password", secret=True))
+        json_schema_extra=cli("--password", secret=True))
     consumer_group: str | None = Field(
         None, alias="groupId", validation_alias=AliasChoices("groupId", "consumer_group", "consumerGroup"),
         description="Consumer group the platform's flow will use (checked, never joined).",
-        json_schema_extra=_cli("--consumer-group"))
-    ca_bundle: str | None = Field(
+        json_schema_extra=cli("--consumer-group"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the brokers' TLS certificates.",
-        json_schema_extra=_cli("--ca-bundle"))
-    resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
-                                 json_schema_extra=_cli("--resolver"))
+        json_schema_extra=cli("--ca-bundle"))
+    resolver: Resolver = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
+                                 json_schema_extra=cli("--resolver"))
     rows: int = Field(10, description="Records to read from the earliest offset (never committed).",
                       # The check's own sample: preview and ingest size theirs with their --rows.
-                      json_schema_extra={**_cli("--rows"), "check_only": True})
+                      json_schema_extra={**cli("--rows"), "check_only": True})
 
     @field_validator("bootstrap_servers")
     @classmethod
@@ -145,24 +129,6 @@ class KafkaSettings(BaseModel):
             raise ValueError("must be printable text of at most 1024 characters")
         return v.strip()
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
-
     @field_validator("rows")
     @classmethod
     def _rows(cls, v: int) -> int:
@@ -191,7 +157,7 @@ class KafkaSettings(BaseModel):
 
     @property
     def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
+        return is_ip(self.host)
 
     @property
     def tls(self) -> bool:

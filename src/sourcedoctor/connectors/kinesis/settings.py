@@ -9,35 +9,19 @@ Only the standard library and pydantic are imported here: parsing a URL must not
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from ...config.urls import SettingsError, host_name_problem, parse_resolver
+from ...config.fields import CaBundle, Resolver, cli, endpoint_parts, is_ip
+from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
 
 #: Kinesis's rule for stream names.
 _STREAM = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$|^[a-z0-9][a-z0-9-]{0,40}$")
-
-
-def _cli(name: str, *, secret: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {"cli": name}
-    if secret:
-        extra["secret"] = True
-    return extra
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 class KinesisSettings(BaseModel):
@@ -48,36 +32,36 @@ class KinesisSettings(BaseModel):
     stream: str | None = Field(
         None, validation_alias=AliasChoices("stream", "streamName"),
         description="Stream name (the URL's host part); empty: list the streams only.",
-        json_schema_extra={**_cli("--stream"), "url_only": True})
+        json_schema_extra=cli("--stream", url_only=True))
     region: str = Field(description="AWS region of the stream, e.g. eu-west-1 (the URL's ?region=).",
-                        json_schema_extra=_cli("--region"))
+                        json_schema_extra=cli("--region"))
     access_key_id: str | None = Field(
         None, alias="accessKeyId", validation_alias=AliasChoices("accessKeyId", "access_key_id"),
-        description="Access key ID (AKIA…/ASIA…).", json_schema_extra=_cli("--access-key-id"))
+        description="Access key ID (AKIA…/ASIA…).", json_schema_extra=cli("--access-key-id"))
     secret_access_key: SecretStr | None = Field(
         None, alias="secretKey",
         validation_alias=AliasChoices("secretKey", "secretAccessKey", "secret_access_key"),
         description="Secret access key; never typed on a command line.",
-        json_schema_extra=_cli("--secret-access-key", secret=True))
+        json_schema_extra=cli("--secret-access-key", secret=True))
     session_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("sessionToken", "session_token"),
         description="Session token of temporary (STS) credentials.",
-        json_schema_extra=_cli("--session-token", secret=True))
+        json_schema_extra=cli("--session-token", secret=True))
     endpoint_url: str | None = Field(
         None, validation_alias=AliasChoices("endpoint_url", "endpointUrl"),
         description="Kinesis endpoint (default https://kinesis.REGION.amazonaws.com).",
-        json_schema_extra=_cli("--endpoint-url"))
-    ca_bundle: str | None = Field(
+        json_schema_extra=cli("--endpoint-url"))
+    ca_bundle: CaBundle = Field(
         None, description="PEM file of the CA(s) to trust for the endpoint's TLS certificate.",
-        json_schema_extra=_cli("--ca-bundle"))
+        json_schema_extra=cli("--ca-bundle"))
     aws_profile: str | None = Field(
         None, description="Profile in ~/.aws/credentials to take the keys from (when none are given).",
-        json_schema_extra=_cli("--aws-profile"))
-    resolver: str | None = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
-                                 json_schema_extra=_cli("--resolver"))
+        json_schema_extra=cli("--aws-profile"))
+    resolver: Resolver = Field(None, description="DNS server to ask, IP[:PORT] (default: system).",
+                                 json_schema_extra=cli("--resolver"))
     rows: int = Field(10, description="Records to read from TRIM_HORIZON (the oldest kept).",
                       # The check's own sample: preview and ingest size theirs with their --rows.
-                      json_schema_extra={**_cli("--rows"), "check_only": True})
+                      json_schema_extra={**cli("--rows"), "check_only": True})
 
     @field_validator("stream")
     @classmethod
@@ -117,44 +101,10 @@ class KinesisSettings(BaseModel):
         v = v.strip()
         if len(v) > 2048 or any(ord(c) < 32 for c in v):
             raise ValueError("is not a URL")
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("must start with https:// (or http://)")
-        try:
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            raise ValueError("has an invalid port") from None
-        if not host:
-            raise ValueError("has no host name")
-        if parts.username or parts.password:
-            raise ValueError("must not contain credentials")
-        if port is not None and not 1 <= port <= 65535:
-            raise ValueError("port must be between 1 and 65535")
-        if not _is_ip(host):
-            problem = host_name_problem(host)
-            if problem:
-                raise ValueError(f"host {problem}")
+        parts = endpoint_parts(v, example="")
         if parts.path.strip("/") or parts.query:
             raise ValueError("must be the endpoint only (scheme, host, port)")
         return v.rstrip("/")
-
-    @field_validator("ca_bundle")
-    @classmethod
-    def _ca_bundle(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
-        except UserFileError as exc:
-            raise ValueError(exc.message) from None
-        return v
-
-    @field_validator("resolver")
-    @classmethod
-    def _resolver(cls, v: str | None) -> str | None:
-        if v is not None:
-            parse_resolver(v)
-        return v
 
     @field_validator("rows")
     @classmethod
@@ -188,7 +138,7 @@ class KinesisSettings(BaseModel):
 
     @property
     def is_ip_literal(self) -> bool:
-        return _is_ip(self.host)
+        return is_ip(self.host)
 
     def public_dict(self) -> dict[str, Any]:
         out = self.model_dump(exclude={"secret_access_key", "session_token"})

@@ -56,7 +56,8 @@ class MysqlConnector:
     schemes = ("mysql", "mariadb")
     title = "MySQL / MariaDB database"
     audiences: Mapping[str, str] = {
-        "tcp": "whoever runs the database server (or the firewall in front of it)",
+        # The same words as PostgreSQL's: one cause, one "who acts" (docs/databases.md).
+        "tcp": "the network / firewall team, or the database server's administrator",
     }
 
     @property

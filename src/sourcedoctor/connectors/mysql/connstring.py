@@ -14,7 +14,14 @@ from typing import Any
 
 from ...codes import make_finding
 from ...model import Finding
-from ..database.connstring import ConnStringError, Parsed, parse, unreadable_finding
+from ..database.connstring import (
+    ConnStringError,
+    Parsed,
+    parse,
+    password_tail,
+    password_tail_finding,
+    unreadable_finding,
+)
 from .settings import DEFAULT_PORT, normalize_ssl_mode
 
 #: The platform's own keys (normalised: lower-case, no blanks) → settings field.
@@ -38,6 +45,11 @@ def _canonical(norm: str) -> str | None:
     if norm in PLATFORM_KEYS:
         return norm
     return SYNONYMS.get(norm)
+
+
+def _tail(parsed: Parsed) -> frozenset[int]:
+    """Segments that may be the rest of a password cut at a ';' inside it (never shown)."""
+    return password_tail(parsed, frozenset(PLATFORM_KEYS) | frozenset(SYNONYMS))
 
 
 def read(text: str) -> Parsed | None:
@@ -79,7 +91,12 @@ def explain(text: str) -> list[dict[str, str]]:
     """Each key, what the platform does with it (for the report's facts; no secret values)."""
     out: list[dict[str, str]] = []
     parsed = read(text)
+    tail = _tail(parsed) if parsed is not None else frozenset()
     for pair in parsed.pairs if parsed is not None else ():
+        if pair.start in tail:  # maybe part of the password: never its text
+            out.append({"key": "(text after PWD=, not shown)",
+                        "means": "not a key: if the password holds ';', the rest of it"})
+            continue
         key = _canonical(pair.norm)
         shown = pair.shown_key()
         if key is None:
@@ -99,7 +116,11 @@ def judge(text: str) -> list[Finding]:
     except ConnStringError as exc:
         return [unreadable_finding(exc, text, EXAMPLE)]
     findings: list[Finding] = []
+    tail = _tail(parsed)
     for pair in parsed.pairs:
+        if pair.start in tail:
+            findings.append(password_tail_finding(pair, "PWD"))
+            continue
         shown = pair.shown_key()
         where = {"field": "connection_string", "key": shown, "position": pair.start}
         if not pair.has_equals:
@@ -127,6 +148,8 @@ def judge(text: str) -> list[Finding]:
                 evidence={**where, "suggestion": right}, key=shown, suggestion=right))
         findings.extend(_value_findings(canonical, pair.value, where))
     for group in parsed.duplicates().values():
+        if any(p.start in tail for p in group):
+            continue  # the password's own text is not a key to name
         shown = group[-1].shown_key()
         findings.append(make_finding(
             "config.connstring_duplicate_key", f"connection string: {shown} appears {len(group)} times; "

@@ -268,6 +268,8 @@ def build_settings(**values: Any) -> MysqlSettings:
 
 def redacted_url(settings: MysqlSettings) -> str:
     """The URL form of the settings (never holds a secret)."""
+    if not settings.host:  # nothing usable yet (an unreadable connection string): no ":3306/" shell
+        return "mysql://" + (f"?table={settings.table}" if settings.table else "")
     user = f"{settings.user}@" if settings.user else ""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"mysql://{user}{host}:{settings.port}/{settings.database or ''}"

@@ -14,7 +14,14 @@ from typing import Any
 
 from ...codes import make_finding
 from ...model import Finding
-from ..database.connstring import ConnStringError, Parsed, parse, unreadable_finding
+from ..database.connstring import (
+    ConnStringError,
+    Parsed,
+    parse,
+    password_tail,
+    password_tail_finding,
+    unreadable_finding,
+)
 from ..database.names import close_matches
 
 #: Known keys (normalised: lower-case, no blanks) → (settings name, explanation).
@@ -108,7 +115,13 @@ def interpret(text: str) -> Interpreted:
 
 def _explain(parsed: Parsed, out: Interpreted) -> None:
     raw: dict[str, str] = {}
+    tail = password_tail(parsed, frozenset(KEYS) | frozenset(FOREIGN))
     for pair in parsed.pairs:
+        if pair.start in tail:  # maybe the rest of a password holding ';': never its text
+            out.findings.append(password_tail_finding(pair, "Password"))
+            out.explained.append({"key": "(text after Password=, not shown)",
+                                  "meaning": "not a key: if the password holds ';', the rest of it"})
+            continue
         key = pair.shown_key()
         if not pair.has_equals:
             out.findings.append(
@@ -150,6 +163,8 @@ def _explain(parsed: Parsed, out: Interpreted) -> None:
         out.explained.append({"key": key, "meaning": meaning})
         raw[name] = pair.value
     for pairs in parsed.duplicates().values():
+        if any(p.start in tail for p in pairs):
+            continue  # the password's own text is not a key to name
         key = pairs[0].shown_key()
         out.findings.append(
             make_finding(

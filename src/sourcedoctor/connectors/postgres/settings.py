@@ -36,6 +36,7 @@ class PostgresSettings(HostFacts, BaseModel):
 
     host_field: str = Field(
         "",
+        title="Host",  # the form's label (the name carries "_field")
         alias="server",
         validation_alias=AliasChoices("server", "host", "host_field"),
         description="Server host name or IP address (empty: from the connection string).",
@@ -43,13 +44,16 @@ class PostgresSettings(HostFacts, BaseModel):
     )
     port_field: OptionalPort = Field(
         None,
+        title="Port",  # the form's label (the name carries "_field")
         alias="port",
         validation_alias=AliasChoices("port", "port_field"),
         description="TCP port (default 5432).",
-        json_schema_extra=cli("--port"),
+        # Shown, not filled in: a pasted connection string's Port= must still win over an empty box.
+        json_schema_extra={**cli("--port"), "placeholder": str(DEFAULT_PORT)},
     )
     database_field: str | None = Field(
         None,
+        title="Database",  # the form's label (the name carries "_field")
         alias="database",
         validation_alias=AliasChoices("database", "dbname", "database_field"),
         description="Database name (default: the user name, as PostgreSQL does).",
@@ -57,6 +61,7 @@ class PostgresSettings(HostFacts, BaseModel):
     )
     user_field: str | None = Field(
         None,
+        title="User",  # the form's label (the name carries "_field")
         alias="username",
         validation_alias=AliasChoices("username", "user", "user_field"),
         description="User name to log in as.",
@@ -64,6 +69,7 @@ class PostgresSettings(HostFacts, BaseModel):
     )
     password_field: SecretStr | None = Field(
         None,
+        title="Password",  # the form's label (the name carries "_field")
         alias="password",
         validation_alias=AliasChoices("password", "password_field"),
         description="The user's password; never typed on a command line.",
@@ -71,6 +77,7 @@ class PostgresSettings(HostFacts, BaseModel):
     )
     ssl_mode_field: SslMode | None = Field(
         None,
+        title="SSL mode",  # the form's label (the name carries "_field")
         alias="sslMode",
         validation_alias=AliasChoices("sslMode", "ssl_mode", "sslmode", "ssl_mode_field"),
         description="TLS: disable, allow, prefer (default), require, verify-ca, verify-full.",
@@ -86,7 +93,8 @@ class PostgresSettings(HostFacts, BaseModel):
     )
     table: str | None = Field(
         None,
-        description="Table or view to check and sample, schema.table (default schema: public).",
+        description="Table or view to check and sample, schema.table (no schema: the first on "
+        "the user's search path, usually public).",
         json_schema_extra=cli("--table"),
     )
     ca_bundle: CaBundle = Field(
@@ -249,6 +257,8 @@ def build_settings(**values: Any) -> PostgresSettings:
 
 def redacted_url(s: PostgresSettings) -> str:
     """The URL form of the settings (never a password)."""
+    if not s.host:  # nothing usable yet (an unreadable connection string): no ":5432/" shell
+        return "postgresql://" + (f"?table={s.table}" if s.table else "")
     host = f"[{s.host}]" if ":" in s.host else s.host
     user = f"{s.user}@" if s.user else ""
     url = f"postgresql://{user}{host}:{s.port}/{s.database or ''}"

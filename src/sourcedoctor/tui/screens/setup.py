@@ -181,8 +181,9 @@ class SetupScreen(Screen[None]):
             return
         from ..profiles import suggested_profile_name
 
+        settings = self._with_pasted_values(conn.settings)
         # Always a name the store accepts, whatever the connector's URL holds (?, =, :, /).
-        default = suggested_profile_name(conn.settings, redacted_url(conn.settings))
+        default = suggested_profile_name(settings, redacted_url(settings))
 
         def save(name: str | None) -> None:
             if not name:
@@ -191,7 +192,7 @@ class SetupScreen(Screen[None]):
 
             store: ProfileStore = getattr(self.app, "profiles", None) or ProfileStore()
             try:
-                saved = store.save(name, conn.settings, conn.target, time.time(),
+                saved = store.save(name, settings, conn.target, time.time(),
                                    connector=self.connector.name)
             except (ValueError, OSError) as exc:
                 self.query_one("#setup-status", Static).update(f"✗ {exc}")
@@ -200,6 +201,28 @@ class SetupScreen(Screen[None]):
             self.notify(saved.message, timeout=8)
 
         self.app.push_screen(ProfileNameScreen(default), save)
+
+    def _with_pasted_values(self, settings: Any) -> Any:
+        """``settings`` with what a pasted connection string sets (host, port, user, database, TLS
+        mode) copied into the empty fields, so that a saved profile holds the connection even
+        when the string itself (a secret) cannot be stored; secrets are never copied."""
+        if getattr(settings, "connection_string", None) is None:
+            return settings
+        from ..profiles import secret_fields
+
+        form = self.query_one(SettingsForm)
+        values = form.values()
+        secrets = set(secret_fields(settings))
+        shown = self.connector.target_block(settings, "generic")
+        for name, value in shown.items():
+            field = form.form_id(name)
+            if (field in type(settings).model_fields and field not in secrets and field not in values
+                    and value not in (None, "", "set")):
+                values[field] = value
+        try:
+            return self.connector.settings(**values)
+        except SettingsError:
+            return settings  # the string's values did not validate as fields: keep what was typed
 
     # --- live key inspection ------------------------------------------------------------------
 
