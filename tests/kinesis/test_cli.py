@@ -31,7 +31,7 @@ def test_healthy_stream_json_and_secret_in_no_output(moto: KinesisMoto, certs: C
             report = json.loads(proc.stdout)
             assert report["verdict"] == "pass" and report["target"]["connector"] == "kinesis"
             assert report["target"]["secret_access_key"] == "set"
-            assert "--secret-access-key-env KINESIS_SECRET_ACCESS_KEY" in report["command"]
+            assert "--secret-access-key-env KIN_SECRET" in report["command"]  # the user's variable
 
 
 def test_denied_user_exit_1_names_the_action(moto: KinesisMoto, certs: Certificates) -> None:

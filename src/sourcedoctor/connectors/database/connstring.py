@@ -139,13 +139,22 @@ def password_tail(parsed: Parsed, known: frozenset[str] = frozenset()) -> frozen
     is not a key (no ``=``, or a key neither in ``known`` — the connector's — nor in
     :data:`COMMON_KEYS`), up to the next key. ``PWD=ab;cd=1`` is most likely the password
     ``ab;cd=1`` cut at its ';': such a segment's text is part of a secret and is never shown."""
+    import difflib
+
     keys = COMMON_KEYS | known
+
+    def is_key(norm: str) -> bool:
+        # A close misspelling of a key (Sever, Databse) is a key with a typo; short or distant
+        # text (pw, 1x) may be the password's own.
+        return norm in keys or (len(norm) >= 4 and bool(
+            difflib.get_close_matches(norm, list(keys), n=1, cutoff=0.85)))
+
     tail: set[int] = set()
     after = False
     for pair in parsed.pairs:
         if pair.norm in PASSWORD_KEYS and pair.has_equals:
             after = not pair.quoted
-        elif after and (not pair.has_equals or pair.norm not in keys):
+        elif after and (not pair.has_equals or not is_key(pair.norm)):
             tail.add(pair.start)
         else:
             after = False

@@ -13,6 +13,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import KafkaSettings, build_settings, parse_kafka_url, redacted_url
 
 _FIELD_EXACT: dict[str, str] = {
@@ -50,9 +51,7 @@ class KafkaConnector:
         return KafkaSettings
 
     def settings(self, url: str | None = None, **values: Any) -> KafkaSettings:
-        merged: dict[str, Any] = parse_kafka_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_kafka_url, build_settings)
 
     def plan(self, settings: KafkaSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -78,21 +77,12 @@ class KafkaConnector:
 
     def reproduce(self, settings: KafkaSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        for flag, value in (("--sasl-mechanism", s.sasl_mechanism), ("--username", s.username),
-                            ("--consumer-group", s.consumer_group), ("--ca-bundle", s.ca_bundle),
-                            ("--resolver", s.resolver)):
-            if value:
-                parts += [flag, value]
-        if s.password is not None:
-            parts += ["--password-env", "KAFKA_PASSWORD"]
-        if s.rows != 10:
-            parts += ["--rows", str(s.rows)]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            ("--sasl-mechanism", s.sasl_mechanism), ("--username", s.username),
+            ("--consumer-group", s.consumer_group), ("--ca-bundle", s.ca_bundle),
+            ("--resolver", s.resolver), secret_env("--password", s.password, "KAFKA_PASSWORD"),
+            ("--rows", unless(s.rows, 10)),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)

@@ -13,6 +13,7 @@ from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
 from ..base import field_by_code
+from ..common import command_line, secret_env, settings_from, unless
 from .settings import KinesisSettings, build_settings, parse_kinesis_url, redacted_url
 
 _FIELD_EXACT: dict[str, str] = {
@@ -45,9 +46,7 @@ class KinesisConnector:
         return KinesisSettings
 
     def settings(self, url: str | None = None, **values: Any) -> KinesisSettings:
-        merged: dict[str, Any] = parse_kinesis_url(url) if url else {}
-        merged.update({k: v for k, v in values.items() if v is not None})
-        return build_settings(**merged)
+        return settings_from(url, values, parse_kinesis_url, build_settings)
 
     def plan(self, settings: KinesisSettings, target: TargetProfile) -> list[Any]:
         from .plan import build_plan
@@ -75,23 +74,14 @@ class KinesisConnector:
 
     def reproduce(self, settings: KinesisSettings, target: str, timeout: float) -> str:
         s = settings
-        parts = ["sourcedoctor", "check", redacted_url(s)]
-        for flag, value in (("--endpoint-url", s.endpoint_url), ("--access-key-id", s.access_key_id),
-                            ("--ca-bundle", s.ca_bundle), ("--aws-profile", s.aws_profile),
-                            ("--resolver", s.resolver)):
-            if value:
-                parts += [flag, value]
-        if s.secret_access_key is not None:
-            parts += ["--secret-access-key-env", "KINESIS_SECRET_ACCESS_KEY"]
-        if s.session_token is not None:
-            parts += ["--session-token-env", "KINESIS_SESSION_TOKEN"]
-        if s.rows != 10:
-            parts += ["--rows", str(s.rows)]
-        if target != "generic":
-            parts += ["--target", target]
-        if timeout != 10.0:
-            parts += ["--timeout", f"{timeout:g}"]
-        return " ".join(parts)
+        return command_line(redacted_url(s), [
+            ("--endpoint-url", s.endpoint_url), ("--access-key-id", s.access_key_id),
+            ("--ca-bundle", s.ca_bundle), ("--aws-profile", s.aws_profile),
+            ("--resolver", s.resolver),
+            secret_env("--secret-access-key", s.secret_access_key, "KINESIS_SECRET_ACCESS_KEY"),
+            secret_env("--session-token", s.session_token, "KINESIS_SESSION_TOKEN"),
+            ("--rows", unless(s.rows, 10)),
+        ], target=target, timeout=timeout)
 
     def field_for(self, finding: Finding) -> str | None:
         return field_by_code(finding, _FIELD_EXACT, _FIELD_PREFIX, FORM_ALIASES)
