@@ -328,3 +328,25 @@ def test_an_unexpected_exception_is_exit_3_with_a_traceback_id(
     monkeypatch.setenv("SOURCEDOCTOR_DEBUG", "1")
     with pytest.raises(KeyError):
         guard.run_guarded(buggy)
+
+
+def test_ctrl_c_wrapped_by_python_inside_an_import_is_an_interrupt() -> None:
+    """Ctrl+C while a command's module loads can surface as RuntimeError ("Error calling
+    __set_name__", its cause the KeyboardInterrupt): exit 130, not a crash report."""
+    from sourcedoctor.cli.guard import run_guarded
+    from sourcedoctor.exitcodes import ExitCode
+
+    def invoke(**_: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    def bug(**_: object) -> None:
+        raise RuntimeError("a real bug")
+
+    assert run_guarded(invoke) == ExitCode.INTERRUPTED
+    import pytest as _pytest
+
+    with _pytest.raises(RuntimeError):  # under pytest a real bug is re-raised (debugging())
+        run_guarded(bug)

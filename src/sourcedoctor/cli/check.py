@@ -136,6 +136,10 @@ async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, runner.cancel)
         loop.add_signal_handler(signal.SIGTERM, runner.cancel)
+    from .guard import interrupted
+
+    if interrupted():  # Ctrl+C while modules loaded, its exception lost in a callback
+        runner.cancel()
     live = LiveChecklist(console, enabled=show_live)
     try:
         return await live.follow(runner)

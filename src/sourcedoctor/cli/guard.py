@@ -106,6 +106,18 @@ def _exit_code(value: Any) -> int:
     return ExitCode.FAILED
 
 
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """A KeyboardInterrupt somewhere in ``exc``'s chain of causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def run_guarded(invoke: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
     """Call click's ``main(..., standalone_mode=False)`` and turn every outcome into an exit code."""
     try:
@@ -137,6 +149,11 @@ def run_guarded(invoke: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
         _say("error: input nested too deeply to be read; give a flatter file")
         return ExitCode.USAGE
     except Exception as exc:
+        if _caused_by_interrupt(exc):
+            # Ctrl+C inside an import, wrapped by Python (a dataclass field's __set_name__ turns
+            # it into RuntimeError): an interrupt, not a bug.
+            _say("interrupted")
+            return ExitCode.INTERRUPTED
         return _crash(exc)
     # Data on stdout must really have been written: a full disk is an error, not a success.
     try:
@@ -175,5 +192,34 @@ def guarded_main(invoke: Callable[..., Any], *args: Any, standalone_mode: bool =
 
     if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
         with contextlib.suppress(ValueError):  # not the main thread
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGINT, _remembered_interrupt)
+            sys.unraisablehook = _quiet_lost_interrupt
     sys.exit(run_guarded(invoke, *args, **kwargs))
+
+
+_python_unraisablehook = sys.unraisablehook
+
+
+def _quiet_lost_interrupt(unraisable: Any) -> None:
+    """A Ctrl+C raised where Python cannot propagate it (a weakref callback of the import
+    machinery): remembered (:func:`interrupted`), not printed as "Exception ignored"."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    _python_unraisablehook(unraisable)
+
+
+#: Set by a Ctrl+C once the command runs: a KeyboardInterrupt raised inside a weakref callback or
+#: a ``__del__`` (a lazy import's module lock has one) is printed as "Exception ignored" and lost,
+#: so the command asks :func:`interrupted` before it starts work that would outlive it.
+_INTERRUPTED = False
+
+
+def _remembered_interrupt(signum: int, frame: object) -> None:
+    global _INTERRUPTED
+    _INTERRUPTED = True
+    raise KeyboardInterrupt
+
+
+def interrupted() -> bool:
+    """Whether Ctrl+C was pressed since the command started (even if its exception was lost)."""
+    return _INTERRUPTED

@@ -190,6 +190,10 @@ def command(
     sampling = Sampling(target=target, head_bytes=head_bytes, timeout=timeout)
     started = datetime.now(UTC)
     try:
+        from .guard import interrupted
+
+        if interrupted():  # Ctrl+C while modules loaded, its exception lost in a callback
+            raise KeyboardInterrupt
         # A reserved name or a lake path that is no lake is refused before anything is fetched.
         dataset_name(dataset)
         lake.check_file()
