@@ -15,6 +15,36 @@ from typing import Any, Protocol, runtime_checkable
 #: The platform's column types a source column can land as (XDM's scalar and container types).
 PLATFORM_TYPES = ("string", "integer", "number", "boolean", "date", "date-time", "object", "array")
 
+
+def flatten_json(value: dict[str, Any], max_depth: int, prefix: str = "",
+                 depth: int = 0) -> dict[str, Any]:
+    """A JSON record's columns: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``, nested objects opened up to
+    ``max_depth`` levels (deeper ones stay one ``object`` column)."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict) and item and depth + 1 < max_depth:
+            out.update(flatten_json(item, max_depth, name + ".", depth + 1))
+        else:
+            out[name] = item
+    return out
+
+
+def json_kind(value: Any) -> str:
+    """The platform type one decoded JSON value is (a string stays "string": telling dates
+    inside strings apart is each source's own rule)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string"
+
 #: Relation kinds that hold other relations rather than rows (``relations(parent=name)`` lists
 #: them); the browser expands them, preview and ingest take only the others.
 CONTAINER_KINDS = frozenset({"schema", "database", "catalog", "namespace"})

@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...sources.rows import Column, Relation, RelationListing, RowSample, RowSourceError
+from ...sources.rows import (
+    Column,
+    Relation,
+    RelationListing,
+    RowSample,
+    RowSourceError,
+    flatten_json,
+    json_kind,
+)
 from .records import RecordFile, entity
 
 #: Nesting flattened into dotted names; deeper objects stay one ``object`` value.
@@ -22,16 +30,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
-def flatten(value: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
+def flatten(value: dict[str, Any]) -> dict[str, Any]:
     """``{"a": {"b": 1}}`` → ``{"a.b": 1}`` (to :data:`MAX_DEPTH` levels)."""
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, dict) and item and depth + 1 < MAX_DEPTH:
-            out.update(flatten(item, name + ".", depth + 1))
-        else:
-            out[name] = item
-    return out
+    return flatten_json(value, MAX_DEPTH)
 
 
 def platform_type(values: list[Any]) -> str | None:
@@ -40,19 +41,11 @@ def platform_type(values: list[Any]) -> str | None:
     for v in values:
         if v is None:
             continue
-        if isinstance(v, bool):
-            kinds.add("boolean")
-        elif isinstance(v, int):
-            kinds.add("integer")
-        elif isinstance(v, float):
-            kinds.add("number")
-        elif isinstance(v, dict):
-            kinds.add("object")
-        elif isinstance(v, list):
-            kinds.add("array")
-        elif isinstance(v, str) and _DATE_TIME.match(v):
+        if not isinstance(v, str):
+            kinds.add(json_kind(v))
+        elif _DATE_TIME.match(v):
             kinds.add("date-time")
-        elif isinstance(v, str) and _DATE.match(v):
+        elif _DATE.match(v):
             kinds.add("date")
         else:
             kinds.add("string")

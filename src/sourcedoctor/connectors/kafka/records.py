@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ...sources.rows import Column, RowProblem, RowSample
+from ...sources.rows import Column, RowProblem, RowSample, flatten_json, json_kind
 
 #: Longest text kept in one cell (a 1 MB value is shown cut, with a note).
 CELL_CAP = 10_000
@@ -50,17 +50,6 @@ def confluent_schema_id(value: bytes) -> int | None:
     return None
 
 
-def _flatten(obj: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, val in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(val, dict) and val and depth + 1 < FLATTEN_DEPTH:
-            out.update(_flatten(val, name + ".", depth + 1))
-        else:
-            out[name] = val
-    return out
-
-
 def decode_value(value: bytes | None) -> Decoded:
     """What ``value`` is, judged on its bytes."""
     if value is None:
@@ -83,29 +72,14 @@ def decode_value(value: bytes | None) -> Decoded:
             pass
         else:
             if isinstance(parsed, dict):
-                return Decoded("json", fields=_flatten(parsed), text=None, size=size)
+                return Decoded("json", fields=flatten_json(parsed, FLATTEN_DEPTH), text=None, size=size)
             return Decoded("json", fields={"value": parsed}, size=size, scalar=True)
     return Decoded("text", text=text, size=size)
 
 
 def platform_type(values: Sequence[Any]) -> str:
     """The platform type a column of JSON values lands as (mixed types: string)."""
-    kinds = set()
-    for v in values:
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            kinds.add("boolean")
-        elif isinstance(v, int):
-            kinds.add("integer")
-        elif isinstance(v, float):
-            kinds.add("number")
-        elif isinstance(v, dict):
-            kinds.add("object")
-        elif isinstance(v, list):
-            kinds.add("array")
-        else:
-            kinds.add("string")
+    kinds = {json_kind(v) for v in values if v is not None}
     if kinds == {"integer", "number"}:
         return "number"
     return kinds.pop() if len(kinds) == 1 else "string"
