@@ -1,7 +1,8 @@
 """Reading the files a user names: one bounded reader that never blocks and never balloons.
 
 Every path the user gives (``--known-hosts``, ``--key``, ``--map``, a report, ``--lake``, the
-profiles file) goes through here, with one rule:
+profiles file, a fleet inventory or result, ``--ca-bundle``, a records file) goes through here,
+with one rule:
 
 * the type is checked with ``os.stat`` **before** anything opens the path: a FIFO, a device, a
   socket or a directory is refused with a one-line error (opening a FIFO blocks until a writer
@@ -33,6 +34,8 @@ MAPPING_LIMIT = 1 << 20
 REPORT_LIMIT = 64 << 20
 #: The TUI's saved profiles.
 PROFILES_LIMIT = 4 << 20
+#: A CA bundle (``--ca-bundle``): the system's whole bundle is about 220 KB.
+CA_BUNDLE_LIMIT = 4 << 20
 #: A known_hosts file is streamed line by line (only matching lines are kept), so this caps time,
 #: not memory.
 KNOWN_HOSTS_LIMIT = 256 << 20
@@ -216,3 +219,19 @@ def iter_line_blocks(path: str | os.PathLike[str], field: str, *, limit: int, li
 
 def _size(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n} bytes"
+
+
+_PEM_CERT = b"-----BEGIN CERTIFICATE-----"
+
+
+def read_ca_bundle(path: str | os.PathLike[str], field: str = "ca_bundle") -> bytes:
+    """A ``--ca-bundle`` file's bytes: regular, at most :data:`CA_BUNDLE_LIMIT`, and holding at
+    least one PEM certificate — checked here, once, before any TLS library (ssl, botocore,
+    librdkafka, azure-core) is handed the path to read on its own."""
+    fix = "give the PEM file of the CA certificate(s)"
+    data = read_user_file(path, field, limit=CA_BUNDLE_LIMIT, what="a CA bundle", fix=fix)
+    if _PEM_CERT not in data:
+        raise UserFileError(field, f"{os.fspath(path)} holds no PEM certificate "
+                                   f"(no '-----BEGIN CERTIFICATE-----' line); {fix}")
+    return data
+

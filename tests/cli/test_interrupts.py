@@ -76,6 +76,33 @@ def test_check_interrupted_while_the_server_stalls_is_incomplete_not_pass(
     assert {c["status"] for c in report["checks"]} <= {"pass", "skip"}
 
 
+@pytest.mark.parametrize("url", ["ftp://bob@127.0.0.1:{port}/x",
+                                 "postgresql://bob@127.0.0.1:{port}/db?table=t",
+                                 "mysql://bob@127.0.0.1:{port}/db?table=t",
+                                 "kafka://127.0.0.1:{port}"])
+def test_every_connectors_interrupted_check_is_incomplete(url: str, peers: Peers,
+                                                         tmp_path: Path) -> None:
+    """The same verdict rule for the connectors added after SFTP: a server that accepts and
+    never speaks, Ctrl+C while waiting → exit 130 and `incomplete`, never a pass."""
+    tarpit = peers.tarpit()
+    out = tmp_path / "interrupted.json"
+    extra = ["--topic", "t"] if url.startswith("kafka") else []
+    proc = _start("check", url.format(port=tarpit.port), *extra, "--timeout", "30",
+                  "--format", "json", "--output", str(out))
+    deadline = time.monotonic() + 30
+    while not tarpit.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    t0 = time.monotonic()
+    _, err = _interrupt(proc, after=0)
+    # At once: a client library's thread blocked on the silent server (Kafka's, for the whole
+    # --timeout) is abandoned, not waited for (it took 30 s).
+    assert time.monotonic() - t0 < 5, err
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    _no_crash(err)
+    report = json.loads(out.read_text())
+    assert report["interrupted"] is True and report["verdict"] == "incomplete", report["verdict"]
+
+
 def test_check_text_output_of_an_interrupted_run_never_says_pass(peers: Peers) -> None:
     tarpit = peers.tarpit()
     proc = _start("check", f"sftp://bob@127.0.0.1:{tarpit.port}/x", "--no-prompt",

@@ -52,16 +52,45 @@ WRITERS: dict[str, Writer] = {
         "lake", "export", "customers", "--csv", str(out), "--lake", str(lake)],
     "lake export --parquet": lambda out, lake, rep, key: [
         "lake", "export", "customers", "--parquet", str(out), "--lake", str(lake)],
-    "report convert -o (md)": lambda out, lake, rep, key: [
+    "report convert --output (md)": lambda out, lake, rep, key: [
         "report", "convert", str(rep), "--to", "md", "-o", str(out)],
-    "report convert -o (bundle)": lambda out, lake, rep, key: [
+    "report convert --output (bundle)": lambda out, lake, rep, key: [
         "report", "convert", str(rep), "--to", "bundle", "-o", str(out)],
     "check --output": lambda out, lake, rep, key: [
         "check", "sftp://u@127.0.0.1:9/in", "--password-env", "SD_PW", "--timeout", "1",
         "--format", "json", "--output", str(out)],
     "key inspect --emit --output": lambda out, lake, rep, key: [
         "key", "inspect", str(key.private), "--emit", "openssh", "--output", str(out)],
+    "fleet run --output": lambda out, lake, rep, key: [
+        "fleet", "run", str(_inventory(out.parent)), "--no-lake", "--no-prompt", "--timeout", "1",
+        "--format", "json", "--output", str(out)],
+    # Every connector's check is built by one function (cli/connector_check.py): one stands for all.
+    "check ftp:// --output": lambda out, lake, rep, key: [
+        "check", "ftp://u@127.0.0.1:9/in", "--password-env", "SD_PW", "--timeout", "1",
+        "--format", "json", "--output", str(out)],
 }
+
+
+def _inventory(folder: Path) -> Path:
+    path = folder / "fleet.toml"
+    path.write_text('[[connection]]\nname = "one"\nurl = "sftp://u@127.0.0.1:9/in"\n')
+    return path
+
+
+def test_every_output_option_of_every_command_is_in_writers() -> None:
+    """A command or connector added later with a file output cannot miss the rule's tests."""
+    from tests.cli.test_no_traceback import _OUTPUT_NAMES, COMMANDS
+
+    missing = []
+    for command in COMMANDS:
+        for param in command.cmd.params:
+            if param.name not in _OUTPUT_NAMES:
+                continue
+            opt = max(param.opts, key=len)
+            words = " ".join(command.path) + (" ftp://" if command.connector else "")
+            if not any(k.startswith(words + " ") and opt.lstrip("-") in k for k in WRITERS):
+                missing.append(f"{command.id} {opt}")
+    assert not missing, missing
 
 
 @pytest.fixture

@@ -78,6 +78,23 @@ CASES: dict[str, tuple[Case, str]] = {
     "lake list --lake": (lambda p, t: ["lake", "list", "--lake", p], "lake"),
     "report show FILE": (lambda p, t: ["report", "show", p], "FILE"),
     "report diff OLD NEW": (lambda p, t: ["report", "diff", p, p], "OLD"),
+    # The inventory's own rule (a .toml or .csv name) may speak first, naming the file.
+    "fleet run FILE": (lambda p, t: ["fleet", "run", p, "--no-lake", "--no-prompt"], ""),
+    "fleet diff OLD NEW": (lambda p, t: ["fleet", "diff", p, p], "OLD"),
+    "check ftps:// --ca-bundle": (
+        lambda p, t: ["check", "ftps://u@127.0.0.1:9/x", "--ca-bundle", p], "ca_bundle"),
+    "check kafka:// --ca-bundle": (
+        lambda p, t: ["check", "kafka://127.0.0.1:9", "--topic", "t", "--tls", "--ca-bundle", p],
+        "ca_bundle"),
+    "check s3:// --ca-bundle": (
+        lambda p, t: ["check", "s3://b/x", "--endpoint-url", "https://127.0.0.1:9", "--ca-bundle", p],
+        "ca_bundle"),
+    "check inlet:// --ca-bundle": (
+        lambda p, t: ["check", "inlet://127.0.0.1:9/collection/" + "a" * 64, "--ca-bundle", p],
+        "ca_bundle"),
+    "ingest postgresql:// --ca-bundle": (
+        lambda p, t: ["ingest", "postgresql://u@127.0.0.1:9/db?table=t", "--dataset", "d",
+                      "--lake", str(t / "lake.duckdb"), "--ca-bundle", p], "ca_bundle"),
 }
 
 
@@ -94,10 +111,31 @@ def test_non_regular_file_is_refused_without_blocking(case: str, hostile: str,
     assert "Traceback" not in run.stderr
     errors = _errors(run.stderr)
     if errors:
-        assert len(errors) == 1 and errors[0].startswith(f"error: {field}:"), run.stderr
+        assert len(errors) == 1 and errors[0].startswith(f"error: {field}"), run.stderr
     else:  # click's own check of a dir_okay=False option
         assert os.path.isdir(hostile) and "is a directory" in run.stderr
     assert not (tmp_path / "lake.duckdb").exists()  # nothing created on the way
+
+
+@pytest.mark.parametrize("content", ["big", "not_pem"])
+def test_a_ca_bundle_is_read_bounded_and_must_hold_a_pem_certificate(content: str,
+                                                                      tmp_path: Path) -> None:
+    """--ca-bundle is read by the one bounded reader before any TLS library gets the path
+    (botocore, librdkafka and azure-core would read a 5 GB file, or fail on a DER one, alone)."""
+    bundle = tmp_path / "ca.pem"
+    with bundle.open("wb") as fh:
+        if content == "big":
+            fh.write(b"-----BEGIN CERTIFICATE-----\n")
+            fh.truncate(5 << 20)  # sparse: st_size says 5 MiB, the cap counts bytes read
+        else:
+            fh.write(b"\x30\x82\x01\x0a" * 100)  # DER bytes, not PEM
+    for argv in (["check", "s3://b/x", "--endpoint-url", "https://127.0.0.1:9"],
+                 ["check", "ftps://u@127.0.0.1:9/x"]):
+        run = _sd(*argv, "--ca-bundle", str(bundle))
+        assert run.returncode == 2, run.stderr
+        want = "larger than 4 MiB" if content == "big" else "holds no PEM certificate"
+        assert _errors(run.stderr) and want in _errors(run.stderr)[0], run.stderr
+        assert _errors(run.stderr)[0].startswith("error: ca_bundle:"), run.stderr
 
 
 def test_reader_caps_bytes_while_reading_not_from_stat(tmp_path: Path) -> None:
@@ -331,3 +369,26 @@ def test_a_non_duckdb_file_is_not_taken_for_a_lake(tmp_path: Path) -> None:
         Lake(notes).ingest(_csv(tmp_path), "d")
     assert exc.value.field == "lake"
     assert notes.read_text() == "not a database\n" * 10
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "postgresql://u@127.0.0.1:9/db?table=t", "--connection-string-stdin"],
+    ["check", "azblob:///container/x", "--connection-string-stdin"],
+    ["check", "sftp://u@127.0.0.1:9/x", "--password-stdin"],
+], ids=["postgres connection string", "azblob connection string", "sftp password"])
+@pytest.mark.parametrize("stdin", ["/dev/zero", "junk"])
+def test_a_secret_on_stdin_is_read_bounded_and_must_be_text(argv: list[str], stdin: str,
+                                                            tmp_path: Path) -> None:
+    """Standard input is a file the user names too: ``< /dev/zero`` ends after 1 MiB, and bytes
+    that are not UTF-8 are one usage error naming the option, not a UnicodeDecodeError."""
+    source = Path(stdin)
+    if stdin == "junk":
+        source = tmp_path / "junk"
+        source.write_bytes(b"\xff\xfe\x80 not text\n")
+    with source.open("rb") as fh:
+        run = subprocess.run(["sourcedoctor", *argv], capture_output=True, text=True, env=_ENV,
+                             timeout=60, stdin=fh, check=False)
+    assert run.returncode == 2, run.stderr
+    errors = _errors(run.stderr)
+    assert len(errors) == 1 and errors[0].startswith(f"error: {argv[-1]}:"), run.stderr
+    assert ("more than 1 MiB" if stdin == "/dev/zero" else "not UTF-8") in errors[0], run.stderr

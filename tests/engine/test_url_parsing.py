@@ -14,7 +14,9 @@ import subprocess
 import pytest
 
 from sourcedoctor import api
+from sourcedoctor import connectors as registry
 from sourcedoctor.config.urls import MAX_LABEL, MAX_NAME, host_name_problem
+from sourcedoctor.config.urls import SettingsError as UrlSettingsError
 from sourcedoctor.connectors.sftp.settings import SettingsError, parse_sftp_url, redacted_url
 
 LONG_LABEL = "a" * (MAX_LABEL + 1)
@@ -148,8 +150,9 @@ def test_cli_refuses_with_config_invalid_exit_2(url: str, extra: tuple[str, ...]
 
 
 def test_cli_accepts_a_trailing_dot_fqdn() -> None:
-    """``localhost.`` passes the settings and goes on to DNS (what the resolver says depends on the
-    machine; tests/sftp/test_dns_edge.py resolves a trailing-dot name at a real dnsmasq)."""
+    """``localhost.`` passes the settings and the system resolver finds it in the hosts file, as
+    ``localhost`` (glibc's hosts lookup keeps the dot; tests/sftp/test_dns_edge.py resolves a
+    trailing-dot name at a real dnsmasq)."""
     proc = subprocess.run(
         ["sourcedoctor", "check", "sftp://bob@localhost.:9/x", "--password-env", "URL_TEST_PW",
          "--format", "json", "--timeout", "2"],
@@ -158,5 +161,58 @@ def test_cli_accepts_a_trailing_dot_fqdn() -> None:
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert statuses["config.settings"] == "pass" and statuses["dns.resolve"] != "skip"
+    assert statuses["config.settings"] == "pass" and statuses["dns.resolve"] == "pass"
+    assert report["root_cause"]["code"] == "tcp.refused"  # port 9: nothing listens
     assert report["target"]["host"] == "localhost."
+
+
+# --- the rules every connector's URL shares (config/urls.parse_url_with) ------------------------
+
+#: Each connector's URL schemes but SFTP's (its own parser is tested above).
+_SCHEMES = [(name, registry.get(name).schemes[0]) for name in registry.names() if name != "sftp"]
+
+
+def _settings_error(url: str) -> UrlSettingsError:
+    with pytest.raises(UrlSettingsError) as caught:
+        registry.for_url(url).settings(url)
+    return caught.value
+
+
+@pytest.mark.parametrize("name", [n for n, _ in _SCHEMES])
+@pytest.mark.parametrize("char", ["\n", "\t", "\x1b", "\r"], ids=["newline", "tab", "escape", "cr"])
+def test_every_connector_refuses_a_control_character_in_a_valid_url(name: str, char: str) -> None:
+    """A URL that is valid, but for one control character urlsplit would silently drop (a
+    pasted line break: lab/go\\nod → lab/good), is refused, never read as another URL."""
+    from tests.cli.test_no_traceback import CONNECTOR_BASE
+
+    valid = CONNECTOR_BASE[name][0].format(port=9)
+    registry.for_url(valid).settings(valid)  # the premise: valid as it is
+    error = _settings_error(valid[:-1] + char + valid[-1:])
+    # Refused: by the URL rule, or by the field the character landed in (a port, a region).
+    assert char not in error.message, error  # and the message shows no raw control character
+
+
+@pytest.mark.parametrize(("name", "scheme"), _SCHEMES, ids=[n for n, _ in _SCHEMES])
+def test_every_connector_names_a_malformed_url_instead_of_crashing(name: str, scheme: str) -> None:
+    error = _settings_error(f"{scheme}://u@[::1/x")  # urlsplit: "Invalid IPv6 URL"
+    assert error.field.endswith("url"), error  # "url", or the inlet's "inlet_url"
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@::1/db?table=t", "mysql://u@fe80::1:3306/db?table=t",
+                                 "ftp://u@2001:db8::10/in"])
+def test_an_ipv6_address_without_brackets_gets_the_bracket_hint(url: str) -> None:
+    error = _settings_error(url)
+    assert error.field == "url" and "needs brackets" in error.message, error
+
+
+@pytest.mark.parametrize("url", ["ftp://u@[fe80::1%25eth0]:21/in",
+                                 "postgresql://u@[fe80::1%25eth0]:5432/db?table=t",
+                                 "mysql://u@[fe80::1%25eth0]:3306/db?table=t"])
+def test_an_ipv6_zone_is_decoded_for_every_connector(url: str) -> None:
+    settings = registry.for_url(url).settings(url)
+    assert settings.host == "fe80::1%eth0"  # type: ignore[attr-defined]
+
+
+def test_a_trailing_dot_fqdn_is_a_valid_ftp_host() -> None:
+    settings = registry.for_url("ftp://u@files.example.com./in").settings("ftp://u@files.example.com./in")
+    assert settings.host == "files.example.com."  # type: ignore[attr-defined]

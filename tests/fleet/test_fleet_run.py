@@ -71,6 +71,12 @@ def test_mixed_fleet_groups_causes_respects_limits_and_lands_in_the_lake(
     # Server side: never more than the per-server budget open at once.
     assert healthy.peak_connections <= 2 and empty.peak_connections <= 2
     assert all(v <= 2 for v in data["limits"]["server_high_water"].values())
+    # paramiko's connection got its unit of the server's budget every time (a spare unit is left
+    # for it), so every matrix has a really negotiated paramiko row.
+    paramiko_rows = [row for c in data["connections"] for check in c["report"]["checks"]
+                     if check["id"] == "ssh.compat" for row in check["facts"].get("matrix", [])
+                     if row["stack"] == "paramiko"]
+    assert len(paramiko_rows) >= 6 and {r["method"] for r in paramiko_rows} == {"negotiated"}
     # Every connection's report is kept, and no secret is in the output.
     assert all(c["report"]["schema"] == "sourcedoctor.report/1" for c in data["connections"])
     assert healthy.password not in proc.stdout and "not-the-password" not in proc.stdout

@@ -300,6 +300,59 @@ def test_more_entries_than_the_bound(
     assert (limit.evidence["bound"], limit.evidence["cap"]) == ("entries", cap)
 
 
+def test_more_decompressed_bytes_than_the_bound(
+    tmp_path: Path, lake_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bound is ARCHIVE_OUTPUT_CAP (2 GiB); lowered so that the third member would pass it.
+    members = [good_csv(tmp_path / f"p{i}.csv", 30, start=30 * i) for i in range(4)]
+    size = members[0].stat().st_size
+    monkeypatch.setattr(archives, "ARCHIVE_OUTPUT_CAP", 2 * size + size // 2)
+    archive = tmp_path / "parts.tar.gz"
+    subprocess.run(["tar", "-czf", str(archive), *(m.name for m in members)], cwd=tmp_path,
+                   check=True)
+    result = Lake(lake_path).ingest(archive, "parts", rows=None)
+    assert _members(result.files) == {"p0.csv": 30, "p1.csv": 30}
+    limit = next(n for n in result.notes if n.code == "data.archive_limit")
+    assert (limit.evidence["bound"], limit.evidence["archive"]) == ("bytes", str(archive))
+
+
+@pytest.mark.parametrize("target, severity", [("generic", "warn"), ("aep", "fail")])
+def test_members_of_another_format_are_skipped_like_a_mixed_folder(
+    tmp_path: Path, lake_path: Path, target: str, severity: str
+) -> None:
+    """A PNG, a UTF-16 CSV, an empty file and a nested zip next to the CSV members (and a
+    symlink stored by ``zip -y``): each skipped and named with the preview's own code for it;
+    the CSV members land."""
+    _need("zip")
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    good_csv(folder / "a.csv", 12)
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(600))
+    (folder / "u16.csv").write_bytes("id,email,amount\n1,x@y,2\n".encode("utf-16"))
+    (folder / "empty.csv").write_bytes(b"")
+    good_csv(folder / "z.csv", 8, start=50)
+    subprocess.run(["zip", "-q", "inner.zip", "a.csv"], cwd=folder, check=True)
+    (folder / "link.csv").symlink_to("a.csv")
+    archive = tmp_path / "mixed.zip"
+    # -y stores the symlink as a link (st_mode in the entry), not the file it points to.
+    subprocess.run(["zip", "-q", "-y", str(archive), "a.csv", "logo.png", "u16.csv", "empty.csv",
+                    "inner.zip", "link.csv", "z.csv"], cwd=folder, check=True)
+    result = Lake(lake_path).ingest(archive, "mixed", rows=None, sampling=Sampling(target=target))
+    assert (result.rows_read, result.rows_ingested) == (20, 20)
+    assert _members(result.files) == {"a.csv": 12, "logo.png": "other_format",
+                                      "u16.csv": "other_format", "empty.csv": "other_format",
+                                      "inner.zip": "other_format", "link.csv": "symlink",
+                                      "z.csv": 8}
+    named = {n.evidence.get("member"): (n.code, n.severity.label) for n in result.notes}
+    assert named["logo.png"] == ("data.format_unknown", severity)
+    assert named["u16.csv"] == ("data.encoding", severity)
+    assert named["empty.csv"] == ("data.empty_file", severity)
+    assert named["inner.zip"] == ("data.compression_unsupported", severity)  # no nesting
+    with duckdb.connect(str(lake_path), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT _sd_member FROM mixed ORDER BY 1").fetchall() == [
+            ("a.csv",), ("z.csv",)]
+
+
 def test_damaged_or_empty_archive_is_refused(tmp_path: Path, lake_path: Path) -> None:
     archive = _tar_with_odd_entries(tmp_path)
     cut = tmp_path / "cut.tar.gz"
@@ -356,6 +409,18 @@ def test_cli_ingest_archive_and_lake_batches_show_members(tmp_path: Path, lake_p
     assert _members(batches[0]["files"])["sub/b.csv"] == 20
     text = _sd("lake", "batches", "--lake", str(lake_path)).stdout
     assert "[skipped: fifo]" in text.replace("\n", "")  # the table may wrap the cell
+
+
+@pytest.mark.parametrize(("target", "mark"), [("generic", "!"), ("aep", "✗")])
+def test_cli_marks_a_skipped_member_by_the_targets_weight(
+        tmp_path: Path, lake_path: Path, target: str, mark: str) -> None:
+    """The text summary's marker follows the finding's severity: a member of another schema is
+    a warning under generic and a failure under aep (as the JSON result says)."""
+    archive = _tar_with_odd_entries(tmp_path, "daily.tgz")
+    run = _sd("ingest", str(archive), "--dataset", "daily", "--lake", str(lake_path),
+              "--target", target)
+    assert run.returncode == 0, run.stderr
+    assert f"  {mark} data.schema_mismatch: " in run.stderr
 
 
 # --- over the real embedded SFTP server --------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,8 +23,8 @@ from .data import good_csv, ragged_csv, table_columns, typed_csv
 class _CountingSource:
     """The real SFTP source, with the bytes each read returned added up."""
 
-    def __init__(self, source: FileSource) -> None:
-        self.source = source
+    def __init__(self, source: Any) -> None:  # an opened source's ``source`` (files here)
+        self.source: FileSource = source
         self.scheme = source.scheme
         self.bytes_read = 0
 

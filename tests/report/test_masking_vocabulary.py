@@ -38,11 +38,13 @@ from sourcedoctor import api
 from sourcedoctor.codes import CATALOGUE, make_finding
 from sourcedoctor.config.secrets import MASK, Redactor
 from sourcedoctor.connectors.sftp.demo.server import DEMO_FOLDER, DemoServer, ServerOptions
+from sourcedoctor.connectors.sftp.plan import build_plan
 from sourcedoctor.connectors.sftp.settings import SftpSettings
 from sourcedoctor.model import CheckResult, Report, Severity, Status, Verdict, find_root_cause
 from sourcedoctor.report import to_json
 from sourcedoctor.report.redaction import FOREIGN_KEYS
 from sourcedoctor.sentence import say
+from sourcedoctor.targets import TARGETS
 from tests.fixtures.embedded import ThreadedServer
 from tests.fixtures.keys import KeyFiles, make_key
 from tests.support import require_binary
@@ -167,6 +169,10 @@ def vocabulary(reports: list[str]) -> list[str]:
         data = json.loads(text)
         _keys(data, words)
         words |= {check["id"] for check in data["checks"]}
+    settings = SftpSettings.model_validate({"host": "h", "user": "u"})
+    for target in TARGETS.values():  # the ids of layers these runs do not reach (aep's own)
+        words |= {part for check in build_plan(settings, target)
+                  for part in (check.id, *re.split(r"[._]", check.id), *check.id.split("."))}
     words |= {s.label for s in Status} | {s.label for s in Severity} | {v.value for v in Verdict}
     for name, info in SftpSettings.model_fields.items():
         words |= {name, *([info.alias] if info.alias else [])}
@@ -204,6 +210,8 @@ def _masked_forms(text: str, w: Words, mode: str) -> set[str]:
         forms |= {m for f in forms for m in _token_subs(f, secret, MASK)}
     if mode == "redact-hosts":
         forms |= {m for f in forms for m in _token_subs(f, w.user, "user-1")}
+        if w.user in (w.password, w.passphrase):  # masked as a secret before it got a pseudonym
+            forms |= {m for f in forms for m in _token_subs(f, "user-1", MASK)}
     return forms
 
 
@@ -273,8 +281,8 @@ SLICES = {"pass-by-password": slice(None), "fail-password": slice(0, None, 2),
           "fail-passphrase": slice(1, None, 2)}
 
 
-async def _check(h: Harness, name: str, rotation: list[Words]) -> list[str]:
-    run = RUNS[name]
+async def _check(h: Harness, name: str, rotation: list[Words], run: Run | None = None) -> list[str]:
+    run = run or RUNS[name]
     base = await _baseline(h, run)
     problems: list[str] = []
     for start in range(0, len(rotation), CONCURRENCY):
@@ -308,7 +316,7 @@ async def test_report_vocabulary_never_rewritten(harness: Harness, words: list[s
                                                  name: str) -> None:
     # The issue's own examples are in the vocabulary (so the test is about the right thing).
     assert {"password", "auth", "rejected", "wrong", "check", "checks", "schema", "code",
-            "key", "passphrase", "verdict", "fail", "id"} <= set(words)
+            "key", "passphrase", "verdict", "fail", "id", "parallel_logins"} <= set(words)
     problems = await _check(harness, name, _rotation(words)[SLICES[name]])
     assert problems == [], "\n".join(problems[:40])
 
@@ -332,6 +340,16 @@ async def test_issue_examples(harness: Harness, name: str) -> None:
     assert problems == [], "\n".join(problems[:40])
 
 
+@pytest.mark.parametrize("name", ["pass-by-password", "fail-password"])
+async def test_password_equal_to_the_user_name(harness: Harness, name: str) -> None:
+    """A user name is a setting, shown as it is in ``target.user``: a password equal to it is
+    masked only in foreign text (the library's "Permission denied for user …"), never in the
+    tool's sentences that quote the user ("the server refused the password for user …")."""
+    same = _random_word()
+    problems = await _check(harness, name, [Words(same, same, _random_word())])
+    assert problems == [], "\n".join(problems[:40])
+
+
 async def test_reproduce_command_with_passphrase_key(harness: Harness) -> None:
     """Passphrase "key" used to turn `--key PATH` into `--«redacted» …/«redacted»s/enc`."""
     key_file = harness.tmp / "keys" / "enc"
@@ -344,6 +362,45 @@ async def test_reproduce_command_with_passphrase_key(harness: Harness) -> None:
     command = json.loads(to_json(report, api.redactor_for(settings)))["command"]
     assert f"--key {key_file}" in command and "--passphrase-env SFTP_PASSPHRASE" in command
     assert command == report.command  # nothing in it was rewritten
+
+
+async def test_password_equal_to_the_folder_name(harness: Harness) -> None:
+    """The folder is a setting (``target.folder``, the URL): a password equal to its name leaves
+    every listed path, the sample's file names and the sentences that quote them as they are."""
+    folder = _random_word()
+    (harness.server.root / folder).mkdir()
+    (harness.server.root / folder / "orders.jsonl").write_bytes(FILES[f"{DEMO_FOLDER}/orders.jsonl"])
+
+    async def pass_in_the_folder(h: Harness, w: Words) -> tuple[Report, SftpSettings]:
+        settings = h.settings(w, folder=folder)
+        h.users[w.user] = w.password
+        report = await api.diagnose_sftp(settings, timeout=5)
+        assert report.verdict is Verdict.PASS, (w, report.codes)
+        assert report.result("sftp.folder").facts["first_files"] == [f"/{folder}/orders.jsonl"]  # type: ignore[union-attr]
+        return report, settings
+
+    problems = await _check(harness, "pass-in-the-folder", [Words(_random_word(), folder, _random_word())],
+                            run=pass_in_the_folder)
+    assert problems == [], "\n".join(problems[:40])
+
+
+async def test_passphrase_equal_to_the_key_file_name(harness: Harness) -> None:
+    """The key file's path is a setting, shown as it is in ``target.key_path`` and the command:
+    where the key layer quotes it again (``source``), a passphrase equal to the file's name is not
+    masked either (``…/keys/«redacted»`` beside the plain path would tell the passphrase)."""
+    word = _random_word()
+    key_file = harness.tmp / "named" / word
+    key_file.parent.mkdir(exist_ok=True)
+    key_file.write_text(await harness.key_with(word))
+    key_file.chmod(0o600)
+    settings = harness.settings(Words("ingest", RIGHT, word), key_path=str(key_file))
+    report = await api.diagnose_sftp(settings, timeout=5)
+    assert report.verdict is Verdict.PASS, report.codes
+    for mode, text in renderings(report, settings).items():
+        assert MASK not in text, mode
+    data = json.loads(renderings(report, settings)["plain"])
+    key_layer = next(c for c in data["checks"] if c["id"] == "ssh.key")
+    assert key_layer["facts"]["source"] == str(key_file) == data["target"]["key_path"]
 
 
 def test_field_rules_for_a_user_named_code() -> None:

@@ -121,3 +121,19 @@ async def test_fifo_in_the_folder_is_reported_not_opened(tmp_path: Path) -> None
     assert failing(report) == "file.unreadable"
     assert report.result("sftp.folder").findings[0].evidence["files"] == ["/inbound/pipe.csv"]  # type: ignore[union-attr]
     assert status(report, "data.format") == Status.SKIP
+
+
+async def test_channel_closed_before_the_subsystem_reply() -> None:
+    """The session channel opens, then closes with no answer to the subsystem request: not a
+    missing subsystem (nobody said so) but a session that ended, with its causes to check."""
+    async with DemoServer(options=_options(close_on_subsystem=True)) as demo:
+        report = await diagnose(**demo.settings().model_dump())
+    assert status(report, "ssh.auth") is Status.PASS
+    assert failing(report) == "sftp.session_closed", codes(report)
+    session = report.result("sftp.session")
+    assert session is not None
+    evidence = session.findings[0].evidence
+    assert evidence["stage"] == "closed_before_reply"
+    assert evidence["likely_causes"] == ["command_missing", "nologin_shell", "chroot_ownership"]
+    assert "sftp.subsystem_unavailable" not in codes(report)
+    assert "closed the sftp session without answering" in session.findings[0].summary

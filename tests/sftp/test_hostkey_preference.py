@@ -115,3 +115,17 @@ async def test_a_key_type_that_could_not_be_fetched_is_not_called_a_mismatch(ssh
     assert status(report, "ssh.auth") == Status.SKIP
     evidence = report.result("ssh.hostkey").findings[0].evidence  # type: ignore[union-attr]
     assert list(evidence["not_fetched"]) == ["rsa-sha2-512"]
+
+
+async def test_rsa_pin_with_its_known_hosts_line_is_asked_for_first(sshd, tmp_path: Path) -> None:
+    # known_hosts tells the pin's key type: RSA goes first in the offer, so the server presents
+    # the pinned key on the first connection (no second connection to ask for it).
+    line = f"[127.0.0.1]:{sshd.port} {sshd.host_key('ssh-rsa')}"
+    kh = sshd.write_known_hosts(tmp_path / "known_hosts", [line])
+    report = await diagnose(**sshd_values(sshd, host_key_fingerprint=sshd.fingerprints["ssh-rsa"],
+                                          known_hosts=str(kh)))
+    assert report.verdict is Verdict.PASS, codes(report)
+    assert report.root_cause is None
+    assert _negotiated_host_key(report).startswith("rsa-sha2-")
+    assert facts(report, "ssh.hostkey")["sha256"] == sshd.fingerprints["ssh-rsa"]
+    assert "host_keys_seen" not in facts(report, "ssh.hostkey")

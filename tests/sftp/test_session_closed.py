@@ -18,6 +18,7 @@ from tests.fixtures.sshd import (
     GROUP_WRITABLE_PARENT_CHROOT,
     NOLOGIN_USER,
     SFTP_SERVER,
+    USER,
     USER_OWNED_CHROOT,
     chroot_match,
     force_command_match,
@@ -33,6 +34,15 @@ def _session_evidence(report: Report) -> dict[str, Any]:
     return dict(result.findings[0].evidence)
 
 
+def _fix(report: Report) -> str:
+    """The finding's fix steps as one text; the first one always sends the reader to sshd's log."""
+    result = report.result("sftp.session")
+    assert result is not None
+    steps = [str(step) for step in result.findings[0].fix]
+    assert "journalctl -u ssh" in steps[0]
+    return "\n".join(steps)
+
+
 @pytest.mark.parametrize("chroot", [USER_OWNED_CHROOT, GROUP_WRITABLE_PARENT_CHROOT],
                          ids=["owned-by-the-user", "group-writable-parent"])
 async def test_a_bad_chroot_is_not_a_missing_subsystem(sshd_factory: SshdFactory,
@@ -46,6 +56,10 @@ async def test_a_bad_chroot_is_not_a_missing_subsystem(sshd_factory: SshdFactory
     assert evidence["likely_causes"][0] == "chroot_ownership"
     assert "sftp.subsystem_unavailable" not in codes(report)
     assert "bad ownership or modes for chroot directory" in server.log_text()  # sshd agrees
+    fix = _fix(report)  # the commands that confirm it on the server, for this user
+    assert f"sshd -T -C user={CHROOT_USER} | grep -i chrootdirectory" in fix
+    assert "namei -l DIR" in fix and "chown root:root DIR" in fix
+    assert "enable" not in fix.lower()  # never "enable the SFTP subsystem"
 
 
 async def test_force_command_to_a_missing_program(sshd_factory: SshdFactory) -> None:
@@ -56,6 +70,9 @@ async def test_force_command_to_a_missing_program(sshd_factory: SshdFactory) -> 
     assert evidence["stage"] == "exited"
     assert evidence["exit_status"] == 127
     assert evidence["likely_causes"][0] == "command_missing"
+    fix = _fix(report)
+    assert f"sshd -T -C user={USER} | grep -iE '^(forcecommand|subsystem|chrootdirectory)'" in fix
+    assert "ForceCommand internal-sftp" in fix
 
 
 async def test_nologin_shell_with_an_external_sftp_server(sshd_factory: SshdFactory) -> None:
@@ -68,6 +85,10 @@ async def test_nologin_shell_with_an_external_sftp_server(sshd_factory: SshdFact
     assert "not available" in evidence["output"]  # what nologin printed, shown as evidence
     assert evidence["likely_causes"][0] == "nologin_shell"
     assert "sftp.shell_noise" not in codes(report)  # text, but no SFTP server behind it
+    fix = _fix(report)
+    assert f"getent passwd {NOLOGIN_USER}" in fix
+    assert f"sshd -T -C user={NOLOGIN_USER} | grep -i subsystem" in fix
+    assert "Subsystem sftp internal-sftp" in fix
 
 
 async def test_nologin_shell_with_internal_sftp_is_healthy(sshd_factory: SshdFactory) -> None:

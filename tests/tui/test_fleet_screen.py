@@ -45,3 +45,10 @@ async def test_fleet_from_home(demo_server: DemoServer, profiles: ProfileStore, 
         assert rows["no-secret"] == "fail"  # the unresolved reference is config.invalid, named
         assert "evil\\x1b[2J" in rows  # the escape sequence is shown, never sent to the terminal
         assert "config.invalid" in str(summary.render())
+        # Moving to a row shows that connection's root cause and fix from its kept report.
+        table.focus()
+        no_secret = next(i for i in range(3) if str(table.get_row_at(i)[0]) == "no-secret")
+        table.move_cursor(row=no_secret)
+        detail = app.screen.query_one("#fleet-detail", Static)
+        await wait_until(pilot, lambda: "config.invalid" in str(detail.render()), what="the detail")
+        assert "UNSET_VAR_FOR_TEST" in str(detail.render())

@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from sourcedoctor.connectors import get
+from sourcedoctor.model import Status
 from sourcedoctor.tui.widgets.settings_form import field_specs, label_for
+from tests.fixtures import tcp_listening
+from tests.fixtures.relay import LatencyRelay
+from tests.support import IN_CI
 
 
 def _specs(connector: str) -> dict[str, tuple[str, bool]]:
@@ -72,3 +76,41 @@ def test_the_banners_key_hint_never_leaves_the_field_name_alone_on_a_line() -> N
         lines = [line.strip() for line in console.export_text().splitlines()]
         # "[e] edit password" stays one piece at every width, never "[e] edit" + "password"
         assert "[e] edit password" in lines, (width, lines)
+
+
+async def test_a_pasted_connection_strings_port_wins_over_an_untouched_port_box() -> None:
+    """The MySQL form shows 3306 greyed, not filled in: a connection string's Port= reaches the
+    machine's MariaDB through a relay on another port, as on the CLI."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    from sourcedoctor import api
+    from sourcedoctor.runner import run_to_report
+    from sourcedoctor.tui.widgets.settings_form import SettingsForm
+
+    if not tcp_listening(3306):
+        if IN_CI:
+            pytest.fail("CI=true and the machine's MariaDB is not listening on 3306", pytrace=False)
+        pytest.skip("the machine's MariaDB is not listening on 127.0.0.1:3306")
+    model = get("mysql").settings_model
+
+    class FormApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SettingsForm(model)
+
+    app = FormApp()
+    async with app.run_test() as pilot:
+        box = app.query_one("#field-port", Input)
+        assert box.value == "" and box.placeholder == "3306"
+        with LatencyRelay(3306, rtt=0.0) as relay:
+            app.query_one("#field-connection_string", Input).value = (
+                f"Server=127.0.0.1;Port={relay.port};UID=root")
+            await pilot.pause()
+            values = app.query_one(SettingsForm).values()
+            assert "port" not in values
+            settings = get("mysql").settings(None, **values)
+            assert settings.port == relay.port
+            report = await run_to_report(api.runner(settings, timeout=5.0))
+            assert relay.connections >= 1  # the run went to the pasted port, not to 3306
+    by_id = {c.check_id: c.status for c in report.checks}
+    assert by_id["tcp.connect"] is Status.PASS and by_id["db.auth"] is Status.PASS

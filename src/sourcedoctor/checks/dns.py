@@ -143,8 +143,16 @@ async def resolve_with_dnspython(
 
 
 async def resolve_with_system(name: str, port: int) -> list[str]:
+    """The system's answer (hosts file, then DNS) for ``name``, addresses in its order."""
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    try:
+        infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        if not name.endswith(".") or name == ".":
+            raise
+        # A trailing dot only says "no search domains"; glibc's hosts-file lookup does not strip
+        # it, so ``localhost.`` misses /etc/hosts. Asked without the dot, the name is the same.
+        infos = await loop.getaddrinfo(name[:-1], port, type=socket.SOCK_STREAM)
     seen: list[str] = []
     for info in infos:
         addr = str(info[4][0])

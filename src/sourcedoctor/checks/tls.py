@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import socket
 import ssl
 from typing import Any, Protocol
@@ -64,7 +65,15 @@ def client_context(ca_bundle: str | None, *, verify: bool = True) -> ssl.SSLCont
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
-    return ssl.create_default_context(cafile=ca_bundle) if ca_bundle else ssl.create_default_context()
+    if not ca_bundle:
+        return ssl.create_default_context()
+    from ..userfiles import read_ca_bundle  # read bounded here too: the file may have changed
+
+    # Only the certificate blocks: ssl takes an ASCII string, and bundles carry comments that
+    # may not be ASCII (issuer names in labels).
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----",
+                        read_ca_bundle(ca_bundle), re.S)
+    return ssl.create_default_context(cadata="\n".join(b.decode("ascii", "replace") for b in blocks))
 
 
 def describe_certificate(der: bytes) -> dict[str, Any]:

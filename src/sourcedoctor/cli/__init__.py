@@ -58,6 +58,23 @@ def result_written() -> None:
         _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
 
 
+def _prestart_compat(args: list[str]) -> None:
+    """``sourcedoctor check sftp://…``: start the process that runs paramiko's key exchange for the
+    compatibility layer now, before this one loads the SSH stack, so that paramiko loads on the
+    other core (connectors/sftp/compat_process.py). As the program only; not for --help, nor
+    with --max-connections 1 (the layer then computes paramiko's row: no second connection)."""
+    if os.path.basename(sys.argv[0]) != "sourcedoctor" or {"-h", "--help"} & set(args):
+        return
+    url = next((a for a in args if "://" in a and not a.startswith("-")), "")
+    limit = [v for i, a in enumerate(args) for v in (
+        [args[i + 1] if i + 1 < len(args) else ""] if a == "--max-connections"
+        else [a.partition("=")[2]] if a.startswith("--max-connections=") else [])]
+    if url.lower().startswith("sftp://") and limit[-1:] != ["1"]:
+        from ..connectors.sftp import compat_process
+
+        compat_process.prestart()
+
+
 class _LazyGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # Every command's exceptions end as a documented exit code and one line (see guard.py).
@@ -81,6 +98,8 @@ class _LazyGroup(click.Group):
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         """``check|preview|ingest URL``: the URL's scheme picks the connector, and with it the
         options (SFTP keeps its own; any other connector's come from its settings model)."""
+        if args[:1] == ["check"]:
+            _prestart_compat(args[1:])
         name, command, rest = super().resolve_command(ctx, args)
         if name in ("check", "preview", "ingest") and command is not None:
             url = next((a for a in rest if "://" in a and not a.startswith("-")), None)

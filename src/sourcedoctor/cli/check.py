@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
-from rich.console import Console
 
 from .. import api
 from ..config.secrets import Redactor
 from ..config.urls import SettingsError
 from ..exitcodes import ExitCode
-from ..model import Report
+from ..model import Report, RunFinished
 from ..outputs import OutputRefused, claim_output
 from ..report import FORMATS, write_report
 from ..report.escape import for_terminal
 from ..runner import Runner
-from .live import LiveChecklist
 from .options import (
     TIMEOUT,
     connection_options,
@@ -29,6 +30,35 @@ from .options import (
     read_secret_options,
     secret_options,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _StderrOnFirstUse:
+    """rich's stderr console, made when first used: a run whose stderr is no terminal and that
+    prints nothing there (a healthy ``--format json`` run) never loads rich (~50 ms of CPU)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return getattr(self._console, name)
+
+
+def _stderr_is_plain() -> bool:
+    """stderr is no terminal, decided as rich would and without loading it; None of the
+    variables that change rich's answer may be set (then rich itself decides)."""
+    if {"TTY_COMPATIBLE", "FORCE_COLOR"} & os.environ.keys():
+        return False
+    try:
+        return not sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 @click.command("check")
@@ -66,7 +96,7 @@ def command(url: str, folder: str | None, user: str | None, target: str, timeout
     relative to the login directory, //srv/in is absolute. Secrets come from
     --password-env/--password-stdin/a prompt, never argv.
     """
-    err = Console(stderr=True, highlight=False)
+    err = cast("Console", _StderrOnFirstUse())
     claim_report_output(err, fmt, output, force)
     try:
         connection = connection_values(secret_opts)
@@ -106,8 +136,10 @@ def run_and_report(err: Console, settings: Any, *, target: str, timeout: float, 
     """Run the diagnosis of any connector's settings live, write the report, exit by verdict."""
     redactor = api.redactor_for(settings, redact_hosts=redact_hosts)
     runner = api.runner(settings, target=target, timeout=timeout)
-    report = asyncio.run(_drive(runner, err, show_live=True))
+    report = asyncio.run(_abandoning_threads(_drive(runner, err, show_live=True)))
     if fmt == "text" and output is None:
+        from .live import LiveChecklist
+
         LiveChecklist.summary(report, err, redactor)
     else:
         _emit(report, fmt, redactor, output, force)
@@ -116,14 +148,39 @@ def run_and_report(err: Console, settings: Any, *, target: str, timeout: float, 
     sys.exit(ExitCode.for_verdict(report.verdict, interrupted=report.interrupted))
 
 
+T = TypeVar("T")
+
+
+class _AbandoningExecutor(ThreadPoolExecutor):
+    """The loop's default executor, whose shutdown does not wait for its threads.
+
+    ``asyncio.run`` ends by joining every ``to_thread`` worker: a client library blocked in C (a
+    Kafka metadata request to a silent broker, for up to ``--timeout``) kept the process alive
+    after Ctrl+C or after the layer's own timeout had already been reported (30 s measured).
+    The report is complete by then; the program leaves by ``os._exit`` (cli/__init__.py), so an
+    abandoned thread never runs past it."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
+
+
+async def _abandoning_threads(coro: Coroutine[Any, Any, T]) -> T:
+    asyncio.get_running_loop().set_default_executor(_AbandoningExecutor())
+    return await coro
+
+
 def _emit(report: Report, fmt: str, redactor: Redactor, output: Path | None,
           force: bool = False) -> None:
     try:
         write_report(report, fmt, redactor, output, force=force)
     except ValueError as exc:
+        from rich.console import Console
+
         Console(stderr=True).print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(ExitCode.USAGE)
     except OSError as exc:
+        from rich.console import Console
+
         where = output if output is not None else "stdout"
         Console(stderr=True).print(f"error: --output: cannot write {where}: {exc.strerror}",
                                    markup=False, soft_wrap=True)
@@ -140,10 +197,22 @@ async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report
 
     if interrupted():  # Ctrl+C while modules loaded, its exception lost in a callback
         runner.cancel()
-    live = LiveChecklist(console, enabled=show_live)
     try:
-        return await live.follow(runner)
+        if _stderr_is_plain():
+            return await _follow(runner)
+        from .live import LiveChecklist
+
+        return await LiveChecklist(console, enabled=show_live).follow(runner)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _follow(runner: Runner) -> Report:
+    """The run's report, drawing nothing: what LiveChecklist does when stderr is no terminal,
+    without loading rich."""
+    async for event in runner.events():
+        if isinstance(event, RunFinished):
+            return event.report
+    raise RuntimeError("run ended without a report")  # pragma: no cover

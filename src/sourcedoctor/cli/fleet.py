@@ -1,4 +1,5 @@
-"""``sourcedoctor fleet FILE``: diagnose every connection of a TOML/CSV file at once; ``fleet diff``.
+"""``sourcedoctor fleet FILE``: diagnose every connection of a TOML/CSV file at once; ``fleet diff``;
+``fleet history`` (stored sweeps, or a read-only SQL query over them).
 
 Progress goes to stderr (a live table on a terminal, one plain line per connection when piped); the
 summary — or, with ``--format json|md|html``, the whole sweep with every connection's report — goes
@@ -38,8 +39,9 @@ class _FleetGroup(click.Group):
 
 @click.group("fleet", cls=_FleetGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def command() -> None:
-    """Diagnose many connections at once from a TOML or CSV file (`fleet FILE`), or compare two
-    sweeps (`fleet diff OLD.json NEW.json`). See docs/fleet.md."""
+    """Diagnose many connections at once from a TOML or CSV file (`fleet FILE`), compare two
+    sweeps (`fleet diff OLD.json NEW.json`), or query stored sweeps (`fleet history`). See
+    docs/fleet.md."""
 
 
 @command.command("run")
@@ -47,7 +49,8 @@ def command() -> None:
 @click.option("--parallel", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Connections diagnosed at the same time, overall.")
 @click.option("--per-host", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Parallel connections one server may see (never above its max_connections).")
+              help="Parallel connections one server may see (SFTP: never above its max_connections); "
+                   "each diagnosis takes its own peak from it (docs/fleet.md).")
 @click.option("--timeout", type=TIMEOUT, default=10.0, show_default=True,
               help="Budget of each network step, in seconds (a connection's own timeout wins).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text",
@@ -61,7 +64,8 @@ def command() -> None:
 @click.option("--no-prompt", is_flag=True, help="Never prompt; *_prompt secrets stay unresolved.")
 def run(file: Path, parallel: int, per_host: int, timeout: float, fmt: str, output: Path | None,
         force: bool, lake_path: Path | None, no_lake: bool, redact_hosts: bool, no_prompt: bool) -> None:
-    """Diagnose every connection in FILE (.toml or .csv; see docs/fleet.md for the keys)."""
+    """Diagnose every connection in FILE (.toml or .csv): any connector's URL with that
+    connector's check options, secrets only by reference (see docs/fleet.md for the keys)."""
     from ..fleet.credentials import resolve_secrets
     from ..fleet.inventory import InventoryError, load_inventory
     from ..outputs import OutputRefused, claim_output
@@ -251,3 +255,65 @@ def diff(old: Path, new: Path, fmt: str) -> None:
         err.print(f"error: cannot write to stdout ({exc.strerror})", markup=False)
         sys.exit(ExitCode.USAGE)
     sys.exit(ExitCode.FAILED if result.worse else ExitCode.OK)
+
+
+#: Rows `fleet history` prints at most (a query over years of sweeps stays readable).
+HISTORY_ROWS = 1000
+
+
+@command.command("history")
+@click.argument("name", required=False)
+@click.option("--sql", "query", help="A read-only SQL query over the lake (table fleet_results).")
+@click.option("--lake", "lake_path", type=click.Path(path_type=Path),
+              help="Lake to read (default: the user's lake).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(name: str | None, query: str | None, lake_path: Path | None, fmt: str) -> None:
+    """Stored sweeps, newest first (one connection's with NAME), or the rows of a read-only SQL
+    query (--sql) over the lake's fleet_results table."""
+    import duckdb
+
+    from ..lake import Lake
+    from ..lake.errors import LakeError
+
+    err = Console(stderr=True, highlight=False)
+    if name and query:
+        err.print("error: give NAME or --sql, not both", markup=False)
+        sys.exit(ExitCode.USAGE)
+    if query is not None and not query.strip(" \t\r\n;"):  # DuckDB answers nothing to run
+        err.print("error: --sql: is empty; give a query, e.g. SELECT * FROM fleet_results",
+                  markup=False)
+        sys.exit(ExitCode.USAGE)
+    lake = Lake(lake_path)
+    try:
+        if query is None:
+            rows = lake.fleet_history(name)
+        else:
+            with lake.connect(read_only=True) as con:
+                # The query reads the lake only: no file outside it, no extension (read-only).
+                con.execute("SET enable_external_access = false")
+                cursor = con.execute(query)
+                columns = [d[0] for d in cursor.description or ()]
+                rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchmany(HISTORY_ROWS)]
+    except LakeError as exc:
+        err.print(f"error: {for_terminal(exc)}", markup=False)
+        sys.exit(ExitCode.USAGE)
+    except duckdb.Error as exc:
+        err.print(f"error: --sql: {for_terminal(str(exc).splitlines()[0] if str(exc) else exc)}",
+                  markup=False)
+        sys.exit(ExitCode.USAGE)
+    if fmt == "json":
+        text = json.dumps(rows[:HISTORY_ROWS], indent=2, default=str) + "\n"
+    elif not rows:
+        text = "no stored fleet results" + (f" for {for_terminal(name)}" if name else "") + "\n"
+    else:
+        columns = list(rows[0])
+        lines = ["\t".join(columns)]
+        lines += ["\t".join(for_terminal("" if r[c] is None else str(r[c])) for c in columns)
+                  for r in rows[:HISTORY_ROWS]]
+        text = "\n".join(lines) + "\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        err.print(f"error: cannot write to stdout ({exc.strerror})", markup=False)
+        sys.exit(ExitCode.USAGE)

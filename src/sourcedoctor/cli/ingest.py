@@ -42,6 +42,7 @@ from ..lake import (
 from ..lake.names import dataset_name
 from ..lake.remote import DEFAULT_MAX_BYTES
 from ..lake.sampling import DEFAULT_HEAD
+from ..model import Severity
 from ..report.escape import for_terminal
 from ..userfiles import kind_of
 from . import result_written
@@ -357,7 +358,10 @@ def _summary(err: Console, lake: Lake, r: BatchResult, reasons: Counter[str]) ->
         return
     err.print(f"batch {r.batch_id} → dataset {r.dataset} in {lake.path}", markup=False, soft_wrap=True)
     for note in r.notes:
-        err.print(for_terminal(f"  ! {note.code}: {note.summary}"), markup=False, soft_wrap=True)
+        # The target decides the weight (a skipped archive member is a warning under generic,
+        # a failure under aep): the marker says which, as the check report's do.
+        mark = "✗" if note.severity >= Severity.FAIL else "!" if note.severity >= Severity.WARN else "i"
+        err.print(for_terminal(f"  {mark} {note.code}: {note.summary}"), markup=False, soft_wrap=True)
     for f in r.files:
         if "relation" in f:  # rows of a table or a stream (lake/rows.py)
             more = {True: " (sample: more rows exist)", False: "", None: " (a stream: no end)"}

@@ -140,12 +140,8 @@ def model_values(model: type[BaseModel], params: dict[str, Any], *, skip: Iterab
                 if sources is not None:
                     sources[opt.flag] = ("env", var)
             elif stdin:
-                if stdin_line:
-                    line = stdin_line()
-                elif opt.multiline:
-                    line = sys.stdin.read(STDIN_SECRET_LIMIT + 1)
-                else:
-                    line = sys.stdin.readline(STDIN_SECRET_LIMIT + 1)
+                line = stdin_line() if stdin_line else read_stdin_secret(opt.flag + "-stdin",
+                                                                         whole=opt.multiline)
                 if len(line) > STDIN_SECRET_LIMIT:
                     raise SettingsError(opt.flag + "-stdin", "more than 1 MiB on stdin; that is not a secret")
                 values[opt.field] = SecretStr(line.rstrip("\r\n"))
@@ -156,3 +152,22 @@ def model_values(model: type[BaseModel], params: dict[str, Any], *, skip: Iterab
         if value is not None:
             values[opt.field] = value
     return values
+
+
+def read_stdin_secret(field: str, *, whole: bool) -> str:
+    """A secret from standard input: its first line, or (``whole``) all of it; at most
+    ``STDIN_SECRET_LIMIT`` + 1 bytes are read (``< /dev/zero`` ends), and bytes that are not
+    UTF-8 are a :class:`SettingsError` on ``field``, never a decoding traceback."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text-only stdin (an embedding program's): already decoded
+        text = sys.stdin.read(STDIN_SECRET_LIMIT + 1) if whole else sys.stdin.readline(STDIN_SECRET_LIMIT + 1)
+        return str(text)
+    raw = stream.read(STDIN_SECRET_LIMIT + 1) if whole else stream.readline(STDIN_SECRET_LIMIT + 1)
+    if len(raw) > STDIN_SECRET_LIMIT:
+        raise SettingsError(field, "more than 1 MiB on stdin; that is not a secret")
+    try:
+        return str(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(field, f"standard input is not UTF-8 text (byte {exc.start + 1}); "
+                                   "give the value as text") from None
+

@@ -123,7 +123,9 @@ def read_secret_options(
     if password_env:
         out.values["password"] = _env(password_env, "password")
     elif password_stdin:
-        line = sys.stdin.readline(4096).rstrip("\r\n")
+        from .model_options import read_stdin_secret  # bounded, and junk bytes are a usage error
+
+        line = read_stdin_secret("--password-stdin", whole=False).rstrip("\r\n")
         out.values["password"] = SecretStr(line)
     if key_path == "-":
         data = sys.stdin.buffer.read(KEY_LIMIT + 1)  # bounded like a key file

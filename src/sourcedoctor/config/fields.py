@@ -27,11 +27,11 @@ from urllib.parse import SplitResult, urlsplit
 
 from pydantic import AfterValidator
 
-from ..userfiles import UserFileError, check_regular
+from ..userfiles import UserFileError, read_ca_bundle
 from .urls import host_name_problem, parse_resolver
 
 #: The characters of a host name (letters, digits, ``_``, ``.``, ``-``; no dot or hyphen at the ends).
-HOST_CHARS = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+HOST_CHARS = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$")  # one final dot: an FQDN
 #: An AWS-style region name (``eu-west-1``, ``us-gov-west-1``).
 REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -89,12 +89,13 @@ class HostFacts:
 
 
 def check_ca_bundle(v: str | None) -> str | None:
-    """A CA bundle must be a regular file: checked before any connection (a FIFO would block,
-    a directory would confuse ssl)."""
+    """A CA bundle must be a regular PEM file of bounded size: read through the one bounded reader
+    before any connection (a FIFO would block, /dev/zero never ends, a directory or a DER file
+    would confuse the TLS library that reads it next)."""
     if v is None:
         return None
     try:
-        check_regular(v, "ca_bundle", fix="give the PEM file of the CA certificate(s)")
+        read_ca_bundle(v)
     except UserFileError as exc:
         raise ValueError(exc.message) from None
     return v

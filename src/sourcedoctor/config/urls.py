@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -80,14 +81,15 @@ def _control_character(text: str) -> None:
                                    "remove it (a URL holds no line breaks, tabs or invisible characters)")
 
 
-def _bracketed_host(netloc: str) -> str | None:
+def _bracketed_host(netloc: str, scheme: str = "sftp") -> str | None:
     """The IPv6 address inside ``[...]`` with its zone decoded (``%25eth0`` → ``%eth0``), or None
     when the host is not bracketed. Raises SettingsError when brackets hold no IPv6 address."""
     hostport = netloc.rpartition("@")[2]
     if not hostport.startswith("["):
         if hostport.count(":") > 1:
             raise SettingsError("url", f"the IPv6 address in {hostport!r} needs brackets: write [ADDR] "
-                                       "or [ADDR]:PORT, e.g. sftp://user@[2001:db8::10]:22/folder")
+                                       f"or [ADDR]:PORT, e.g. {scheme}://user@[2001:db8::10]:"
+                                       + ("22/folder" if scheme == "sftp" else "PORT/…"))
         return None
     inside = hostport[1:].partition("]")[0]
     address = unquote(inside)  # RFC 6874 writes the zone delimiter '%' as %25
@@ -98,6 +100,37 @@ def _bracketed_host(netloc: str) -> str | None:
         pass
     raise SettingsError("url", f"[{inside}] is not an IPv6 address; brackets are only for IPv6 "
                                "(write a name or IPv4 address without them)")
+
+
+def refuse_control_characters(url: str) -> None:
+    """:class:`SettingsError` on ``url`` for a control or invisible character anywhere in it."""
+    _control_character(url)
+
+
+def parse_url_with(url: str, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """``parse(url)`` for any connector's URL, with the rules every URL shares: a URL ``urlsplit``
+    cannot take apart (``s3://u@[::1/x``: "Invalid IPv6 URL") is a :class:`SettingsError` on
+    ``url``, not a crash; an unbracketed IPv6 address gets the bracket hint; a bracketed zone is
+    decoded. The caller also calls :func:`refuse_control_characters` once the connector's own
+    checks had their say (``urlsplit`` drops tabs and line breaks silently)."""
+    scheme, _, rest = url.strip().partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    try:
+        # One host (a list such as Kafka's h1:9092,h2:9092 is the connector's own business): an
+        # unbracketed IPv6 address gets the bracket hint, not urlsplit's "Port could not be cast".
+        bracketed = None if "," in authority else _bracketed_host(authority, scheme.lower() or "sftp")
+        values = parse(url)
+    except SettingsError:
+        raise  # the connector's own words (and field: the inlet's is inlet_url)
+    except ValueError as exc:
+        _control_character(url)  # an escape sequence is the better reason for the failure
+        scheme = scheme.strip().lower() or "the"
+        raise SettingsError("url", f"is malformed ({exc}); `sourcedoctor connectors` shows the "
+                                   f"form of {scheme}:// URLs") from None
+    host = values.get("host")
+    if bracketed and isinstance(host, str) and unquote(host).lower() == bracketed.lower():
+        values["host"] = bracketed  # the zone decoded (%25eth0 → %eth0), as written
+    return values
 
 
 def parse_sftp_url(url: str) -> dict[str, Any]:

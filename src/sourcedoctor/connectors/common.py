@@ -20,9 +20,14 @@ Flag = tuple[str, Any]
 def settings_from(url: str | None, values: Mapping[str, Any], parse: Callable[[str], dict[str, Any]],
                   build: Callable[..., ModelT]) -> ModelT:
     """The URL's values, overridden by the options given (None: not given), validated."""
-    merged: dict[str, Any] = parse(url) if url else {}
+    from ..config.urls import parse_url_with, refuse_control_characters  # one rule for every URL
+
+    merged: dict[str, Any] = parse_url_with(url, parse) if url else {}
     merged.update({k: v for k, v in values.items() if v is not None})
-    return build(**merged)
+    settings = build(**merged)
+    if url:  # after the connector's own checks, whose field names come first
+        refuse_control_characters(url)  # urlsplit drops tabs and line breaks: lab/go\nod → lab/good
+    return settings
 
 
 #: How the secrets of the command being run were given, by flag: ``{"--password": ("env",

@@ -41,8 +41,8 @@ def resolve_secrets(entries: Iterable[FleetEntry], *, prompt: Prompt | None,
     env = os.environ if environ is None else environ
     refs: list[SecretRef] = []
     for entry in entries:
-        for ref in (entry.password, entry.passphrase):
-            if ref is not None and ref not in refs:
+        for ref in entry.secrets.values():
+            if ref not in refs:
                 refs.append(ref)
     out: dict[SecretRef, SecretStr | Unresolved] = {}
     for ref in refs:

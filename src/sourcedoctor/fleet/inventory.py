@@ -11,13 +11,20 @@ TOML::
     url = "sftp://acme@sftp.acme.example/inbound"
     host_key_fingerprint = "SHA256:…"
 
-CSV: a header row naming the same keys (``name,url,target,password_env,key,…``), one connection a row.
+A row's URL picks its connector (``sftp://``, ``ftp://``, ``s3://``, ``postgresql://``, ``kafka://``
+…); its other keys are that connector's ``check`` options with underscores (``ssl_mode``,
+``endpoint_url``; see :mod:`.options`). ``[defaults]`` keys apply to the rows whose connector has
+them.
 
-A secret is never written in the file: ``password_env``/``passphrase_env`` name an environment
-variable, ``password_keyring``/``passphrase_keyring`` name a keyring entry (``service/user``), and
-``password_prompt``/``passphrase_prompt`` ask once on the terminal — once per distinct label, so
-forty connections that share one password prompt once. A literal ``password`` (or a password inside
-the URL) is refused with the entry's name.
+CSV: a header row naming the same keys (``name,url,target,password_env,key,…``), one connection a
+row; an empty cell is "not set".
+
+A secret is never written in the file: ``<secret>_env`` names an environment variable
+(``password_env``, ``secret_access_key_env``, ``connection_string_env``), ``<secret>_keyring`` a
+keyring entry (``service/user``), and ``<secret>_prompt`` asks once on the terminal — once per
+distinct label, so forty connections that share one password prompt once. A literal secret key
+(``password = "…"``), a password inside the URL or a secret in its query is refused with the
+entry's name.
 """
 
 from __future__ import annotations
@@ -30,17 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Options a connection may set (the same meaning as the ``check`` flags of the same name).
-PLAIN_KEYS = frozenset({
-    "name", "url", "target", "timeout", "folder", "file", "user", "key", "known_hosts",
-    "host_key_fingerprint", "resolver", "max_connections", "max_entries",
-})
-#: Secret references: how a secret is found, never the secret itself.
-SECRET_REF_KEYS = frozenset({
-    "password_env", "password_keyring", "password_prompt",
-    "passphrase_env", "passphrase_keyring", "passphrase_prompt",
-})
-#: Keys that would hold a secret in clear: refused.
+from .options import keys_for
+
+#: Keys that would hold a secret in clear, whatever the connector: refused (with each connector's
+#: own secret options, see :mod:`.options`).
 LITERAL_SECRET_KEYS = frozenset({
     "password", "passphrase", "pass_phrase", "privatekeycontent", "key_content", "secret", "token",
 })
@@ -67,18 +67,30 @@ class SecretRef:
 
 @dataclass(frozen=True)
 class FleetEntry:
-    """One connection of the fleet: its name, URL, plain options and secret references."""
+    """One connection of the fleet: its name, URL, connector, plain options and secret references.
+
+    ``options`` holds the row's plain keys as written (``ssl_mode``, ``key``, ``target``);
+    ``secrets`` maps each secret's key stem (``password``, ``secret_access_key``) to its reference.
+    """
 
     name: str
     url: str
     options: Mapping[str, Any] = field(default_factory=dict)
-    password: SecretRef | None = None
-    passphrase: SecretRef | None = None
+    secrets: Mapping[str, SecretRef] = field(default_factory=dict)
+    connector: str = "sftp"
     line: int = 0
 
     @property
     def target(self) -> str:
         return str(self.options.get("target", "generic"))
+
+    @property
+    def password(self) -> SecretRef | None:
+        return self.secrets.get("password")
+
+    @property
+    def passphrase(self) -> SecretRef | None:
+        return self.secrets.get("passphrase")
 
 
 def _secret_ref(entry: Mapping[str, Any], what: str, where: str, default_label: str) -> SecretRef | None:
@@ -101,36 +113,65 @@ def _secret_ref(entry: Mapping[str, Any], what: str, where: str, default_label: 
     return SecretRef(kind, value.strip())
 
 
-def _entry(raw: Mapping[str, Any], defaults: Mapping[str, Any], index: int, line: int) -> FleetEntry:
-    merged = {**defaults, **{k: v for k, v in raw.items() if v not in (None, "")}}
-    name = str(merged.get("name") or f"connection-{index}")
+def _connector_of(url: str, where: str) -> str:
+    """The name of the connector that owns ``url`` (an unknown scheme is the file's error)."""
+    from .. import connectors
+
+    try:
+        return connectors.for_url(url).name
+    except connectors.UnknownConnector as exc:
+        raise InventoryError(f"{where}: {exc}") from None
+
+
+def _entry(raw: Mapping[str, Any], defaults: Mapping[str, Any], index: int, line: int,
+           used_defaults: set[str] | None = None) -> FleetEntry:
+    own = {str(k).lower(): v for k, v in raw.items() if v not in (None, "")}
+    name = str(own.get("name") or f"connection-{index}")
     where = f"connection {name!r}" + (f" (line {line})" if line else "")
-    lowered = {str(k).lower(): k for k in merged}
-    literal = sorted(k for k in lowered if k in LITERAL_SECRET_KEYS)
-    if literal:
-        raise InventoryError(f"{where}: {', '.join(literal)} in the file would store a secret in clear; "
-                             f"use {literal[0]}_env = \"VAR\", {literal[0]}_keyring or {literal[0]}_prompt")
-    unknown = sorted(k for k in lowered if k not in PLAIN_KEYS | SECRET_REF_KEYS)
-    if unknown:
-        raise InventoryError(f"{where}: unknown key(s) {', '.join(unknown)}; known: "
-                             f"{', '.join(sorted(PLAIN_KEYS | SECRET_REF_KEYS))}")
-    url = merged.get("url")
+    literal = sorted(k for k in own if k in LITERAL_SECRET_KEYS)
+    url = own.get("url")
     if not isinstance(url, str) or not url.strip():
+        if literal:
+            _refuse_literal(literal, where)
         raise InventoryError(f"{where}: url is missing")
-    _reject_url_password(url, where)
-    options = {k: v for k, v in merged.items() if k in PLAIN_KEYS and k not in ("name", "url")}
-    for key in ("timeout",):
-        if key in options:
-            options[key] = _number(options[key], float, where, key)
+    url = url.strip()
+    keys = keys_for(_connector_of(url, where))
+    literal = sorted(k for k in own if k in LITERAL_SECRET_KEYS or k in keys.secrets)
+    if literal:
+        _refuse_literal(literal, where)
+    known = keys.known()
+    unknown = sorted(k for k in own if k not in known)
+    if unknown:
+        raise InventoryError(f"{where}: unknown key(s) {', '.join(unknown)} for a {keys.connector} "
+                             f"connection; known: {', '.join(sorted(known))}")
+    # [defaults] apply where they mean something for this row's connector (a file may mix
+    # connectors); a default no row could use is reported once the whole file is read.
+    applicable = {str(k).lower(): v for k, v in defaults.items() if str(k).lower() in known}
+    if used_defaults is not None:
+        used_defaults.update(applicable)
+    merged = {**applicable, **own}
+    _reject_url_secrets(url, where, keys.secrets)
+    options = {k: v for k, v in merged.items() if k not in ("name", "url") and k not in keys.ref_keys()}
+    if "timeout" in options:
+        options["timeout"] = _number(options["timeout"], float, where, "timeout")
     for key in ("max_connections", "max_entries"):
-        if key in options:
+        if key in options and keys.connector == "sftp":
             options[key] = _number(options[key], int, where, key)
     host_label = url.split("://", 1)[-1].split("/", 1)[0]
-    return FleetEntry(
-        name=name, url=url.strip(), options=options, line=line,
-        password=_secret_ref(merged, "password", where, f"password for {host_label}"),
-        passphrase=_secret_ref(merged, "passphrase", where, f"passphrase for {merged.get('key', 'the key')}"),
-    )
+    secrets: dict[str, SecretRef] = {}
+    for stem in keys.secrets:
+        label = (f"passphrase for {merged.get('key', 'the key')}" if stem == "passphrase"
+                 else f"{stem.replace('_', ' ')} for {host_label}")
+        ref = _secret_ref(merged, stem, where, label)
+        if ref is not None:
+            secrets[stem] = ref
+    return FleetEntry(name=name, url=url, options=options, secrets=secrets,
+                      connector=keys.connector, line=line)
+
+
+def _refuse_literal(literal: list[str], where: str) -> None:
+    raise InventoryError(f"{where}: {', '.join(literal)} in the file would store a secret in clear; "
+                         f"use {literal[0]}_env = \"VAR\", {literal[0]}_keyring or {literal[0]}_prompt")
 
 
 def _number(value: Any, kind: type, where: str, key: str) -> Any:
@@ -143,11 +184,18 @@ def _number(value: Any, kind: type, where: str, key: str) -> Any:
     return number
 
 
-def _reject_url_password(url: str, where: str) -> None:
-    authority = url.split("://", 1)[-1].split("/", 1)[0]
+def _reject_url_secrets(url: str, where: str, secret_keys: Mapping[str, Any]) -> None:
+    """A password in the URL's user part, or a secret in its query (``?password=``), is refused."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
     userinfo = authority.rpartition("@")[0]
     if ":" in userinfo:
         raise InventoryError(f"{where}: the url carries a password; use password_env = \"VAR\" instead")
+    query = url.partition("?")[2].split("#", 1)[0]
+    for pair in query.split("&") if query else ():
+        key = pair.partition("=")[0].strip().lower().replace("-", "_")
+        if key in LITERAL_SECRET_KEYS or key in secret_keys or key in ("sig", "pwd"):
+            raise InventoryError(f"{where}: the url's query carries a secret ({key}=); "
+                                 f"use {key}_env = \"VAR\" instead")
 
 
 def parse_toml(text: str) -> list[FleetEntry]:
@@ -166,7 +214,17 @@ def parse_toml(text: str) -> list[FleetEntry]:
         raise InventoryError("[defaults] must be a table and [[connection]] an array of tables")
     if "name" in defaults or "url" in defaults:
         raise InventoryError("[defaults] cannot set name or url")
-    return _checked([_entry(r, defaults, i + 1, 0) for i, r in enumerate(rows) if isinstance(r, dict)])
+    literal = sorted(k for k in defaults if str(k).lower() in LITERAL_SECRET_KEYS)
+    if literal:
+        _refuse_literal(literal, "[defaults]")
+    used: set[str] = set()
+    entries = _checked([_entry(r, defaults, i + 1, 0, used) for i, r in enumerate(rows)
+                        if isinstance(r, dict)])
+    unused = sorted(str(k).lower() for k in defaults if str(k).lower() not in used)
+    if unused:
+        raise InventoryError(f"[defaults]: {', '.join(unused)} is not a key of any connection's "
+                             "connector in this file")
+    return entries
 
 
 def parse_csv(text: str) -> list[FleetEntry]:

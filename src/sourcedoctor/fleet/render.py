@@ -57,7 +57,23 @@ def to_markdown(data: dict[str, Any]) -> str:
                      f"{md_code(item['url'], table=True)} | {item['duration_ms']} ms |")
     if data.get("not_run"):
         lines += ["", "Not run (interrupted): " + ", ".join(md_inline(n) for n in data["not_run"])]
-    return "\n".join(lines) + "\n"
+    failing = [(item, root) for item in data.get("connections", []) if (root := _root(item))]
+    if failing:
+        lines += ["", "## What to change, per connection", ""]
+        for item, root in failing:
+            lines.append(f"### {md_inline(item['name'])}: {md_code(str(root.get('code', '')))}")
+            lines += ["", md_inline(str(root.get("summary", ""))), ""]
+            lines += [f"{i}. {md_inline(str(step))}" for i, step in enumerate(root.get("fix") or [], 1)]
+            if item.get("report", {}).get("command"):
+                lines += ["", "Run it again: " + md_code(str(item["report"]["command"]))]
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _root(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The root cause of a connection's kept report (its code, summary and fix), if it has one."""
+    root = (item.get("report") or {}).get("root_cause")
+    return root if isinstance(root, dict) and item.get("root_cause") else None
 
 
 def to_html(data: dict[str, Any]) -> str:
@@ -74,6 +90,16 @@ def to_html(data: dict[str, Any]) -> str:
         + ": " + for_html(", ".join(g["connections"])) + "</li>"
         for g in data.get("causes", [])
     )
+    details = "".join(
+        f"<details><summary>{for_html(item['name'])}: <code>{for_html(root.get('code', ''))}</code> — "
+        f"{for_html(root.get('summary', ''))}</summary><ol>"
+        + "".join(f"<li>{for_html(step)}</li>" for step in root.get("fix") or [])
+        + "</ol>"
+        + (f"<p>Run it again: <code>{for_html(item['report']['command'])}</code></p>"
+           if item.get("report", {}).get("command") else "")
+        + "</details>"
+        for item in data.get("connections", []) if (root := _root(item))
+    )
     title = for_html(headline(data))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -82,5 +108,8 @@ def to_html(data: dict[str, Any]) -> str:
         + (f"<h2>Root causes</h2><ul>{causes}</ul>" if causes else "")
         + "<h2>Connections</h2><table><thead><tr><th>Connection</th><th>Verdict</th><th>Root cause</th>"
         f"<th>Source</th><th>Summary</th><th>Time</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"<footer>{for_html(data.get('schema', ''))}</footer>\n</body>\n</html>\n"
+        + (f"<h2>What to change, per connection</h2>{details}" if details else "")
+        + (f"<p>Not run (interrupted): {for_html(', '.join(data['not_run']))}</p>"
+           if data.get("not_run") else "")
+        + f"<footer>{for_html(data.get('schema', ''))}</footer>\n</body>\n</html>\n"
     )

@@ -9,6 +9,7 @@ kept, marked interrupted) and the ones not started are listed as not run.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -18,17 +19,19 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .. import api
+from .. import api, connbudget
 from ..checks.dns import DnsCache
 from ..config.secrets import Redactor
 from ..config.urls import SettingsError
+from ..connectors.common import SECRET_SOURCES
 from ..model import Report
 from ..report.redaction import redacted_view
 from ..runner import Runner
 from ..targets import get_target
 from .credentials import Unresolved
 from .inventory import FleetEntry, SecretRef
-from .limits import ServerLimits, peak_connections
+from .limits import OTHER_CONNECTOR_PEAK, RunGate, ServerLimits, needs_extra, sftp_weight
+from .options import keys_for
 
 FLEET_SCHEMA = "sourcedoctor.fleet/1"
 DEFAULT_PARALLEL = 16
@@ -100,11 +103,17 @@ class _Prepared:
     redactor: Redactor = field(default_factory=Redactor)
     error: SettingsError | None = None
     server: str = ""
+    #: Units of the server's budget the run holds throughout, and whether its paramiko
+    #: connection must ask for one more (see :mod:`.limits`).
     peak: int = 1
+    extra: bool = False
 
 
-def _server_of(settings: Any) -> str:
-    return f"{str(settings.host).lower()}:{settings.port}"
+def _server_of(target: Mapping[str, Any]) -> str:
+    """``host:port`` from the report's target block (the endpoint the connector will dial)."""
+    host = str(target.get("host") or target.get("url") or "").lower()
+    port = target.get("port")
+    return f"{host}:{port}" if port else host
 
 
 class FleetRun:
@@ -131,13 +140,15 @@ class FleetRun:
         self.redact_hosts = redact_hosts
         self.dns_cache = DnsCache()
         self.limits = ServerLimits(per_host)
-        self._runner_factory = runner_factory or api.sftp_runner
+        self._runner_factory = runner_factory or api.runner
         self._cancel = asyncio.Event()
+        self._wake = asyncio.Event()
         self._runners: set[Runner] = set()
 
     def cancel(self) -> None:
         """Stop: running diagnoses end with partial reports, the rest are not started."""
         self._cancel.set()
+        self._wake.set()
         for runner in list(self._runners):
             runner.cancel()
 
@@ -145,32 +156,38 @@ class FleetRun:
 
     def _prepare(self, entry: FleetEntry) -> _Prepared:
         prepared = _Prepared(entry)
-        values: dict[str, Any] = {k: v for k, v in entry.options.items()
-                                  if k not in ("target", "timeout", "key")}
-        if "key" in entry.options:
-            values["key_path"] = entry.options["key"]
-        for fld, ref in (("password", entry.password), ("passphrase", entry.passphrase)):
-            if ref is None:
-                continue
+        keys = keys_for(entry.connector)
+        values: dict[str, Any] = {keys.plain[k]: v for k, v in entry.options.items() if k in keys.plain}
+        for stem, ref in entry.secrets.items():
             secret = self.secrets.get(ref)
             if secret is None or isinstance(secret, Unresolved):
-                prepared.error = SettingsError(fld, str(secret or f"{ref.describe()} was not resolved"))
+                prepared.error = SettingsError(stem, str(secret or f"{ref.describe()} was not resolved"))
                 return prepared
-            values[fld] = secret
+            values[keys.secrets[stem][0]] = secret
         try:
-            get_target(entry.target)
-            prepared.settings = api.sftp_settings(entry.url, **values)
+            profile = get_target(entry.target)
+            connector = api.connector_for(entry.url)
+            prepared.settings = connector.settings(entry.url, **values)
         except SettingsError as exc:
-            prepared.error = exc
+            # Name the key as the row wrote it (``port``), not the model's field (``port_field``).
+            keyed = {fld: key for key, fld in keys.plain.items()}
+            keyed.update({fld: stem for stem, (fld, _) in keys.secrets.items()})
+            prepared.error = SettingsError(keyed.get(exc.field, exc.field), exc.message)
             return prepared
         except ValueError as exc:  # an unknown target name
             prepared.error = SettingsError("target", str(exc))
             return prepared
         prepared.redactor = api.redactor_for(prepared.settings, redact_hosts=self.redact_hosts)
-        prepared.server = _server_of(prepared.settings)
-        prepared.peak = peak_connections(prepared.settings.max_connections,
-                                         get_target(entry.target).chunked_reads)
-        self.limits.configure(prepared.server, prepared.settings.max_connections, prepared.peak)
+        prepared.server = _server_of(connector.target_block(prepared.settings, entry.target))
+        # Only SFTP declares the platform's maxConcurrentConnections, and its peak depends on it;
+        # another connector's run takes its measured peak from the server's budget.
+        max_connections = getattr(prepared.settings, "max_connections", None)
+        if entry.connector == "sftp" and isinstance(max_connections, int):
+            prepared.peak = sftp_weight(max_connections, profile.chunked_reads)
+            prepared.extra = needs_extra(max_connections, prepared.peak)
+        else:
+            max_connections, prepared.peak = self.per_host, OTHER_CONNECTOR_PEAK
+        self.limits.configure(prepared.server, max_connections, prepared.peak)
         return prepared
 
     # -- running --------------------------------------------------------------------------------
@@ -180,30 +197,67 @@ class FleetRun:
         t0 = time.monotonic()
         prepared = [self._prepare(e) for e in self.entries]
         queue: asyncio.Queue[FleetEvent] = asyncio.Queue()
-        gate = asyncio.Semaphore(self.parallel)
         items: list[FleetItem] = []
         not_run: list[str] = []
         total = len(prepared)
 
-        async def one(p: _Prepared) -> None:
-            async with gate:
-                if self._cancel.is_set():
-                    not_run.append(p.entry.name)
-                    return
-                if p.error is not None:
-                    item = self._item(p, api.settings_failure_report(p.error), 0)
-                else:
-                    async with self.limits.for_server(p.server).hold(p.peak):
-                        if self._cancel.is_set():
-                            not_run.append(p.entry.name)
-                            return
-                        await queue.put(ConnectionStarted(p.entry.name))
-                        item = await self._diagnose(p)
+        # Settings that never parsed are reported at once; the rest wait per server, in file
+        # order. A dispatcher starts a run only when an overall slot is free AND its server's
+        # budget has room, so no slot is ever held by a run that cannot start (with 80 rows for
+        # six servers, slots held by waiting runs would leave other servers idle).
+        waiting: dict[str, collections.deque[_Prepared]] = {}
+        for p in prepared:
+            if p.error is None:
+                waiting.setdefault(p.server, collections.deque()).append(p)
+            else:
+                items.append(self._item(p, api.settings_failure_report(p.error), 0))
+                queue.put_nowait(ConnectionFinished(items[-1], len(items), total))
+        wake = self._wake
+        for server in waiting:
+            self.limits.for_server(server).on_release.append(wake.set)
+        active: set[asyncio.Task[None]] = set()
+
+        async def one(p: _Prepared, taken: int) -> None:
+            limit = self.limits.for_server(p.server)
+            try:
+                await queue.put(ConnectionStarted(p.entry.name))
+                item = await self._diagnose(p, RunGate(limit, covered=not p.extra))
                 items.append(item)
                 await queue.put(ConnectionFinished(item, len(items), total))
+            finally:
+                limit.release(taken)
 
-        tasks = [asyncio.ensure_future(one(p)) for p in prepared]
-        waiter = asyncio.ensure_future(asyncio.gather(*tasks, return_exceptions=True))
+        def finished(task: asyncio.Task[None]) -> None:
+            active.discard(task)
+            wake.set()  # the slot is free now (its task is out of ``active``)
+
+        def dispatch() -> None:
+            for server in list(waiting):
+                rows, limit = waiting[server], self.limits.for_server(server)
+                while rows and len(active) < self.parallel:
+                    taken = limit.try_take(rows[0].peak, int(rows[0].extra))
+                    if not taken:
+                        break
+                    task = asyncio.ensure_future(one(rows.popleft(), taken))
+                    active.add(task)
+                    task.add_done_callback(finished)
+                if not rows:
+                    del waiting[server]
+
+        async def dispatcher() -> None:
+            while waiting or active:
+                wake.clear()  # before looking: a release from now on wakes the next round
+                if self._cancel.is_set():
+                    for rows in waiting.values():
+                        not_run.extend(p.entry.name for p in rows)
+                    waiting.clear()
+                else:
+                    dispatch()
+                if waiting or active:
+                    await wake.wait()
+            await asyncio.gather(*(self.limits.for_server(s).drain() for s in self.limits.servers()))
+
+        waiter = asyncio.ensure_future(dispatcher())
         try:
             while not (waiter.done() and queue.empty()):
                 getter = asyncio.ensure_future(queue.get())
@@ -218,7 +272,7 @@ class FleetRun:
         finally:
             if not waiter.done():
                 self.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.gather(waiter, return_exceptions=True)
         order = {e.name: i for i, e in enumerate(self.entries)}
         items.sort(key=lambda it: order[it.name])
         yield FleetFinished(FleetResult(
@@ -228,17 +282,30 @@ class FleetRun:
             server_high_water=self.limits.high_water(),
         ))
 
-    async def _diagnose(self, p: _Prepared) -> FleetItem:
+    async def _diagnose(self, p: _Prepared, gate: RunGate) -> FleetItem:
         timeout = float(p.entry.options.get("timeout", self.default_timeout))
-        runner = self._runner_factory(p.settings, target=p.entry.target, timeout=timeout,
-                                      dns_cache=self.dns_cache)
+        # The report's reproduce command names the variables of this row (when every secret of
+        # the row comes from one), as `check` does with the user's own --…-env flags.
+        keys = keys_for(p.entry.connector)
+        sources: dict[str, tuple[str, str | None]] = {
+            keys.secrets[stem][1]: ("env", ref.ref) for stem, ref in p.entry.secrets.items()}
+        all_env = all(ref.kind == "env" for ref in p.entry.secrets.values())
+        token = SECRET_SOURCES.set(sources if all_env else None)
+        try:
+            runner = self._runner_factory(p.settings, target=p.entry.target, timeout=timeout,
+                                          dns_cache=self.dns_cache)
+        finally:
+            SECRET_SOURCES.reset(token)
         self._runners.add(runner)
         t0 = time.monotonic()
+        # The run's checks inherit the server's budget for their extra connections.
+        budget = connbudget.EXTRA.set(gate)
         try:
             report: Report | None = None
             async for event in runner.events():
                 report = getattr(event, "report", report)
         finally:
+            connbudget.EXTRA.reset(budget)
             self._runners.discard(runner)
         assert report is not None  # the runner always ends with RunFinished
         return self._item(p, report, int((time.monotonic() - t0) * 1000))
@@ -277,4 +344,8 @@ def _hints(p: _Prepared) -> dict[str, Any]:
             hints[name] = p.entry.options[name]
     if p.entry.password is not None:
         hints["password_from"] = p.entry.password.describe()
+    others = [f"{stem.replace('_', ' ')} from {ref.describe()}" for stem, ref in p.entry.secrets.items()
+              if stem != "password"]
+    if others:
+        hints["secrets_from"] = "; ".join(others)
     return hints

@@ -51,6 +51,8 @@ def _shared(items: list[FleetItem]) -> str:
         return f"probably the key {key}" + (f" (changed {changed})" if changed else "") + ": all use it"
     if source := _common(items, "password_from"):
         return f"all read their password from {source}: probably a password change"
+    if source := _common(items, "secrets_from"):
+        return f"all read their {source}: probably a changed secret"
     if known_hosts := _common(items, "known_hosts"):
         return f"all verify host keys against {known_hosts}"
     if resolver := _common(items, "resolver"):

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from .. import safejson
 from .bounded import PreparedFile
 from .errors import LakeError
 from .mapping import Mapping
@@ -147,7 +148,11 @@ class FileLoader:
         structure_row = self.con.execute(
             f"SELECT json_group_structure(line::JSON) FROM {lines} WHERE kind = 'ok'"
         ).fetchone()
-        structure = json.loads(structure_row[0]) if structure_row and structure_row[0] else {}
+        try:
+            structure = safejson.loads(structure_row[0]) if structure_row and structure_row[0] else {}
+        except json.JSONDecodeError:  # DuckDB takes deeper JSON than Python's parser can
+            raise LakeError("source", f"{prep.plan.label}: a record is nested too deeply to read; "
+                                      "flatten the data") from None
         flat = {
             k: (
                 "JSON"

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from .. import safejson
 from ..preview.rows import json_value
 from ..sources.rows import Column, RowSample, RowSource
 from .errors import LakeError
@@ -212,7 +213,7 @@ def _json(value: Any, want: str) -> str:
     expected = dict if want == "object" else list | tuple
     if isinstance(value, str):  # json/jsonb columns often arrive as their text: kept as it is
         try:
-            parsed = json.loads(value)
+            parsed = safejson.loads(value)
         except ValueError:
             raise Misfit("type_mismatch", "text that is not JSON") from None
         if not isinstance(parsed, expected):

@@ -10,13 +10,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import codes
+from .. import codes, safejson
 from ..model import Finding
 from ..targets import TargetProfile
 from .model import Column, RowProblem
 from .records import columns_from_records, jsonable
 
-_DECODER = json.JSONDecoder()
 _WS = " \t\r\n"
 #: Bad lines listed in evidence at most.
 EVIDENCE_ROWS = 20
@@ -91,7 +90,7 @@ def _read_objects(text: str, name: str, rows: int, truncated: bool) -> JsonSampl
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = safejson.loads(line)
         except json.JSONDecodeError as exc:
             bad.append((n, exc.colno, exc.msg))
             continue
@@ -120,7 +119,7 @@ def _read_stream(text: str, name: str, rows: int, truncated: bool) -> JsonSample
     count = 0
     while pos < len(text):
         try:
-            value, end = _DECODER.raw_decode(text, pos)
+            value, end = safejson.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             if not (truncated and _reaches_end(text, pos)):
                 _invalid(out, name, text, exc.pos, exc.msg)
@@ -169,7 +168,7 @@ def _read_array(text: str, start: int, name: str, rows: int, truncated: bool) ->
     count = 0
     while pos < len(text) and text[pos] != "]":
         try:
-            value, end = _DECODER.raw_decode(text, pos)
+            value, end = safejson.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             if not (truncated and _reaches_end(text, pos)):
                 _invalid(out, name, text, exc.pos, exc.msg)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..config.secrets import Redactor
 from ..model import Report
 from .redaction import redacted_view
-from .text import render_text, to_text
 
 if TYPE_CHECKING:
     from .bundle import write_bundle
@@ -24,9 +23,12 @@ if TYPE_CHECKING:
     from .json_report import report_schema, schema_errors, to_json
     from .load import ReportLoadError, load_report
     from .markdown import to_markdown
+    from .text import render_text, to_text
 
-# Writers load on first use: a `check` that prints text never pays for HTML, zip or JSON Schema.
+# Writers load on first use: a `check` that prints text never pays for HTML, zip or JSON Schema,
+# and one that writes JSON never loads rich (the text writer's).
 _LAZY = {
+    "render_text": ".text", "to_text": ".text",
     "write_bundle": ".bundle", "ReportDiff": ".diff", "diff_reports": ".diff", "to_html": ".html",
     "report_schema": ".json_report", "schema_errors": ".json_report", "to_json": ".json_report",
     "ReportLoadError": ".load", "load_report": ".load", "to_markdown": ".markdown",
@@ -63,17 +65,21 @@ __all__ = [
 
 def render(report: Report, fmt: str, redactor: Redactor) -> str:
     """The report as text in one of the text formats (json, md, html, text)."""
-    from .html import to_html
-    from .json_report import to_json
-    from .markdown import to_markdown
-
     if fmt == "json":
+        from .json_report import to_json
+
         return to_json(report, redactor)
     if fmt == "md":
+        from .markdown import to_markdown
+
         return to_markdown(report, redactor)
     if fmt == "html":
+        from .html import to_html
+
         return to_html(report, redactor)
     if fmt == "text":
+        from .text import to_text
+
         return to_text(report, redactor)
     raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
 

@@ -7,7 +7,8 @@ is treated for what it is (docs/report.md, "What masking touches"):
 - structure — JSON keys, codes, check ids, statuses, severities, timings: never rewritten;
 - settings (the ``target`` block and the reproduce ``command``): already written without secrets;
   secret-named fields are masked whatever they hold, key material and URL passwords by their shape,
-  user and host by field;
+  user and host by field. A setting's value, or a component of a setting's path, quoted anywhere
+  else but foreign text is the setting too (the folder in every listed path);
 - the tool's own sentences (summaries, details, fix steps, transcript lines, other evidence values):
   a registered secret is masked only where it is not one of the tool's own words, a name only where
   it is not a word of the report's structure (:mod:`.vocabulary`), and the values a
@@ -272,6 +273,11 @@ class _Walk:
         self.names = names
         self._structure = structure
         self._spared: frozenset[str] | None = None
+        #: The run's setting values (the ``target`` block, written without secrets): the same
+        #: value quoted elsewhere (the key file as the key layer's ``source``) is that setting.
+        self._settings: frozenset[str] = frozenset()
+        #: Their path components (the folder in every listed path): the setting's, not a secret.
+        self._setting_parts: frozenset[str] = frozenset()
 
     def _spare_name(self, name: str) -> bool:
         """Is this name the report's structure (a code part, key, id, field or label)? A dotted
@@ -281,6 +287,13 @@ class _Walk:
         if self._spared is None:  # computed on the first name found in the tool's text
             self._spared = self._structure()
         return name in self._spared
+
+    def _not_secret(self, word: str) -> bool:
+        """Is this word, equal to a registered secret, still not one where the tool writes it? The
+        tool's own words are its own, and a setting's words (the folder ``/drop/in`` in every
+        listed path) are shown unmasked in the target block: masking them elsewhere would rewrite
+        the report and point at the secret."""
+        return is_own_word(word) or word in self._setting_parts
 
     # --- the kinds of text ---------------------------------------------------------------------
 
@@ -292,11 +305,15 @@ class _Walk:
     def own(self, text: str) -> str:
         """The tool's own words stay; the values a Sentence quotes are transformed by name."""
         if isinstance(text, Sentence):
-            return self._own_plain(text.refill(self._quoted))
+            # The template is the tool's and each value is judged by its name, then filled in:
+            # a second pass over the filled text would mask a quoted user name that happens to
+            # equal the password, in the tool's sentence, though the same name stands unmasked
+            # in the settings (and the gap would tell the reader the password).
+            return Sentence(self._own_plain(text.template), text.values).refill(self._quoted)
         return self._own_plain(text)
 
     def _own_plain(self, text: str) -> str:
-        out = self.red.text(text, keep=is_own_word)
+        out = self.red.text(text, keep=self._not_secret)
         return self.names.text(out, keep=self._spare_name) if self.names else out
 
     def _quoted(self, name: str, value: Any) -> Any:
@@ -313,7 +330,7 @@ class _Walk:
         parts = value.split("/")
         if secrets:  # (a component that is one of the tool's words is the tool's, as in its text)
             needles = self.red.needles
-            parts = [MASK if p in needles and not is_own_word(p) else p for p in parts]
+            parts = [MASK if p in needles and not self._not_secret(p) else p for p in parts]
         if self.names:
             parts = [self.names.component(p) for p in parts]
         return "/".join(parts)
@@ -323,11 +340,23 @@ class _Walk:
         lowered = key.lower()
         if lowered in FOREIGN_KEYS:
             return self.foreign(value)
+        if value in self._settings:
+            return self.settled(key, value)
         if lowered in _USER_KEYS or lowered in _HOST_KEYS:
             return self.identity(self.red.shapes(value))
         if lowered in PATH_KEYS:
             return self.path(self.red.shapes(value))
         return self.own(value)
+
+    def settled(self, key: str, value: str) -> str:
+        """A value equal to one of the run's settings. Settings hold no secret, and the target
+        block shows this value as it is: masking a secret equal to it here would rewrite the
+        report and tell the reader the secret. Names still become pseudonyms."""
+        lowered = key.lower()
+        if "/" in value or lowered in _USER_KEYS or lowered in _HOST_KEYS or lowered in PATH_KEYS:
+            return self.setting(key, value)
+        out = self.red.shapes(value)
+        return self.names.text(out, keep=self._spare_name) if self.names else out
 
     def setting(self, key: str, value: str) -> str:
         """A value written from the settings, which hold no secret by construction: key material
@@ -355,6 +384,14 @@ class _Walk:
     # --- the report's structure ----------------------------------------------------------------
 
     def report(self, data: dict[str, Any]) -> dict[str, Any]:
+        target = data.get("target")
+        if isinstance(target, dict):
+            self._settings = frozenset(
+                v for k, v in target.items()
+                if isinstance(v, str) and len(v) >= 3 and str(k).lower() not in SECRET_KEYS)
+            self._setting_parts = frozenset(
+                p for v in self._settings if "/" in v for p in v.split("/") if len(p) >= 3
+            ) | self._settings
         out: dict[str, Any] = {}
         for key, value in data.items():
             if key == "target" and isinstance(value, dict):

@@ -27,7 +27,8 @@ def build_plan(settings: AzblobSettings, target: TargetProfile) -> list[Check[An
     return [
         AzblobSettingsCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="blob.request_failed"),  # accepted, then thrown out: no blob answer
+        # A reset as it is accepted: thrown out, no blob answer.
+        TcpCheck(reset_code="blob.request_failed", service=("HTTPS", 443)),
         TlsCheck(),
         AuthCheck(),
         ContainerCheck(),

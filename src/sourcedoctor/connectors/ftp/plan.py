@@ -59,7 +59,8 @@ def build_plan(settings: FtpSettings, target: TargetProfile) -> list[Check[Any, 
     """Every layer from settings to data format for the URL's TLS mode."""
     head: list[Check[Any, Any]] = [
         FtpSettingsCheck(), DnsCheck(),
-        TcpCheck(reset_code="ftp.no_greeting"),  # accepted, then thrown out before any greeting
+        # A reset as it is accepted: thrown out before any greeting.
+        TcpCheck(reset_code="ftp.no_greeting", service=("FTP", 21)),
     ]
     if settings.tls_mode == "none":
         middle: list[Check[Any, Any]] = [GreetingCheck(), LoginCheck()]

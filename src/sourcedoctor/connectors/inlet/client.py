@@ -10,12 +10,12 @@ unavailable wrote nothing, so repeating it cannot write twice).
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ... import safejson
 from ...checks.tls import client_context
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class InletAnswer:
     @property
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            return safejson.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             return None
 

@@ -29,7 +29,8 @@ def build_plan(settings: InletSettings, target: TargetProfile) -> list[Check[Any
         TokenCheck(),
         PayloadCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="stream.unexpected_answer"),  # accepted, then thrown out: no HTTP answer
+        # A reset as it is accepted: thrown out, no HTTP answer.
+        TcpCheck(reset_code="stream.unexpected_answer", service=("HTTPS", 443)),
         TlsCheck(),
         AuthProbeCheck(),
         SendCheck(),

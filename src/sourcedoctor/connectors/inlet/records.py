@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import safejson
 from ...userfiles import read_user_file
 
 #: The platform's limit on one request body (documented as 1 MB; we count decimal bytes, the
@@ -92,7 +93,7 @@ def parse_records(data: bytes) -> RecordFile:
         out.layout, out.detail = "undecodable", f"not UTF-8 at byte {exc.start}"
         return out
     try:
-        whole = json.loads(text)
+        whole = safejson.loads(text)
     except json.JSONDecodeError as exc:
         if "\n" not in text.strip():  # one line that does not parse: no JSON-lines reading helps
             out.layout = "object"
@@ -136,7 +137,7 @@ def _parse_lines(text: str, out: RecordFile) -> None:
             continue
         size = len(line.encode())
         try:
-            value = json.loads(line)
+            value = safejson.loads(line)
         except json.JSONDecodeError as exc:
             if len(out.json_errors) < MAX_LINE_ERRORS:
                 out.json_errors.append((number, exc.colno, exc.msg))

@@ -22,7 +22,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from ...config.fields import HostFacts, Resolver, cli, endpoint_parts, has_control, plain_text
 from ...config.urls import SettingsError
 from ...config.validation import build
-from ...userfiles import UserFileError, check_regular
+from ...userfiles import UserFileError, check_regular, read_ca_bundle
 
 #: The production inlet host (the platform answers on regional hosts too).
 DEFAULT_HOST = "dcs.adobedc.net"
@@ -118,7 +118,10 @@ class InletSettings(HostFacts, BaseModel):
         what = "the PEM file of the CA certificate(s)" if info.field_name == "ca_bundle" \
             else "the records file (JSON or JSON lines)"
         try:  # before any read: a FIFO would block, a directory would confuse the reader
-            check_regular(v, info.field_name, fix=f"give {what}")
+            if info.field_name == "ca_bundle":
+                read_ca_bundle(v)  # bounded, and PEM, as every connector's CaBundle
+            else:
+                check_regular(v, info.field_name, fix=f"give {what}")
         except UserFileError as exc:
             raise ValueError(exc.message) from None
         return v

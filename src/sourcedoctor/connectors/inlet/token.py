@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from ... import safejson
 
 #: Claims safe to show (no identity beyond the client and the token's kind).
 SHOWN_CLAIMS = ("type", "client_id", "as", "created_at", "expires_in", "exp", "iat")
@@ -52,7 +53,7 @@ def read_token(token: str) -> TokenFacts:
     if len(parts) != 3 or len(text) > 65536 or not all(parts[:2]):
         return TokenFacts("opaque")
     try:
-        payload = json.loads(_b64url(parts[1]))
+        payload = safejson.loads(_b64url(parts[1]))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return TokenFacts("opaque", problem="three dot-separated parts, but the middle one is not "
                                             "base64url JSON")

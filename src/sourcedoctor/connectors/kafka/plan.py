@@ -26,7 +26,7 @@ def build_plan(settings: KafkaSettings, target: TargetProfile) -> list[Check[Any
     return [
         KafkaSettingsCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="kafka.no_kafka_answer"),
+        TcpCheck(reset_code="kafka.no_kafka_answer", service=("Kafka", 9092)),
         *tls,
         AdvertisedListenersCheck(),
         KafkaTopicCheck(),

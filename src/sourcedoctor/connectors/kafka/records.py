@@ -6,12 +6,12 @@ Shared by the record connectors (Kafka, Kinesis): plain functions over bytes, no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ... import safejson
 from ...sources.rows import Column, RowProblem, RowSample, flatten_json, json_kind
 
 #: Longest text kept in one cell (a 1 MB value is shown cut, with a note).
@@ -67,7 +67,7 @@ def decode_value(value: bytes | None) -> Decoded:
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:
-            parsed = json.loads(stripped)
+            parsed = safejson.loads(stripped)
         except ValueError:
             pass
         else:

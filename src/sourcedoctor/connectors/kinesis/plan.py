@@ -22,7 +22,7 @@ def build_plan(settings: KinesisSettings, target: TargetProfile) -> list[Check[A
         KinesisSettingsCheck(),
         KinesisCredentialsCheck(),
         DnsCheck(),
-        TcpCheck(reset_code="kinesis.request_failed"),
+        TcpCheck(reset_code="kinesis.request_failed", service=("HTTPS", 443)),
         TlsCheck(),
         KinesisStreamCheck(),
         KinesisRecordsCheck(),

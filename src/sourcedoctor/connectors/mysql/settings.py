@@ -77,7 +77,9 @@ class MysqlSettings(HostFacts, BaseModel):
         description="Server name or IP address (the platform's 'server').", json_schema_extra=cli("--host"))
     port: Port = Field(
         DEFAULT_PORT, validation_alias=AliasChoices("port", "Port"),
-        description="TCP port (MySQL and MariaDB listen on 3306).", json_schema_extra=cli("--port"))
+        description="TCP port (MySQL and MariaDB listen on 3306).",
+        # Shown, not filled in: a pasted connection string's Port= must win over an untouched box.
+        json_schema_extra={**cli("--port"), "placeholder": str(DEFAULT_PORT)})
     database: str | None = Field(
         None, validation_alias=AliasChoices("database", "Database", "db"),
         description="Database (schema) to read.", json_schema_extra=cli("--database"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from ... import safejson
 from ...config.secrets import Redactor
 from ...model import Finding
 from ...targets import TargetProfile
@@ -53,7 +53,7 @@ class PubSubConnector:
         red.add(settings.credentials)
         if settings.credentials is not None:  # the key and its id on their own
             try:
-                doc = json.loads(settings.credentials.get_secret_value())
+                doc = safejson.loads(settings.credentials.get_secret_value())
             except ValueError:
                 doc = None
             if isinstance(doc, dict):

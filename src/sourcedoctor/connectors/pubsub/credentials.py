@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import safejson
+
 SMART_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u00ab\u00bb"
 REQUIRED = ("project_id", "private_key_id", "private_key", "client_email")
 _EMAIL = re.compile(r"^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
@@ -46,7 +48,7 @@ def judge_key(text: str) -> KeyJudgement:
         out.not_json.append(f"does not start with '{{'{hint}")
         return out
     try:
-        doc, end = json.JSONDecoder().raw_decode(body)
+        doc, end = safejson.raw_decode(body)
     except json.JSONDecodeError as exc:
         out.not_json.append(f"does not parse at line {exc.lineno} column {exc.colno} ({exc.msg})"
                             + ("; truncated?" if exc.pos >= len(body) - 2 else ""))

@@ -32,7 +32,8 @@ def build_plan(settings: S3Settings, target: TargetProfile) -> list[Check[Any, A
         CredentialsCheck(),
         AddressingCheck(),
         S3DnsCheck(),
-        TcpCheck(reset_code="s3.request_failed"),  # accepted, then thrown out: no S3 answer
+        # A reset as it is accepted: thrown out, no S3 answer.
+        TcpCheck(reset_code="s3.request_failed", service=("HTTPS", 443)),
         TlsCheck(),
         SignatureCheck(),
         BucketCheck(),

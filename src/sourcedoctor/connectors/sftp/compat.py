@@ -195,7 +195,8 @@ def openssh_stack(ssh_binary: str = "ssh", timeout: float = 5.0) -> ClientStack 
     )
 
 
-def _server_lists(server: KexInit) -> dict[str, tuple[str, ...]]:
+def server_lists(server: KexInit) -> dict[str, tuple[str, ...]]:
+    """The server's offer per category, as negotiation sees it (kex without protocol markers)."""
     return {
         "kex": tuple(a for a in server.kex if not a.startswith(_KEX_MARKERS)),
         "host_key": server.host_key,
@@ -206,7 +207,7 @@ def _server_lists(server: KexInit) -> dict[str, tuple[str, ...]]:
 
 def agree(client: ClientStack, server: KexInit) -> dict[str, str | None]:
     """RFC 4253 §7.1 per category: the client's first algorithm the server also offers."""
-    offered = _server_lists(server)
+    offered = server_lists(server)
     agreed: dict[str, str | None] = {}
     for category in CATEGORIES:
         agreed[category] = next((a for a in client.offer(category) if a in offered[category]), None)

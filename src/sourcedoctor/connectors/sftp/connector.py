@@ -88,14 +88,15 @@ class SftpConnector:
 
     def reproduce(self, settings: SftpSettings, target: str, timeout: float) -> str:
         parts = ["sourcedoctor", "check", redacted_url(settings)]
-        if settings.password is not None:
-            parts += ["--password-env", "SFTP_PASSWORD"]
+        # The variables the user named when known (a fleet row's password_env), else the usual ones.
+        from ..common import _add, secret_env
+
+        _add(parts, [secret_env("--password", settings.password, "SFTP_PASSWORD")])
         if settings.key_path:
             parts += ["--key", settings.key_path]
         elif settings.key_content is not None:
             parts += ["--key", "KEYFILE"]
-        if settings.passphrase is not None:
-            parts += ["--passphrase-env", "SFTP_PASSPHRASE"]
+        _add(parts, [secret_env("--passphrase", settings.passphrase, "SFTP_PASSPHRASE")])
         for flag, value in (
             ("--known-hosts", settings.known_hosts),
             ("--host-key-fingerprint", settings.host_key_fingerprint),

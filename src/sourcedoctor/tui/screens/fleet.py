@@ -36,6 +36,8 @@ class FleetScreen(Screen[None]):
         self.initial_path = path
         self.fleet: Any = None
         self.result: dict[str, Any] | None = None
+        #: Each finished row's item (row key → FleetItem), for the detail line below the table.
+        self.items: dict[Any, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Fleet · many connections at once (TOML or CSV, secrets by reference)", id="title")
@@ -45,6 +47,7 @@ class FleetScreen(Screen[None]):
         yield Static("", id="fleet-status")
         table: DataTable[Any] = DataTable(id="fleet-table", zebra_stripes=True, cursor_type="row")
         yield table
+        yield Static("", id="fleet-detail")
         yield Static("", id="fleet-summary")
         yield Footer()
 
@@ -74,6 +77,8 @@ class FleetScreen(Screen[None]):
 
         table = self.query_one("#fleet-table", DataTable)
         table.clear()
+        self.items.clear()
+        self.query_one("#fleet-detail", Static).update("")
         self.query_one("#fleet-summary", Static).update("")
         try:
             entries = load_inventory(path)
@@ -90,9 +95,10 @@ class FleetScreen(Screen[None]):
             elif isinstance(event, ConnectionFinished):
                 done, running = event.done, running - 1
                 item = event.item
-                table.add_row(Text(for_terminal(item.name)),
-                              Text(item.verdict, style=_STYLE.get(item.verdict, "")),
-                              Text(item.root_cause or "—"), Text(f"{item.duration_ms} ms"))
+                key = table.add_row(Text(for_terminal(item.name)),
+                                    Text(item.verdict, style=_STYLE.get(item.verdict, "")),
+                                    Text(item.root_cause or "—"), Text(f"{item.duration_ms} ms"))
+                self.items[key] = item
             elif isinstance(event, FleetFinished):
                 self.result = fleet_dict(event.result)
                 self.query_one("#fleet-summary", Static).update(
@@ -102,8 +108,31 @@ class FleetScreen(Screen[None]):
                      + f"{done}/{total} done")
         self.fleet = None
 
+    @on(DataTable.RowHighlighted, "#fleet-table")
+    def _show_row(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted connection's source, root cause and fix (from its kept report)."""
+        item = self.items.get(event.row_key)
+        if item is not None:
+            self.query_one("#fleet-detail", Static).update(detail_text(item))
+
     def action_stop_or_back(self) -> None:
         if self.fleet is not None:
             self.fleet.cancel()
         else:
             self.app.pop_screen()
+
+
+def detail_text(item: Any) -> Text:
+    """One connection of the sweep: its URL, verdict, root cause with the fix, or "no problem"."""
+    out = Text()
+    out.append(for_terminal(item.name), style="bold")
+    out.append(f"  {for_terminal(item.url)}\n")
+    root = item.report.get("root_cause") if isinstance(item.report, dict) else None
+    if not isinstance(root, dict):
+        out.append(f"{item.verdict}: no problem to fix", style=_STYLE.get(item.verdict, ""))
+        return out
+    out.append(f"{root.get('code', '')}: ", style=_STYLE.get(item.verdict, ""))
+    out.append(for_terminal(str(root.get("summary", ""))))
+    for number, step in enumerate(root.get("fix") or [], 1):
+        out.append(f"\n  {number}. {for_terminal(str(step))}")
+    return out

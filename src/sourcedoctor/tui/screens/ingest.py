@@ -23,6 +23,7 @@ from ..messages import ConnectionTarget, IngestAdvanced, IngestEnded
 
 DEFAULT_ROWS = 10_000
 REJECTS_SHOWN = 500
+NOTES_SHOWN = 8
 
 
 def default_lake_path() -> Path:
@@ -73,11 +74,15 @@ class IngestScreen(Screen[None]):
     async def run_ingest(self, lake: Any, dataset: str, rows: int, mapping: Any,
                          progress: Any, label: str | None) -> Any:
         """Land the batch (here: the file, through its source); returns the BatchResult."""
-        from ...lake import ingest_from_source
+        from ...lake import Sampling, ingest_from_source
 
+        # Judged under the connection's target, as the preview was (and as the CLI's --target):
+        # under aep an archive member the platform refuses is a failure, multi-line JSON a note.
+        sampling = None if self.conn is None else Sampling(target=self.conn.target,
+                                                           timeout=self.conn.timeout)
         return await ingest_from_source(
             lake, self.source, [self.entry.path], dataset, rows=rows, mapping=mapping,
-            progress=progress, source_label=label, folder=self.folder,
+            progress=progress, source_label=label, folder=self.folder, sampling=sampling,
         )
 
     def compose(self) -> ComposeResult:
@@ -183,6 +188,10 @@ class IngestScreen(Screen[None]):
             text.append(f" · {result.rows_rejected} rejected · {result.rows_read} read")
         lake = self.query_one("#lake", Input).value
         text.append(f"\ndataset {result.dataset} · batch {result.batch_id} · {lake}")
+        # What the batch kept as notes (an archive's skipped members, multi-line JSON under
+        # aep…), one line each as the CLI's summary prints them; the summaries quote file names.
+        for note in getattr(result, "notes", ())[:NOTES_SHOWN]:
+            text.append(f"\n! {note.code}: {_t(note.summary)}")
         self.query_one("#ingest-status", Static).update(text)
         table = self.query_one("#rejects", DataTable)
         table.clear()

@@ -253,7 +253,10 @@ class SettingsForm(Vertical):
             value = self._initial.get(spec.name)
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
-        if value is None and spec.kind != "secret" and spec.default not in (None, ""):
+        # A field with a placeholder shows its default greyed instead of filling it in: a filled
+        # box would override what a pasted connection string says (MySQL's Port=).
+        if (value is None and spec.kind != "secret" and not spec.placeholder
+                and spec.default not in (None, "")):
             return spec.default if spec.kind == "bool" else str(spec.default)
         return value
 

@@ -15,12 +15,14 @@ connect, the transport layer's ``ssh.no_common_algorithm`` already says so.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ....connbudget import extra_connection
 from ....model import Finding
-from .. import compat
+from .. import compat, compat_process
 from ..settings import SftpSettings
 from ..state import SftpState
 
@@ -41,13 +43,22 @@ class CompatCheck(Check[SftpSettings, SftpState]):
             return Outcome.blocked("ssh.transport", skipped="the server's algorithm offer was not read")
         target_stack = compat.TARGET_CLIENTS.get(ctx.target.name)
         rows: list[compat.StackResult] = [compat.compute(compat.asyncssh_stack(), server)]
+        # OpenSSH's lists (two short `ssh` runs) are read while paramiko's exchange runs.
+        openssh_lists = asyncio.ensure_future(asyncio.to_thread(compat.openssh_stack))
         if ctx.settings.max_connections >= 2:
-            rows.append(await self._paramiko(st.peer[0], st.peer[1], ctx.step_timeout))
+            # In a fleet sweep the second connection counts against the server's budget; it is
+            # refused only when every run holding that budget waits for one too.
+            async with extra_connection(ctx.step_timeout) as granted:
+                if granted:
+                    rows.append(await self._paramiko(st.peer[0], st.peer[1], ctx.step_timeout))
+                else:
+                    rows.append(self._paramiko_from_lists(
+                        server, "the fleet's connection budget for this server was in use"))
         else:
             # The server allows one connection: paramiko's row comes from its lists instead of a
             # second connection (the source says so in the report).
-            rows.append(compat.compute(compat.paramiko_stack(), server))
-        openssh = await asyncio.to_thread(compat.openssh_stack)
+            rows.append(self._paramiko_from_lists(server, "the server allows one connection"))
+        openssh = await openssh_lists
         if openssh is not None:
             rows.append(compat.compute(openssh, server))
         target_row = compat.compute(target_stack, server) if target_stack is not None else None
@@ -61,10 +72,18 @@ class CompatCheck(Check[SftpSettings, SftpState]):
                 findings.append(self._incompatible(ctx, target_stack, target_row, others_ok, server, matrix))
         return Outcome.of(findings, matrix=matrix)
 
+    @staticmethod
+    def _paramiko_from_lists(server: Any, why: str) -> compat.StackResult:
+        """paramiko's row computed from its own lists, saying why no key exchange was run."""
+        stack = dataclasses.replace(compat.paramiko_stack(),
+                                    source=f"paramiko's own algorithm lists, computed ({why})")
+        return compat.compute(stack, server)
+
     async def _paramiko(self, address: str, port: int, timeout: float) -> compat.StackResult:
         try:
+            # In the child process the CLI started early (see compat_process), else in a thread.
             return await asyncio.wait_for(
-                asyncio.to_thread(compat.paramiko_negotiate, address, port, timeout), timeout * 1.2)
+                compat_process.negotiate(address, port, timeout), timeout * 1.2)
         except TimeoutError:
             stack = compat.paramiko_stack()
             return compat.StackResult(stack.name, stack.label, stack.source, "negotiated", {},
@@ -74,8 +93,9 @@ class CompatCheck(Check[SftpSettings, SftpState]):
     def _incompatible(ctx: Context[SftpSettings, SftpState], target: compat.ClientStack,
                       row: compat.StackResult, others_ok: list[str], server: Any,
                       matrix: list[dict[str, Any]]) -> Finding:
-        offered = {c: list(getattr(server, {"cipher": "cipher_c2s", "mac": "mac_c2s"}.get(c, c)))
-                   for c in row.missing}
+        # The server's lists as negotiated (its kex list without the ext-info/strict-kex markers).
+        lists = compat.server_lists(server)
+        offered = {c: list(lists[c]) for c in row.missing}
         return make_finding(
             "ssh.client_incompatible",
             f"the {ctx.target.name} platform's SSH client has no {', '.join(row.missing)} in common "

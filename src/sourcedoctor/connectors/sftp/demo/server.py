@@ -90,6 +90,9 @@ class ServerOptions:
     #: Extra empty directories to create (relative to the root).
     dirs: tuple[str, ...] = ()
     sftp: bool = True
+    #: Close the session channel when the sftp subsystem is asked for, without answering the
+    #: request (what the client sees of a server whose session set-up fails at that point).
+    close_on_subsystem: bool = False
     #: Bytes the "login shell" prints before the SFTP stream starts.
     shell_noise: bytes = b""
     kex_algs: Sequence[str] = ()
@@ -155,6 +158,17 @@ class _DemoSFTPServer(asyncssh.SFTPServer):
         return data
 
 
+class _ClosingSession(asyncssh.SSHServerSession[bytes]):
+    """Closes its channel on the subsystem request: asyncssh then sends no answer to it."""
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
+        self._chan = chan
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        self._chan.close()
+        return False
+
+
 class _DemoSSHServer(asyncssh.SSHServer):
 
     def __init__(self, options: ServerOptions, counter: list[int]) -> None:
@@ -185,7 +199,7 @@ class _DemoSSHServer(asyncssh.SSHServer):
         # Reached only without an SFTP factory ("no-sftp"): open the channel and refuse the
         # subsystem request (the stock session refuses every request), as an sshd without a
         # Subsystem line does — not the channel itself, which would be another diagnosis.
-        return asyncssh.SSHServerSession()
+        return _ClosingSession() if self.opts.close_on_subsystem else asyncssh.SSHServerSession()
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -326,7 +340,7 @@ class DemoServer:
             self.host,
             0,
             server_host_keys=[self.host_key],
-            sftp_factory=sftp_factory if opts.sftp else None,
+            sftp_factory=sftp_factory if opts.sftp and not opts.close_on_subsystem else None,
             allow_scp=False,
             login_timeout=30,
             **kwargs,
