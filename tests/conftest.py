@@ -6,6 +6,7 @@ See ``tests/fixtures/`` for what each server answers; ``tests/test_fixtures.py``
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +20,12 @@ from tests.fixtures.netns import FilteredHost, RouteKind, UnreachableHost
 from tests.fixtures.sshd import MatchBlock, OptionValue, SshdServer, ensure_test_users
 
 T = TypeVar("T")
+
+# The suite never touches the machine's own keyring, and keyring never picks a backend by itself:
+# otherwise a test's in-memory backend class (any KeyringBackend subclass with a priority above
+# "fail") becomes the default of every later test that did not set one. Tests that need a keyring
+# set their own (tests/tui/conftest.py: memory_keyring); CLI subprocesses inherit this too.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ its own connections, server side) and OpenSSH's sshd."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -19,13 +18,7 @@ from sourcedoctor.fleet.inventory import parse_inventory
 from sourcedoctor.fleet.run import FleetFinished, FleetRun
 from tests.fixtures.embedded import ThreadedServer
 from tests.fixtures.sshd import TEST_PASSWORD, USER
-
-
-def run(*args: str, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
-    return subprocess.run(["sourcedoctor", *args], capture_output=True, text=True, env=full_env,
-                          timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+from tests.fleet.helpers import run
 
 
 @pytest.fixture

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import select
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +140,29 @@ def test_check_program_reports_a_negotiated_paramiko_row(sshd: SshdServer, tmp_p
     assert row["method"] == "negotiated" and row["ok"] and row["agreed"]["kex"] != "?"
     assert dataclasses.asdict(compat.paramiko_negotiate("127.0.0.1", sshd.port, 10.0))[
         "agreed"] == row["agreed"]
+
+
+def _processes_marked(mark: str) -> list[int]:
+    """PIDs of live processes whose environment holds ``SD_CHILD_MARK=mark``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"SD_CHILD_MARK={mark}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+    return found
+
+
+def test_an_unused_child_ends_with_the_program() -> None:
+    """A run that stops before the compatibility layer (port refused) leaves no paramiko child
+    behind: the program ends it on its way out, not the child noticing later."""
+    mark = uuid.uuid4().hex
+    proc = subprocess.run(
+        ["sourcedoctor", "check", "sftp://bob@127.0.0.1:1/in", "--password-env", "CHILD_PW",
+         "--format", "json", "--timeout", "3"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "CHILD_PW": "x", "SD_CHILD_MARK": mark})
+    assert json.loads(proc.stdout)["root_cause"]["code"] == "tcp.refused", proc.stderr
+    assert _processes_marked(mark) == []

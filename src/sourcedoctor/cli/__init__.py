@@ -14,10 +14,18 @@ import os
 import sys
 
 
+def _end_compat_child() -> None:
+    # os._exit skips atexit: the compatibility layer's prestarted child is ended here instead.
+    child = sys.modules.get("sourcedoctor.connectors.sftp.compat_process")
+    if child is not None:
+        child.end_unused()
+
+
 def _interrupted_while_starting(signum: int, frame: object) -> None:
     # Ctrl+C while the modules load: nothing has been touched yet, and a KeyboardInterrupt raised
     # inside an import cannot be caught by anyone, so it would print a traceback and exit -2.
     os.write(2, b"interrupted\n")
+    _end_compat_child()
     os._exit(130)
 
 
@@ -89,6 +97,7 @@ class _LazyGroup(click.Group):
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(OSError, ValueError):  # guard.py judged stdout already
                     stream.flush()
+            _end_compat_child()
             os._exit(done.code)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -26,6 +26,7 @@ The child reads its stdin until EOF, so it ends with the parent however the pare
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import dataclasses
 import json
@@ -54,6 +55,19 @@ def prestart() -> None:
             # lying there is not imported).
             [sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, close_fds=True, preexec_fn=_lowest_priority)
+        atexit.register(end_unused)
+
+
+def end_unused() -> None:
+    """Kill the prestarted child if no negotiation took it (the run ended or was interrupted
+    first). SIGKILL needs no CPU from the child, which under SCHED_IDLE on a busy machine could
+    otherwise take a few seconds to notice its closed stdin or a Ctrl+C."""
+    global _child
+    child, _child = _child, None
+    if child is not None:
+        with contextlib.suppress(OSError):
+            child.kill()
+            child.wait(1.0)
 
 
 def _lowest_priority() -> None:
