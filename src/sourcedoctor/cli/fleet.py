@@ -183,12 +183,7 @@ def _emit(data: dict[str, Any], fmt: str, output: Path | None, force: bool, err:
     else:
         text = to_html(data)
     if output is None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except OSError as exc:
-            err.print(f"error: cannot write to stdout ({exc.strerror})", markup=False)
-            sys.exit(ExitCode.USAGE)
+        _to_stdout(err, text)
         return
     try:
         write_output(output, text, "--output", force=force)
@@ -245,15 +240,10 @@ def diff(old: Path, new: Path, fmt: str) -> None:
         err.print("error: a fleet result lacks names or verdicts; give `fleet --format json` output",
                   markup=False)
         sys.exit(ExitCode.USAGE)
-    try:
-        if fmt == "json":
-            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-        else:
-            sys.stdout.write("\n".join(for_terminal(line) for line in diff_lines(result)) + "\n")
-        sys.stdout.flush()
-    except OSError as exc:
-        err.print(f"error: cannot write to stdout ({exc.strerror})", markup=False)
-        sys.exit(ExitCode.USAGE)
+    if fmt == "json":
+        _to_stdout(err, json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _to_stdout(err, "\n".join(for_terminal(line) for line in diff_lines(result)) + "\n")
     sys.exit(ExitCode.FAILED if result.worse else ExitCode.OK)
 
 
@@ -311,6 +301,11 @@ def history(name: str | None, query: str | None, lake_path: Path | None, fmt: st
         lines += ["\t".join(for_terminal("" if r[c] is None else str(r[c])) for c in columns)
                   for r in rows[:HISTORY_ROWS]]
         text = "\n".join(lines) + "\n"
+    _to_stdout(err, text)
+
+
+def _to_stdout(err: Console, text: str) -> None:
+    """Write ``text`` to stdout; a full disk or closed pipe is one usage-error line (exit 2)."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
