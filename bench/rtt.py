@@ -116,11 +116,14 @@ def main() -> None:
         check = ["sourcedoctor", "check", f"sftp://{USER}@127.0.0.1:{relay.port}/{FOLDER}",
                  "--key", str(key.private), "--known-hosts", str(known),
                  "--format", "json", "--no-prompt"]
+        load_before = os.getloadavg()[0]
         t_sftp, rt_sftp, cpu_sftp = measure("sftp", sftp, relay, args.runs)
         rows = [(target, *measure(f"check --target {target}", [*check, "--target", target],
                                   relay, args.runs)) for target in ("generic", "aep")]
+        load_after = os.getloadavg()[0]
     print(f"healthy diagnosis through a {args.rtt * 1000:.0f} ms round trip (OpenSSH sshd, "
-          f"{len(FILES)} files), median of {args.runs} runs")
+          f"{len(FILES)} files), median of {args.runs} runs (load average {load_before:.2f} "
+          f"before, {load_after:.2f} after)")
     print(f"  sftp (ls -l + get one file)         {t_sftp:7.3f} s  {rt_sftp:3d} round trips"
           f"  cpu {cpu_sftp:5.2f} s")
     for target, t_check, rt_check, cpu in rows:

@@ -8,7 +8,7 @@ import importlib
 import platform
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,19 +19,34 @@ from .config.secrets import Redactor
 from .connectors.sftp.settings import SettingsError, SftpSettings, build_settings, parse_sftp_url
 from .model import Report, Status
 from .runner import Runner, run_to_report
-from .sources.rows import Column as RowColumn  # noqa: F401  (the row types, for library users)
-from .sources.rows import (  # noqa: F401
-    Relation,
-    RelationListing,
-    RowSample,
-    RowSource,
-    RowSourceError,
-)
 from .targets import get_target
 
 if TYPE_CHECKING:
     from .connectors.base import Connector
     from .sources.base import FileSource
+    from .sources.rows import Column as RowColumn  # noqa: F401
+    from .sources.rows import (  # noqa: F401
+        Relation,
+        RelationListing,
+        RowSample,
+        RowSource,
+        RowSourceError,
+    )
+
+#: The row types, for library users (``api.RowSource`` …): name here → name in sources.rows.
+_ROW_TYPES = {"RowColumn": "Column", "Relation": "Relation", "RelationListing": "RelationListing",
+              "RowSample": "RowSample", "RowSource": "RowSource", "RowSourceError": "RowSourceError"}
+
+
+def __getattr__(name: str) -> Any:
+    # The row types load when first asked for: a file source's check never needs them (~4 ms).
+    if name in _ROW_TYPES:
+        from .sources import rows
+
+        value = getattr(rows, _ROW_TYPES[name])
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: The run's overall deadline, as a multiple of the per-step timeout (--timeout). Layers run one
 #: after the other, so the sum of the budgets of one path through the plan, with headroom.
@@ -57,8 +72,26 @@ def tool_info() -> dict[str, Any]:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:  # an optional library missing is a fact
             versions[dist] = None
-    versions["platform"] = platform.platform()
+    versions["platform"] = platform_string()
     return versions
+
+
+def platform_string() -> str:
+    """``platform.platform()``, without the ``uname -p`` process it starts on Linux (~10 ms, at
+    the end of a loopback run): there the processor is "unknown" or the machine again, and
+    ``platform()`` leaves it out either way, so the string is made from the other fields."""
+    if not sys.platform.startswith("linux"):
+        return platform.platform()
+    u = platform.uname()  # its processor field is computed only when read
+    libc, version = platform.libc_ver()
+    text = "-".join(part.strip() for part in (u.system, u.release, u.machine, "with", libc + version)
+                    if part)
+    # platform()'s clean-up: a string fit for a file name, "unknown" dropped, no "--".
+    text = text.replace(" ", "_").translate(str.maketrans('/\\:;"()', "-------")).replace(
+        "unknown", "")
+    while "--" in text:
+        text = text.replace("--", "-")
+    return text.rstrip("-")
 
 
 def connectors() -> list[str]:
@@ -115,24 +148,36 @@ def reproduce_command(settings: Any, target: str, timeout: float) -> str:
 _prefetched = threading.Event()
 
 
-def _prefetch_sniffers() -> None:
+def _prefetch_sniffers() -> Callable[[], dict[str, Any]]:
     """Import the data sniffers (DuckDB, charset-normalizer: ~0.1 s) in a background thread while
-    the network layers run, so the sample layer does not pay for it at the end of the run."""
+    the network layers run, so the sample layer does not pay for it at the end of the run; then
+    gather :func:`tool_info` there too (package metadata: a few ms). Returns what gives the tool
+    information when the report is made."""
     if _prefetched.is_set():
-        return
+        return tool_info
     _prefetched.set()
+    gathered: list[dict[str, Any]] = []
 
     def load() -> None:
         with contextlib.suppress(Exception):  # the sample layer imports again and reports errors
             importlib.import_module("sourcedoctor.preview.sample")
             # and opens the sniffing database (~25 ms) now rather than at the first sample
             importlib.import_module("sourcedoctor.preview.delimited").warm_up()
+        with contextlib.suppress(Exception):  # else the report asks tool_info() itself
+            gathered.append(tool_info())
+
+    def tool() -> dict[str, Any]:
+        # A run that ended early (a refused port) does not wait for DuckDB to load.
+        return gathered[0] if gathered else tool_info()
 
     # Not a daemon: the interpreter's exit waits for it (~0.1 s at most). A daemon thread still
     # inside DuckDB's C++ when the interpreter finalises is unwound through C++ code that catches
     # everything — "terminate called… FATAL: exception not rethrown", exit 134 (fleet run aborted
-    # in 4 runs of 10 against a refused port).
+    # in 4 runs of 10 against a refused port). Started at once: started later (at the login,
+    # which waits longest on the server), the sample layer waited for it (measured: the engine
+    # ~25 ms slower on loopback, though the first layers ran faster).
     threading.Thread(target=load, name="prefetch-sniffers", daemon=False).start()
+    return tool
 
 
 def runner(
@@ -151,7 +196,7 @@ def runner(
     plan = connector.plan(settings, profile)
     # After the plan's imports, not beside them: both would only take turns on the GIL. Beside
     # the network layers the sniffers load while the run waits for the server.
-    _prefetch_sniffers()
+    tool = _prefetch_sniffers()
     if stop_after is not None:
         ids = [c.id for c in plan]
         plan = plan[: ids.index(stop_after) + 1]
@@ -163,7 +208,7 @@ def runner(
         plan,
         ctx,
         deadline=timeout * DEADLINE_STEPS,
-        tool=tool_info(),
+        tool=tool,
         target=connector.target_block(settings, target),
         command=connector.reproduce(settings, target, timeout),
         extras=lambda: {"transcript": ctx.transcript.lines()},
@@ -219,6 +264,8 @@ async def open_source(
         report = await run_to_report(run)
         failed = [r for r in report.checks if r.status >= Status.FAIL or
                   (r.status == Status.SKIP and r.blocked_by)]
+        from .sources.rows import RowSource
+
         source, folder = connector.source_of(run.ctx.state)
         if failed or source is None:
             raise DiagnosisFailed(report)

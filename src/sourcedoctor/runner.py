@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .checks.base import Check, Context, Outcome, Plan
+from .checks.base import Check, Context, Outcome, Plan, passable
 from .codes import make_finding
 from .model import (
     CheckFinished,
@@ -35,9 +35,7 @@ REPORT_SCHEMA = "sourcedoctor.report/1"
 
 def _passable(result: CheckResult) -> bool:
     """Dependents run after a pass, a warning, or a check that did not apply (skipped by itself)."""
-    if result.status in (Status.PASS, Status.WARN):
-        return True
-    return result.status == Status.SKIP and result.blocked_by is None
+    return passable(result.status, result.blocked_by)
 
 
 class Runner:
@@ -49,7 +47,7 @@ class Runner:
         ctx: Context[Any, Any],
         *,
         deadline: float | None = None,
-        tool: Mapping[str, Any] | None = None,
+        tool: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         target: Mapping[str, Any] | None = None,
         command: str = "",
         extras: Callable[[], Mapping[str, Any]] | None = None,
@@ -67,7 +65,8 @@ class Runner:
         self.plan = list(plan)
         self.ctx = ctx
         self.deadline = deadline
-        self._tool = dict(tool or {})
+        # A callable is asked when the report is made (the API gathers it beside the run).
+        self._tool = tool if callable(tool) else dict(tool or {})
         self._target = dict(target or {})
         self._command = command
         self._extras = extras
@@ -181,7 +180,7 @@ class Runner:
         ordered = tuple(self.results[c.id] for c in self.plan if c.id in self.results)
         self.report = Report(
             schema=REPORT_SCHEMA,
-            tool=self._tool,
+            tool=dict(self._tool() if callable(self._tool) else self._tool),
             target=self._target,
             started_at=started_at.isoformat(timespec="seconds"),
             duration_ms=int((time.monotonic() - t0) * 1000),

@@ -134,9 +134,10 @@ def test_ctrl_c_gives_a_partial_summary(peers, tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
-    while tarpit.connections < 2 and time.monotonic() < deadline:  # both slots are in use
+    # Both slots are in use (each run may add the compatibility layer's connection too).
+    while tarpit.connections < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert tarpit.connections == 2
+    assert tarpit.connections >= 2
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)

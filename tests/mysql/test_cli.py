@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
+from tests.fixtures.fresh import python_output
 from tests.fixtures.mariadb import MachineMariadb
 
 
@@ -52,11 +52,7 @@ def test_cli_unreadable_connection_string_is_a_finding_without_its_value(machine
 
 
 def _modules_after(code: str) -> str:
-    run = subprocess.run([sys.executable, "-c", "import sys\n" + code + "\nprint('MODULES', "
-                          "sorted(m for m in ('pymysql',) if m in sys.modules))"],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return python_output(code, report_modules=("pymysql",))
 
 
 def test_sftp_check_and_mysql_plan_do_not_import_pymysql() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
+from tests.fixtures.fresh import python_output
 from tests.fixtures.postgres import PrivateCluster
 from tests.postgres.conftest import READER_PASSWORD
 
@@ -74,18 +74,7 @@ def test_cli_unreadable_connection_string_is_a_finding_without_its_value() -> No
 
 
 def _modules_after(code: str) -> str:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys\n" + code + "\nprint('MODULES', sorted(m for m in ('asyncpg',) if m in sys.modules))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
+    return python_output(code, report_modules=("asyncpg",))
 
 
 def test_sftp_check_and_postgres_plan_do_not_import_asyncpg() -> None:

@@ -103,8 +103,9 @@ async def test_key_login_healthy_run_takes_eleven_round_trips(sshd: SshdServer, 
 @pytest.mark.sshd
 async def test_parallel_probe_logs_in_beside_the_other_layers(sshd: SshdServer,
                                                               drop_folder: str) -> None:
-    """Under aep the probe's logins start right after the diagnosis login, so the whole run
-    is shorter than the login, the SFTP start and the folder/files layers one after another."""
+    """Under aep the probe's connections exchange keys during the diagnosis login and log in
+    right after it, so the whole run is shorter than the logins, the SFTP start and the
+    folder/files layers one after another."""
     with LatencyRelay(sshd.port, rtt=RTT) as relay:
         report, depth = await _run_counting(relay, "aep", **_values(sshd, relay, drop_folder))
         connections = relay.connections

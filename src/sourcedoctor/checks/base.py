@@ -72,6 +72,14 @@ class Outcome:
         return max((f.severity.status for f in self.findings), default=Status.PASS)
 
 
+def passable(status: Status, blocked_by: str | None) -> bool:
+    """Whether a check that ended so lets the checks that need it run: a pass, a warning, or a
+    check that did not apply (skipped by itself, not blocked)."""
+    if status in (Status.PASS, Status.WARN):
+        return True
+    return status == Status.SKIP and blocked_by is None
+
+
 class Check(Generic[SettingsT, StateT]):
     """Base class for one diagnosis step. Subclasses set ``id``, ``title``, ``needs`` and ``run``."""
 

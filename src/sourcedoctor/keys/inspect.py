@@ -153,10 +153,12 @@ def _load_within(
     d: Detected, text: str, passphrase: str | None, budget: float
 ) -> asyncssh.SSHKey:
     """Load ``d``, spending at most ``budget`` seconds on its key derivation."""
+    if not (passphrase and d.encrypted):
+        return load_detected(d, passphrase)
     from .kdf_cost import estimate  # only for encrypted keys: keeps `import` cheap
     from .kdf_worker import load_in_child
 
-    cost = estimate(d) if passphrase and d.encrypted else None
+    cost = estimate(d)
     if cost is None or cost.seconds < IN_PROCESS_KDF_S:
         return load_detected(d, passphrase)
     if cost.seconds > budget:

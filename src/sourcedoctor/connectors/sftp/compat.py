@@ -26,7 +26,7 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,19 +169,25 @@ def openssh_stack(ssh_binary: str = "ssh", timeout: float = 5.0) -> ClientStack 
     path = shutil.which(ssh_binary)
     if path is None:
         return None
+    # -G prints the configuration it would use and exits without connecting; -F /dev/null keeps
+    # the user's own ~/.ssh/config out, so this is the client's shipped default. -V says the
+    # version. Both run at once (each ~20 ms, at the end of a loopback run).
+    procs: list[subprocess.Popen[str]] = []
     try:
-        # -G prints the configuration it would use and exits without connecting; -F /dev/null keeps
-        # the user's own ~/.ssh/config out, so this is the client's shipped default.
-        proc = subprocess.run(
-            [path, "-G", "-F", "/dev/null", "compat.invalid"], capture_output=True, text=True,
-            timeout=timeout, check=False, stdin=subprocess.DEVNULL,
-        )
-        version = subprocess.run([path, "-V"], capture_output=True, text=True, timeout=timeout,
-                                 check=False, stdin=subprocess.DEVNULL).stderr.strip()
+        for argv in ([path, "-G", "-F", "/dev/null", "compat.invalid"], [path, "-V"]):
+            procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          stdin=subprocess.DEVNULL, text=True))
+        config, _ = procs[0].communicate(timeout=timeout)
+        version = procs[1].communicate(timeout=timeout)[1].strip()
     except (OSError, subprocess.SubprocessError):
         return None
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     values: dict[str, tuple[str, ...]] = {}
-    for line in proc.stdout.splitlines():
+    for line in config.splitlines():
         key, _, rest = line.partition(" ")
         if key in ("kexalgorithms", "hostkeyalgorithms", "ciphers", "macs"):
             values[key] = tuple(a for a in rest.strip().split(",") if a)
@@ -221,11 +227,19 @@ def compute(client: ClientStack, server: KexInit) -> StackResult:
     return StackResult(client.name, client.label, client.source, "computed", agree(client, server))
 
 
-def paramiko_negotiate(address: str, port: int, timeout: float) -> StackResult:
+#: Seconds to wait for the server to close paramiko's connection after the exchange (it takes a
+#: round trip; a server that keeps it open is not waited for longer).
+SERVER_CLOSE_WAIT = 3.0
+
+
+def paramiko_negotiate(address: str, port: int, timeout: float,
+                       on_socket: Callable[[socket.socket], None] | None = None) -> StackResult:
     """Run paramiko's key exchange against ``address:port`` and stop before authentication.
 
     Blocking: call it from a worker thread. paramiko's own timeouts bound it (socket connect,
-    banner and the key exchange), so the thread ends by itself within about 3 × ``timeout``.
+    banner and the key exchange), so the thread ends by itself within about 3 × ``timeout``;
+    ``on_socket`` gets the connected socket, so that another thread may shut it down to end the
+    exchange at once.
     """
     import paramiko
 
@@ -249,6 +263,8 @@ def paramiko_negotiate(address: str, port: int, timeout: float) -> StackResult:
     sock: socket.socket | None = None
     try:
         sock = socket.create_connection((address, port), timeout=timeout)
+        if on_socket is not None:
+            on_socket(sock)
         transport = paramiko.Transport(sock)
         transport.set_log_channel(channel)
         transport.banner_timeout = timeout
@@ -268,13 +284,19 @@ def paramiko_negotiate(address: str, port: int, timeout: float) -> StackResult:
         return StackResult(stack.name, stack.label, stack.source, "negotiated", {},
                            error=f"{type(exc).__name__}: {exc}")
     finally:
+        if sock is not None:
+            # Done: say so (FIN) and wait until the server has closed its side too. Only then has
+            # sshd stopped counting this connection under MaxStartups, so the parallel-read
+            # probe's connections, which open next, are not refused because of it (a false
+            # concurrency_limited). paramiko's thread ends when it reads the server's EOF.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_WR)
+            if transport is not None and transport.is_alive():
+                transport.join(min(timeout, SERVER_CLOSE_WAIT))
         if transport is not None:
             with contextlib.suppress(Exception):
                 transport.close()
         if sock is not None:
-            # paramiko's thread closes the socket only on its next poll (~0.1 s later); the
-            # server would still count this connection when the parallel-read probe's logins
-            # arrive. Shutting it down sends the FIN now.
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
         logger.removeHandler(handler)

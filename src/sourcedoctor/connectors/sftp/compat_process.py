@@ -32,8 +32,11 @@ import dataclasses
 import json
 import os
 import select
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from typing import IO, Any
 
 from . import compat
@@ -96,12 +99,49 @@ async def negotiate(address: str, port: int, timeout: float) -> compat.StackResu
             last_ran_in = "process"
             return answer
     last_ran_in = "thread"
-    return await asyncio.to_thread(_negotiate_here, address, port, timeout)
+    opened = _Opened()
+    try:
+        return await asyncio.to_thread(_negotiate_here, address, port, timeout, opened.add)
+    except asyncio.CancelledError:
+        # The thread cannot be cancelled; its socket can. Else it would wait out paramiko's
+        # timeouts on a server that never answers, and the interpreter's exit with it.
+        opened.shut()
+        raise
 
 
-def _negotiate_here(address: str, port: int, timeout: float) -> compat.StackResult:
+def _negotiate_here(address: str, port: int, timeout: float,
+                    on_socket: Callable[[socket.socket], None]) -> compat.StackResult:
     import_paramiko()
-    return compat.paramiko_negotiate(address, port, timeout)
+    return compat.paramiko_negotiate(address, port, timeout, on_socket)
+
+
+class _Opened:
+    """The worker thread's socket, shut down from the event loop when the negotiation is
+    cancelled (also when it is cancelled before the thread has connected)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._shut = False
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock)
+            shut = self._shut
+        if shut:
+            _shutdown(sock)
+
+    def shut(self) -> None:
+        with self._lock:
+            self._shut = True
+            socks = list(self._socks)
+        for sock in socks:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def import_paramiko() -> None:

@@ -12,8 +12,9 @@ signed request. Far from the server each costs a round trip. RFC 4252 allows bot
   methods allowed (the auth layer's evidence), the second is the key's verdict.
 
 Each credential is still offered at most once. Only for connections whose client object opts in
-(``sign_first``; ``presign_key`` for the pipelining); any other asyncssh user in the process keeps
-the library's behaviour. asyncssh has no public hook for auth methods, so its method registry (a
+(``sign_first``; ``presign_key`` for the pipelining; ``login_gate`` to hold the login back until
+the client knows what to send); any other asyncssh user in the process keeps the library's
+behaviour. asyncssh has no public hook for auth methods, so its method registry (a
 private dict) gets these two classes; their fallbacks are asyncssh's own code.
 """
 
@@ -60,9 +61,15 @@ class PipelinedNullAuth(_ClientNullAuth):
     """``none``, then at once the signed key request when the client has a key to offer."""
 
     async def _start(self) -> None:
-        await super()._start()
         conn: Any = self._conn
         owner = conn._owner
+        # A client may hold its login back (``login_gate``): the key exchange is done, the user
+        # name not yet sent. False closes the connection before any login attempt.
+        gate = getattr(owner, "login_gate", None)
+        if gate is not None and not await gate():
+            conn.close()
+            return
+        await super()._start()
         presign = getattr(owner, "presign_key", None)
         key = presign() if presign is not None and getattr(owner, "sign_first", False) else None
         if key is None:

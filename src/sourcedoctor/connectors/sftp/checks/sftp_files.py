@@ -113,34 +113,55 @@ class FilesCheck(Check[SftpSettings, SftpState]):
         size = entry.size or 0
         offsets = (0, size // 2)
         facts: dict[str, Any] = {}
+        # This connection's offset read and the extra connections' reads go out side by side.
+        here = asyncio.ensure_future(self._read_here(ctx, entry.path, offsets[1]))
         try:
-            await asyncio.wait_for(st.source.read(entry.path, offsets[1], PROBE_BYTES),
-                                   ctx.step_timeout)
-        except (SourceError, TimeoutError) as err:
+            results = await self._read_on_extras(ctx, entry.path, offsets)
+            error = await here
+        finally:
+            here.cancel()
+        if error is not None:
             return [make_finding(
                 "sftp.range_read_unsupported",
-                f"reading {entry.path} at offset {offsets[1]} failed ({err})",
-                evidence={"file": entry.path, "offset": offsets[1], "error": str(err)})], facts
-        # The extra connections logged in while this connection checked the folder and files.
-        parallel = st.parallel
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(parallel.done.wait(), ctx.step_timeout)
-        if parallel.skipped is not None or not parallel.done.is_set():
-            facts["parallel_probe"] = f"skipped ({parallel.skipped or 'the logins did not finish'})"
+                f"reading {entry.path} at offset {offsets[1]} failed ({error})",
+                evidence={"file": entry.path, "offset": offsets[1], "error": str(error)})], facts
+        if isinstance(results, str):
+            facts["parallel_probe"] = results
             return [], facts
-        results = await asyncio.gather(
-            *(self._read_on(ctx, login, entry.path, offsets) for login in parallel.logins))
         ok = 1 + results.count("ok")
         facts["parallel_probe"] = {"connections": s.max_connections, "succeeded": ok,
                                    "results": ["ok", *results], "offsets": list(offsets)}
         ctx.transcript.add("probe", f"{ok}/{s.max_connections} parallel connections read at offsets")
-        logged_in = 1 + sum(1 for login in parallel.logins if login.result == "ok")
+        logged_in = 1 + sum(1 for login in st.parallel.logins if login.result == "ok")
         if ok < logged_in:  # the logins layer already reported connections that could not log in
             return [make_finding(
                 "sftp.concurrency_limited",
                 f"only {ok} of {s.max_connections} simultaneous connections could read",
                 evidence=facts["parallel_probe"], working=ok)], facts
         return [], facts
+
+    @staticmethod
+    async def _read_here(ctx: Context[SftpSettings, SftpState], path: str,
+                         offset: int) -> SourceError | TimeoutError | None:
+        """Read at ``offset`` on the diagnosis connection: None, or why it failed."""
+        assert ctx.state.source is not None
+        try:
+            await asyncio.wait_for(ctx.state.source.read(path, offset, PROBE_BYTES), ctx.step_timeout)
+        except (SourceError, TimeoutError) as err:
+            return err
+        return None
+
+    async def _read_on_extras(self, ctx: Context[SftpSettings, SftpState], path: str,
+                              offsets: tuple[int, int]) -> list[str] | str:
+        """Each extra connection's result once they logged in, or why they were not probed."""
+        # The extra connections logged in while this connection checked the folder and files.
+        parallel = ctx.state.parallel
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(parallel.done.wait(), ctx.step_timeout)
+        if parallel.skipped is not None or not parallel.done.is_set():
+            return f"skipped ({parallel.skipped or 'the logins did not finish'})"
+        return list(await asyncio.gather(
+            *(self._read_on(ctx, login, path, offsets) for login in parallel.logins)))
 
     @staticmethod
     async def _read_on(ctx: Context[SftpSettings, SftpState], login: ExtraLogin, path: str,

@@ -1,57 +1,95 @@
 """Layer 8b — parallel logins (targets that read in chunks): can the platform's extra connections log in?
 
 The platform opens several connections at once to read a file in chunks. This layer opens the
-extra ones (``--max-connections`` minus the diagnosis connection, never more) as soon as the
-diagnosis login has succeeded, so their handshakes run while the SFTP session, the folder and
-the files are checked on the first connection; the files layer then reads through them.
+extra ones (``--max-connections`` minus the diagnosis connection, never more) as soon as the host
+key is verified, so their key exchanges run while the diagnosis connection logs in. Each holds its
+login back, user name unsent, until that login has succeeded, then repeats it and starts SFTP while
+the SFTP session, the folder and the files are checked on the first connection; the files layer
+then reads through them. Far from the server this takes the extra connections off the run's
+critical path.
 
-Safe: it repeats only a login that just succeeded (password or key, one attempt each), trusts only
-the host key just verified, and waits for the compatibility layer's extra key exchange to end
-first so the connections open at once never exceed ``--max-connections``.
+Safe: it repeats only a login that just succeeded (password or key, one attempt each). When the
+diagnosis login fails, the extra connections close before sending a user name: no login attempt
+is made on them, so none counts against MaxAuthTries or in fail2ban's sshd filter. They trust only
+the host key just verified, and open only after the compatibility layer's extra connection has
+ended, so the connections open at once never exceed ``--max-connections``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 import asyncssh
 
-from ....checks.base import Check, Context, Outcome
+from ....checks.base import Check, Context, Outcome, passable
 from ....codes import make_finding
 from .. import fastauth  # noqa: F401  (the login shortcuts _RepeatLogin opts into)
 from ..pipeline import start_client
 from ..settings import SftpSettings
 from ..state import ExtraLogin, SftpState
 
-#: Seconds between the compatibility layer's last connection and these logins.
-COMPAT_SETTLE = 0.15
+#: Seconds between the end of the compatibility layer and these connections. Its paramiko
+#: connection ends only once the server has closed it (see ``compat.paramiko_negotiate``): sshd
+#: no longer counts it under MaxStartups by then. This is slack for the server's listener, which
+#: on loopback has no round trip before the next connection arrives.
+COMPAT_SETTLE = 0.02
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """The diagnosis login that succeeded, as the extra connections repeat it."""
+
+    method: str
+    key: asyncssh.SSHKey | None = None
+    password: str | None = None
 
 
 class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
-    """Log in the probe's extra connections and start SFTP on each."""
+    """Open the probe's extra connections, log them in once the diagnosis login has, start SFTP."""
 
     id = "sftp.parallel_logins"
     title = "Parallel logins"
-    needs = ("ssh.auth",)
+    needs = ("ssh.hostkey",)
     after = ("ssh.compat",)
-    timeout_steps = 2.0
+    # The diagnosis login's own budget (2 steps) may pass while these connections wait for it.
+    timeout_steps = 4.5
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st, s = ctx.state, ctx.settings
         parallel = st.parallel
+        extra = s.max_connections - 1  # the diagnosis connection is the first of them
+        gate: asyncio.Future[_Repeat | None] = asyncio.get_running_loop().create_future()
+        tasks: list[asyncio.Future[ExtraLogin]] = []
         try:
-            extra = s.max_connections - 1  # the diagnosis connection is the first of them
-            if extra < 1 or st.auth_method not in ("password", "publickey"):
-                parallel.skipped = "one connection, or a login that cannot be repeated"
+            if extra < 1:
+                parallel.skipped = "one connection"
                 return Outcome.not_applicable(parallel.skipped)
-            # The compatibility layer's connection was closed from a worker thread: give the
-            # server a moment to see it go, or a MaxStartups-limited sshd could count it against
-            # the logins below and drop one (a false concurrency_limited on a healthy server).
+            # Else a MaxStartups-limited sshd could still count paramiko's connection against
+            # the ones below and drop one: a false concurrency_limited on a healthy server.
             await asyncio.sleep(COMPAT_SETTLE)
-            parallel.logins = list(await asyncio.gather(*(self._login(ctx) for _ in range(extra))))
+            # Opened before the diagnosis login ends (or after it succeeded), never after it failed.
+            if not st.login_settled.is_set():
+                tasks = [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
+            repeat = await self._diagnosis_login(ctx)
+            if isinstance(repeat, _Repeat) and not tasks:
+                tasks = [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
+            gate.set_result(repeat if isinstance(repeat, _Repeat) else None)
+            if not isinstance(repeat, _Repeat):
+                for task in tasks:  # no user name was sent on them: nothing to wait for
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                parallel.skipped = repeat or "the diagnosis login failed"
+                return (Outcome.blocked("ssh.auth") if repeat is None
+                        else Outcome.not_applicable(repeat))
+            parallel.logins = list(await asyncio.gather(*tasks))
         finally:
+            if not gate.done():
+                gate.set_result(None)
+            for task in tasks:
+                task.cancel()
             parallel.done.set()
         results = ["ok", *(login.result for login in parallel.logins)]
         ok = results.count("ok")
@@ -63,26 +101,41 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
                 evidence=facts, working=ok)], **facts)
         return Outcome.of(**facts)
 
-    async def _login(self, ctx: Context[SftpSettings, SftpState]) -> ExtraLogin:
+    @staticmethod
+    async def _diagnosis_login(ctx: Context[SftpSettings, SftpState]) -> _Repeat | str | None:
+        """What to repeat once the auth layer has ended: the login, why it cannot be repeated,
+        or None when the auth layer did not pass (this layer is then blocked by it, as any
+        layer that needs a login)."""
+        st, s = ctx.state, ctx.settings
+        await st.login_settled.wait()  # the auth layer's own budget bounds this wait
+        outcome = st.login_outcome
+        if outcome is None or not passable(outcome.resolved_status(), outcome.blocked_by):
+            return None
+        if st.auth_method == "publickey" and st.client_key is not None:
+            return _Repeat("publickey", key=st.client_key)
+        if st.auth_method == "password" and s.password is not None:
+            return _Repeat("password", password=s.password.get_secret_value())
+        return "a login that cannot be repeated"
+
+    async def _login(self, ctx: Context[SftpSettings, SftpState],
+                     gate: asyncio.Future[_Repeat | None]) -> ExtraLogin:
         st, s = ctx.state, ctx.settings
         assert st.session is not None and st.peer is not None and st.session.host_key is not None
-        pw = s.password.get_secret_value() if s.password and st.auth_method == "password" else None
-        key = st.client_key if st.auth_method == "publickey" else None
-        conn = None
+        client = _RepeatLogin(gate)
+        connect = asyncio.ensure_future(asyncssh.connect(
+            st.peer[0], st.peer[1], username=s.user,
+            known_hosts=([st.session.host_key], [], []),  # the key just verified, nothing else
+            password=None, client_keys=None, agent_path=None,  # the client hands out the login
+            preferred_auth=["publickey", "password"], config=None,
+            client_factory=lambda: client,
+        ))
         try:
-            conn = await asyncio.wait_for(asyncssh.connect(
-                st.peer[0], st.peer[1], username=s.user,
-                known_hosts=([st.session.host_key], [], []),  # the key just verified, nothing else
-                password=pw, client_keys=[key] if key else None, agent_path=None,
-                preferred_auth=[st.auth_method or "password"], config=None,
-                client_factory=lambda: _RepeatLogin(key),
-            ), ctx.step_timeout)
-            # Closing needs no answer from the server: the run tears it down at its end.
-            ctx.resources.push_async_callback(_close, conn)
+            conn = await _connect_in_steps(connect, client, ctx.step_timeout)
         except BaseException as exc:
-            if conn is not None:
-                conn.close()
+            connect.cancel()
             return _failed(exc)
+        # Closing needs no answer from the server: the run tears it down at its end.
+        ctx.resources.push_async_callback(_close, conn)
         try:
             sftp = await asyncio.wait_for(start_client(conn), ctx.step_timeout)
         except (asyncssh.Error, OSError, TimeoutError) as exc:
@@ -93,21 +146,71 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
         return ExtraLogin("ok", conn, sftp)
 
 
+async def _connect_in_steps(connect: asyncio.Future[asyncssh.SSHClientConnection],
+                            client: _RepeatLogin, step: float) -> asyncssh.SSHClientConnection:
+    """The connection once logged in: its key exchange within one ``step``, then the wait for the
+    diagnosis login (bounded by the auth layer), then its own login within one more."""
+    at_gate = asyncio.ensure_future(client.at_gate.wait())
+    either: set[asyncio.Future[Any]] = {connect, at_gate}
+    try:
+        done, _ = await asyncio.wait(either, timeout=step,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        at_gate.cancel()
+    if not done:
+        raise TimeoutError
+    if connect not in done:
+        await client.released.wait()
+    return await asyncio.wait_for(connect, step)
+
+
 class _RepeatLogin(asyncssh.SSHClient):
-    """Repeats the diagnosis login with the round-trip shortcuts of ``fastauth``: the key that
-    just worked goes out signed right behind "none" (a password login is asyncssh's own)."""
+    """Holds the login back until the diagnosis login is known, then repeats it with the
+    round-trip shortcuts of ``fastauth``: a key goes out signed right behind "none", a password
+    as asyncssh sends it. Each credential at most once."""
 
     sign_first = True
 
-    def __init__(self, key: asyncssh.SSHKey | None) -> None:
-        self._key = key
+    def __init__(self, gate: asyncio.Future[_Repeat | None]) -> None:
+        self._gate = gate
+        self._repeat: _Repeat | None = None
+        self._sent: set[str] = set()
+        #: Set when the key exchange is done and the login waits at the gate.
+        self.at_gate = asyncio.Event()
+        #: Set when the gate opened (or closed the connection).
+        self.released = asyncio.Event()
+
+    async def login_gate(self) -> bool:
+        """fastauth's hook, before the user name is sent: True to log in, False to close."""
+        self.at_gate.set()
+        try:
+            self._repeat = await asyncio.shield(self._gate)
+        finally:
+            self.released.set()
+        return self._repeat is not None
+
+    def _credential(self, method: str) -> Any:
+        repeat = self._repeat
+        if repeat is None or repeat.method != method or method in self._sent:
+            return None
+        return repeat.key if method == "publickey" else repeat.password
 
     def presign_key(self) -> asyncssh.SSHKey | None:
-        key, self._key = self._key, None  # once
+        key: asyncssh.SSHKey | None = self._credential("publickey")
         return key
 
     def presigned(self) -> None:
-        """Nothing to record: the diagnosis connection's auth layer has the evidence."""
+        self._sent.add("publickey")
+
+    def public_key_auth_requested(self) -> asyncssh.SSHKey | None:
+        key: asyncssh.SSHKey | None = self._credential("publickey")
+        self._sent.add("publickey")
+        return key
+
+    def password_auth_requested(self) -> str | None:
+        password: str | None = self._credential("password")
+        self._sent.add("password")
+        return password
 
 
 def _failed(exc: BaseException) -> ExtraLogin:

@@ -32,35 +32,40 @@ class CompatCheck(Check[SftpSettings, SftpState]):
 
     id = "ssh.compat"
     title = "Client compatibility"
-    needs = ("ssh.banner",)
-    after = ("ssh.transport",)
-    timeout_steps = 1.5
+    # Started as soon as TCP connects, beside the banner and transport layers: paramiko's
+    # exchange is a connection of its own, and the sooner it ends the sooner the parallel-read
+    # probe's connections may open theirs. When the port turns out not to speak SSH it is ended
+    # with the banner layer's verdict (its row needs the server's offer).
+    needs = ("tcp.connect",)
+    # The key layer (1.5 steps; the transport layer waits for it) and the transport layer (1.5)
+    # may run while it waits for the server's offer.
+    timeout_steps = 3.5
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st = ctx.state
-        server = st.session.server_tap.kexinit if st.session is not None else None
-        if server is None or st.peer is None:
-            return Outcome.blocked("ssh.transport", skipped="the server's algorithm offer was not read")
-        target_stack = compat.TARGET_CLIENTS.get(ctx.target.name)
-        rows: list[compat.StackResult] = [compat.compute(compat.asyncssh_stack(), server)]
+        if st.peer is None:
+            return Outcome.blocked("tcp.connect", skipped="no connected address")
         # OpenSSH's lists (two short `ssh` runs) are read while paramiko's exchange runs.
         openssh_lists = asyncio.ensure_future(asyncio.to_thread(compat.openssh_stack))
-        if ctx.settings.max_connections >= 2:
-            # In a fleet sweep the second connection counts against the server's budget; it is
-            # refused only when every run holding that budget waits for one too.
-            async with extra_connection(ctx.step_timeout) as granted:
-                if granted:
-                    rows.append(await self._paramiko(st.peer[0], st.peer[1], ctx.step_timeout))
-                else:
-                    rows.append(self._paramiko_from_lists(
-                        server, "the fleet's connection budget for this server was in use"))
-        else:
-            # The server allows one connection: paramiko's row comes from its lists instead of a
-            # second connection (the source says so in the report).
-            rows.append(self._paramiko_from_lists(server, "the server allows one connection"))
-        openssh = await openssh_lists
+        paramiko_row = asyncio.ensure_future(self._paramiko_row(ctx, st.peer))
+        try:
+            await st.offer_final.wait()
+            server = st.session.server_tap.kexinit if st.session is not None else None
+            if server is None:
+                # No transport layer ran when the banner layer found no SSH server.
+                return Outcome.blocked("ssh.transport" if st.session is not None else "ssh.banner",
+                                       skipped="the server's algorithm offer was not read")
+            paramiko = await paramiko_row
+            rows = [compat.compute(compat.asyncssh_stack(), server),
+                    paramiko if isinstance(paramiko, compat.StackResult)
+                    else self._paramiko_from_lists(server, paramiko)]
+            openssh = await openssh_lists
+        finally:
+            for task in (paramiko_row, openssh_lists):
+                task.cancel()
         if openssh is not None:
             rows.append(compat.compute(openssh, server))
+        target_stack = compat.TARGET_CLIENTS.get(ctx.target.name)
         target_row = compat.compute(target_stack, server) if target_stack is not None else None
         if target_row is not None:
             rows.append(target_row)
@@ -71,6 +76,19 @@ class CompatCheck(Check[SftpSettings, SftpState]):
             if others_ok:
                 findings.append(self._incompatible(ctx, target_stack, target_row, others_ok, server, matrix))
         return Outcome.of(findings, matrix=matrix)
+
+    async def _paramiko_row(self, ctx: Context[SftpSettings, SftpState],
+                            peer: tuple[str, int]) -> compat.StackResult | str:
+        """paramiko's really negotiated row, or why no second connection was opened for it (its
+        row is then computed from paramiko's lists, which waits for the server's offer)."""
+        if ctx.settings.max_connections < 2:
+            return "the server allows one connection"
+        # In a fleet sweep the second connection counts against the server's budget; it is
+        # refused only when every run holding that budget waits for one too.
+        async with extra_connection(ctx.step_timeout) as granted:
+            if granted:
+                return await self._paramiko(peer[0], peer[1], ctx.step_timeout)
+        return "the fleet's connection budget for this server was in use"
 
     @staticmethod
     def _paramiko_from_lists(server: Any, why: str) -> compat.StackResult:
