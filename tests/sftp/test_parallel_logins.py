@@ -17,6 +17,7 @@ import asyncio
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import paramiko
@@ -53,10 +54,26 @@ async def test_a_failed_login_is_tried_on_one_connection_only(sshd_factory: Any)
     assert logins is not None and logins.status is Status.SKIP
     assert logins.blocked_by == "ssh.auth"
     assert opened == 4, opened  # diagnosis, compatibility, and the two extra connections
-    log = server.log_text()
-    assert log.count(f"Failed password for {USER}") == 1, log
-    named = set(re.findall(rf"authenticating user {USER} \S+ port (\d+)", log))
-    assert len(named) == 1, log
+    # sshd logs a connection's close as it ends: wait for paramiko's and the probe's.
+    log = await _log_when(server, lambda text: len(_UNNAMED_CLOSE.findall(text)) >= 3)
+    failed = re.findall(rf"Failed password for {USER} from \S+ port (\d+)", log)
+    assert len(failed) == 1, log
+    named = set(re.findall(rf"user {USER} \S+ port (\d+)", log))
+    assert named <= set(failed), log  # no other connection named the user
+    assert len(_UNNAMED_CLOSE.findall(log)) == 3, log  # paramiko's and the two probe connections
+
+
+#: sshd's line for a connection closed before any user name arrived.
+_UNNAMED_CLOSE = re.compile(r"Connection closed by [0-9.]+ port \d+ \[preauth\]")
+
+
+async def _log_when(server: SshdServer, ready: Callable[[str], bool], wait: float = 5.0) -> str:
+    deadline = time.monotonic() + wait
+    text = server.log_text()
+    while not ready(text) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        text = server.log_text()
+    return text
 
 
 @pytest.mark.parametrize("limit", [3, 2])
