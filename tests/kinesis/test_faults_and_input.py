@@ -42,6 +42,25 @@ async def test_web_server_endpoint_is_request_failed(peers: Peers) -> None:
     assert "tls.plaintext" in report.codes  # an http:// endpoint is said, as a warning
 
 
+async def test_a_slow_client_build_is_not_a_network_timeout(peers: Peers,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building botocore's client is local work (imports, its service model), not a network step:
+    on a busy machine a cold build took longer than ``--timeout 1`` and read as check.timeout.
+    Here the build is made slower than the step timeout; the answer is still the endpoint's."""
+    import botocore.session
+
+    build = botocore.session.Session.create_client
+
+    def slow_build(self: botocore.session.Session, *args: object, **kwargs: object) -> object:
+        time.sleep(FAST * 1.3)
+        return build(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", slow_build)
+    http = peers.garbage(HTTP_REPLY)
+    report, _ = await run_plan(plain(http.port), timeout=FAST)  # type: ignore[arg-type]
+    assert report.root_cause is not None and report.root_cause.code == "kinesis.request_failed"
+
+
 @pytest.mark.parametrize(("url", "values", "field"), [
     ("kinesis://cl\x00icks?region=us-east-1", {}, "url"),
     ("kinesis://" + "s" * (1 << 20) + "?region=us-east-1", {}, "stream"),

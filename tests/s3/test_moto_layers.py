@@ -183,3 +183,23 @@ async def test_key_names_the_platform_refuses(open_moto: MotoServer, certs: Cert
     assert listing.findings[0].evidence["names"][0]["path"] == "odd/a:b.csv"
     generic, _ = await run_plan(moto_settings(open_moto, certs, folder="odd"))
     assert generic.verdict is Verdict.PASS, generic.codes  # no naming rules without the platform
+
+
+async def test_a_slow_client_build_is_not_a_network_timeout(open_moto: MotoServer, certs: Certificates,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building botocore's client is local work, not a network step: a build slower than
+    ``--timeout`` (a cold one on a busy machine) must not read as check.timeout."""
+    import time
+
+    import botocore.session
+
+    build = botocore.session.Session.create_client
+
+    def slow_build(self: botocore.session.Session, *args: object, **kwargs: object) -> object:
+        time.sleep(1.3)
+        return build(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", slow_build)
+    report, _ = await run_plan(moto_settings(open_moto, certs), timeout=1.0)
+    assert "check.timeout" not in report.codes, report.codes
+    assert report.verdict is Verdict.PASS, report.codes

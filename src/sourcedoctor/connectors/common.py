@@ -16,6 +16,17 @@ ModelT = TypeVar("ModelT")
 #: A flag and its value: None, False or "" leave the flag out, True writes the flag alone.
 Flag = tuple[str, Any]
 
+#: Seconds allowed for building a library client (botocore's: imports and its service model, no
+#: network), at least: that is local work, not a network step, and on a busy machine a cold
+#: build takes longer than a short ``--timeout`` (a false ``check.timeout``). The check's own
+#: budget still bounds it.
+CLIENT_BUILD_SECONDS = 5.0
+
+
+def client_build_limit(step_timeout: float) -> float:
+    """How long a library client may take to build, for a run with this ``--timeout``."""
+    return max(step_timeout, CLIENT_BUILD_SECONDS)
+
 
 def settings_from(url: str | None, values: Mapping[str, Any], parse: Callable[[str], dict[str, Any]],
                   build: Callable[..., ModelT]) -> ModelT:

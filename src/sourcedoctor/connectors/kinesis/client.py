@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..common import client_build_limit
+
 if TYPE_CHECKING:
     from ..s3.credentials import ResolvedCredentials
     from .settings import KinesisSettings
@@ -80,7 +82,7 @@ class KinesisClient:
                 aws_session_token=creds.token.get_secret_value() if creds.token else None,
                 verify=settings.ca_bundle if settings.ca_bundle else True, config=config)
 
-        raw = await asyncio.wait_for(asyncio.to_thread(build), timeout)
+        raw = await asyncio.wait_for(asyncio.to_thread(build), client_build_limit(timeout))
         return cls(raw, timeout)
 
     def close(self) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..common import client_build_limit
+
 if TYPE_CHECKING:
     from .credentials import ResolvedCredentials
     from .settings import S3Settings
@@ -114,7 +116,7 @@ class S3Client:
             client.meta.events.register("before-call.s3", _no_region_redirect)
             return client
 
-        raw = await asyncio.wait_for(asyncio.to_thread(build), timeout)
+        raw = await asyncio.wait_for(asyncio.to_thread(build), client_build_limit(timeout))
         return cls(raw, timeout)
 
     def close(self) -> None:
