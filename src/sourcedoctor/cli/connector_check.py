@@ -130,6 +130,6 @@ def _check_only(model: Any, name: str) -> bool:
 
 
 def _fields(model: Any) -> list[Any]:
-    from .model_options import model_options
+    from ..config.model_fields import model_options
 
     return model_options(model)

@@ -16,7 +16,7 @@ from ..exitcodes import ExitCode
 def command(fmt: str) -> None:
     """List the installed connectors (built-in and from the sourcedoctor.connectors entry points)."""
     from .. import connectors
-    from .model_options import model_options
+    from ..config.model_fields import model_options
 
     rows: list[dict[str, Any]] = []
     for name in connectors.names():

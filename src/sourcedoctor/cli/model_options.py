@@ -1,9 +1,9 @@
 """A connector's settings model rendered as CLI options — declared once, shown as flags and as the
 TUI form alike.
 
-Each pydantic field becomes one option: its name from ``json_schema_extra["cli"]`` (else the field
-name with dashes), its help from the field's description, its type from the annotation (a bool is a
-flag, a ``Literal`` a choice, numbers are typed). A secret (``SecretStr`` or
+Each pydantic field becomes one option (:func:`sourcedoctor.config.model_fields.model_options`:
+its name, help and whether it is a secret), typed from the annotation here (a bool is a flag, a
+``Literal`` a choice, numbers are typed). A secret (``SecretStr`` or
 ``json_schema_extra["secret"]``) never becomes an argv value: it becomes ``--NAME-env VAR`` and
 ``--NAME-stdin`` (the vocabulary every connector shares: ``--secret-access-key-env``,
 ``--password-env``), and at most one secret may come from standard input.
@@ -13,72 +13,24 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import click
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
+from ..config.model_fields import annotation_members, model_options
 from ..config.urls import SettingsError
 
 #: Longest secret read from standard input (a key or token; anything bigger is not a secret).
 STDIN_SECRET_LIMIT = 1 << 20
 
 
-@dataclass(frozen=True)
-class ModelOption:
-    """One settings field as the CLI shows it."""
-
-    field: str
-    flag: str
-    secret: bool
-    help: str
-    #: ``--NAME-stdin`` reads the whole of standard input (a JSON document), not one line.
-    multiline: bool = False
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-
-def _extra(info: FieldInfo) -> dict[str, Any]:
-    extra = info.json_schema_extra
-    return dict(extra) if isinstance(extra, dict) else {}
-
-
-def _is_secret(info: FieldInfo) -> bool:
-    if _extra(info).get("secret"):
-        return True
-    return SecretStr in _members(info.annotation)
-
-
-def _members(annotation: Any) -> tuple[Any, ...]:
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return typing.get_args(annotation)
-    return (annotation,)
-
-
-def model_options(model: type[BaseModel], *, skip: Iterable[str] = ()) -> list[ModelOption]:
-    """The options of ``model``'s fields, in declaration order (``skip`` leaves fields out, and
-    so does ``json_schema_extra["url_only"]``: a field the URL argument always gives, such as the
-    bucket of ``s3://bucket/…``, is not repeated as an option)."""
-    out = []
-    for name, info in model.model_fields.items():
-        if name in skip or _extra(info).get("url_only"):
-            continue
-        flag = str(_extra(info).get("cli") or "--" + name.replace("_", "-"))
-        out.append(ModelOption(name, flag, _is_secret(info), info.description or "",
-                               bool(_extra(info).get("multiline"))))
-    return out
-
-
 def _click_type(info: FieldInfo) -> tuple[Any, bool]:
     """(click type, is_flag) for a field's annotation."""
-    members = [m for m in _members(info.annotation) if m is not type(None)]
+    members = [m for m in annotation_members(info.annotation) if m is not type(None)]
     kind = members[0] if len(members) == 1 else str
     if typing.get_origin(kind) is Literal:
         return click.Choice([str(v) for v in typing.get_args(kind)]), False

@@ -3,7 +3,7 @@
 A row's URL picks its connector (``sftp://``, ``ftp://``, ``s3://``, ``postgresql://`` …); its other
 keys are that connector's ``check`` options with underscores (``--ssl-mode`` → ``ssl_mode``,
 ``--ca-bundle`` → ``ca_bundle``), read from the connector's settings model the way the CLI renders
-it (:mod:`sourcedoctor.cli.model_options`), so a new connector's options work in a fleet file
+it (:func:`sourcedoctor.config.model_fields.model_options`), so a new connector's options work in a fleet file
 without a line here. A secret option (``--password-env``, ``--secret-access-key-env``) is only ever
 a reference: ``password_env``, ``password_keyring`` or ``password_prompt`` — the secret itself as
 a key (``password = "…"``) is refused.
@@ -14,13 +14,10 @@ for the private key file, ``password``/``passphrase`` references.
 
 from __future__ import annotations
 
-import types
-import typing
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
-from pydantic import SecretStr
+from ..config.model_fields import model_options
 
 #: Keys every row has, whatever its connector.
 COMMON_KEYS = frozenset({"name", "url", "target", "timeout"})
@@ -52,21 +49,6 @@ class ConnectorKeys:
         return set(COMMON_KEYS) | set(self.plain) | self.ref_keys()
 
 
-def _extra(info: Any) -> dict[str, Any]:
-    extra = info.json_schema_extra
-    return dict(extra) if isinstance(extra, dict) else {}
-
-
-def _is_secret(info: Any) -> bool:
-    # The same rule as the CLI (cli.model_options._is_secret): marked secret, or a SecretStr field.
-    if _extra(info).get("secret"):
-        return True
-    annotation = info.annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return SecretStr in typing.get_args(annotation)
-    return annotation is SecretStr
-
-
 @cache
 def keys_for(connector_name: str) -> ConnectorKeys:
     """The fleet keys of the connector called ``connector_name``."""
@@ -75,19 +57,13 @@ def keys_for(connector_name: str) -> ConnectorKeys:
                              {stem: (fld, f"--{stem}") for stem, fld in SFTP_SECRETS.items()})
     from .. import connectors
 
-    model = connectors.get(connector_name).settings_model
     plain: dict[str, str] = {}
     secrets: dict[str, tuple[str, str]] = {}
-    for name, info in model.model_fields.items():
-        extra = _extra(info)
-        if extra.get("url_only"):
-            continue  # the URL always gives it (the bucket of s3://bucket/…)
-        flag = str(extra.get("cli") or "--" + name.replace("_", "-"))
-        key = flag.lstrip("-").replace("-", "_")
-        if key in COMMON_KEYS:
+    for opt in model_options(connectors.get(connector_name).settings_model):
+        if opt.dest in COMMON_KEYS:
             continue
-        if _is_secret(info):
-            secrets[key] = (name, flag)
+        if opt.secret:
+            secrets[opt.dest] = (opt.field, opt.flag)
         else:
-            plain[key] = name
+            plain[opt.dest] = opt.field
     return ConnectorKeys(connector_name, plain, secrets)
