@@ -106,6 +106,8 @@ class Runner:
         interrupted = False
         deadline_at = None if self.deadline is None else t0 + self.deadline
         cancel_wait = asyncio.ensure_future(self._cancel.wait())
+        loop = asyncio.get_running_loop()
+        self.ctx.ended.update({c.id: loop.create_future() for c in self.plan})
         restore_handler = _keep_background_errors(self.ctx)
         try:
             while pending or running:
@@ -122,7 +124,7 @@ class Runner:
                     )
                     if blocker is not None:
                         result = _skipped(check, blocker)
-                        self.results[check.id] = result
+                        self._record(result)
                         yield CheckFinished(result)
                         continue
                     yield CheckStarted(check.id, check.title)
@@ -141,7 +143,7 @@ class Runner:
                 if getter in done:
                     result = self._addressed(getter.result())
                     running.pop(result.check_id, None)
-                    self.results[result.check_id] = result
+                    self._record(result)
                     yield CheckFinished(result)
                     continue
                 getter.cancel()
@@ -156,17 +158,20 @@ class Runner:
                         if interrupted
                         else _timed_out(check, self.deadline or 0.0, overall=True)
                     )
-                    self.results[check_id] = result
+                    self._record(result)
                     yield CheckFinished(result)
                 await asyncio.gather(*running.values(), return_exceptions=True)
                 running.clear()
                 for check in pending:
                     result = _skipped(check, reason)
-                    self.results[check.id] = result
+                    self._record(result)
                     yield CheckFinished(result)
                 pending.clear()
         finally:
             cancel_wait.cancel()
+            for waiter in self.ctx.ended.values():
+                if not waiter.done():
+                    waiter.set_result(None)  # a check waiting for another does not outlive the run
             for task in running.values():
                 task.cancel()
             if running:
@@ -193,6 +198,16 @@ class Runner:
         )
         yield RunFinished(self.report)
 
+    def _record(self, result: CheckResult) -> None:
+        self.results[result.check_id] = result
+        self._settle(result)
+
+    def _settle(self, result: CheckResult) -> None:
+        """Hand the result to checks waiting for it (Context.result_of)."""
+        waiter = self.ctx.ended.get(result.check_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(result)
+
     async def _execute(self, check: Check[Any, Any], out: asyncio.Queue[CheckResult]) -> None:
         t0 = time.monotonic()
         budget = check.timeout(self.ctx)
@@ -209,6 +224,7 @@ class Runner:
             raise
         except Exception:
             result = _crashed(check, t0)
+        self._settle(result)  # now, not when the caller reads the event stream
         await out.put(result)
 
 

@@ -206,3 +206,25 @@ async def test_connector_audiences_address_findings_by_layer() -> None:
     assert by_code["path.not_found"] == "the bucket owner"
     assert by_code["tcp.refused"] != "the bucket owner"  # other layers keep the catalogue's
     assert report.root_cause is not None and report.root_cause.audience == "the bucket owner"
+
+
+class _Waits(Check[Any, dict[str, Any]]):
+    """Starts at once and, midway, waits for other checks' results (Context.result_of)."""
+
+    id = "waits"
+    title = "Waits"
+
+    async def run(self, c: Context[Any, dict[str, Any]]) -> Outcome:
+        seen = {cid: await c.result_of(cid) for cid in ("slow", "blocked", "absent")}
+        return Outcome.of(**{cid: (r.status, r.blocked_by) if r else None
+                             for cid, r in seen.items()})
+
+
+async def test_a_running_check_can_wait_for_another_checks_result() -> None:
+    plan = [make("slow", sleep=0.2, code="tcp.refused"), make("blocked", needs=("slow",)),
+            _Waits()]
+    report = await run_to_report(Runner(plan, ctx()))
+    waits = report.result("waits")
+    assert waits is not None and waits.status == Status.PASS
+    assert waits.facts == {"slow": (Status.FAIL, None), "blocked": (Status.SKIP, "slow"),
+                           "absent": None}

@@ -9,12 +9,13 @@ exit stack the runner closes when the run ends, however it ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from ..model import Finding, Status
+from ..model import CheckResult, Finding, Status
 from ..targets import TargetProfile
 from ..transcript import Transcript
 
@@ -38,6 +39,20 @@ class Context(Generic[SettingsT, StateT]):
     resources: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     #: Answers shared between runs (a fleet sweep asks DNS once per name); None: this run only.
     dns_cache: Any = None
+    #: Each planned check's result, set by the runner as the check ends (see :meth:`result_of`).
+    ended: dict[str, asyncio.Future[CheckResult | None]] = field(default_factory=dict, repr=False)
+
+    async def result_of(self, check_id: str) -> CheckResult | None:
+        """Wait until another check of this run has ended and return its result, for a check
+        that starts beside it and needs its verdict midway (``needs`` and ``after`` wait before
+        a check starts). None when that check is not in this run's plan or the run ended first."""
+        waiter = self.ended.get(check_id)
+        return None if waiter is None else await asyncio.shield(waiter)
+
+    def has_ended(self, check_id: str) -> bool:
+        """Whether that check's result is in already (see :meth:`result_of`)."""
+        waiter = self.ended.get(check_id)
+        return waiter is not None and waiter.done()
 
     async def aclose(self) -> None:
         """Close every connection and client the checks registered. Safe to call twice."""

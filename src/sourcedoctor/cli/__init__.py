@@ -14,9 +14,17 @@ import gc
 import os
 import sys
 
+
+def as_program() -> bool:
+    """Whether this process is the ``sourcedoctor`` program (not a library user or a test that
+    imports the CLI): only then does it change process-wide things (signals, the collector, the
+    exit, child processes)."""
+    return os.path.basename(sys.argv[0]) == "sourcedoctor"
+
+
 #: The cyclic garbage collector is off while the program loads its modules (see startup_done).
 _gc_paused = False
-if os.path.basename(sys.argv[0]) == "sourcedoctor" and gc.isenabled():
+if as_program() and gc.isenabled():
     # Loading click, pydantic, asyncssh… allocates some 100,000 objects that live as long as the
     # process; the collector walks them again and again meanwhile (~130 collections, one full:
     # ~50 ms of a 0.45 s loopback check) and finds next to nothing to free.
@@ -55,8 +63,7 @@ def _interrupted_while_starting(signum: int, frame: object) -> None:
 # own Ctrl+C handling, and an ignored SIGINT (a background job, nohup) stays ignored. The guard
 # puts Python's handler back before any command runs (cli/guard.py). Python's own start-up (the
 # site module) comes before this line and is out of our reach.
-if (os.path.basename(sys.argv[0]) == "sourcedoctor"
-        and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler):
+if as_program() and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
     _signal.signal(_signal.SIGINT, _interrupted_while_starting)
 
 import contextlib  # noqa: E402
@@ -76,8 +83,7 @@ def _ends_without_teardown() -> bool:
     (ingest: the lake too, by its ``with`` blocks) and every output written (atomically), so the
     interpreter's teardown of some hundred modules (0.1–0.4 s, a third of a loopback run) has
     nothing left to do."""
-    return (os.path.basename(sys.argv[0]) == "sourcedoctor"
-            and sys.argv[1:2] in (["check"], ["ingest"]))
+    return as_program() and sys.argv[1:2] in (["check"], ["ingest"])
 
 
 def result_written() -> None:
@@ -93,7 +99,7 @@ def _prestart_compat(args: list[str]) -> None:
     compatibility layer now, before this one loads the SSH stack, so that paramiko loads on the
     other core (connectors/sftp/compat_process.py). As the program only; not for --help, nor
     with --max-connections 1 (the layer then computes paramiko's row: no second connection)."""
-    if os.path.basename(sys.argv[0]) != "sourcedoctor" or {"-h", "--help"} & set(args):
+    if not as_program() or {"-h", "--help"} & set(args):
         return
     url = next((a for a in args if "://" in a and not a.startswith("-")), "")
     limit = [v for i, a in enumerate(args) for v in (

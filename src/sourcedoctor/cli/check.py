@@ -18,12 +18,12 @@ from .. import api
 from ..config.secrets import Redactor
 from ..config.urls import SettingsError
 from ..exitcodes import ExitCode
-from ..model import Report, RunFinished
+from ..model import Report
 from ..outputs import OutputRefused, claim_output
 from ..report import FORMATS, write_report
 from ..report.escape import for_terminal
-from ..runner import Runner
-from . import startup_done
+from ..runner import Runner, run_to_report
+from . import as_program, startup_done
 from .options import (
     TIMEOUT,
     connection_options,
@@ -138,7 +138,7 @@ def run_and_report(err: Console, settings: Any, *, target: str, timeout: float, 
     redactor = api.redactor_for(settings, redact_hosts=redact_hosts)
     runner = api.runner(settings, target=target, timeout=timeout)
     startup_done()  # the connector's modules are loaded: the collector runs from here on
-    if os.path.basename(sys.argv[0]) == "sourcedoctor":
+    if as_program():
         # While the run waits for the server, threads work beside it (the sniffers' import, the
         # key's inspection); each time an answer arrives the event loop waits for the GIL up to
         # the switch interval, 5 ms by default, at every round trip (~15 ms per run measured).
@@ -205,8 +205,8 @@ async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report
     if interrupted():  # Ctrl+C while modules loaded, its exception lost in a callback
         runner.cancel()
     try:
-        if _stderr_is_plain():
-            return await _follow(runner)
+        if _stderr_is_plain():  # LiveChecklist would draw nothing: rich is not even loaded
+            return await run_to_report(runner)
         from .live import LiveChecklist
 
         return await LiveChecklist(console, enabled=show_live).follow(runner)
@@ -215,11 +215,3 @@ async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
 
-
-async def _follow(runner: Runner) -> Report:
-    """The run's report, drawing nothing: what LiveChecklist does when stderr is no terminal,
-    without loading rich."""
-    async for event in runner.events():
-        if isinstance(event, RunFinished):
-            return event.report
-    raise RuntimeError("run ended without a report")  # pragma: no cover

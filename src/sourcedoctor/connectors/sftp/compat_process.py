@@ -121,21 +121,19 @@ class _Opened:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._socks: list[socket.socket] = []
+        self._sock: socket.socket | None = None
         self._shut = False
 
     def add(self, sock: socket.socket) -> None:
         with self._lock:
-            self._socks.append(sock)
-            shut = self._shut
+            self._sock, shut = sock, self._shut
         if shut:
             _shutdown(sock)
 
     def shut(self) -> None:
         with self._lock:
-            self._shut = True
-            socks = list(self._socks)
-        for sock in socks:
+            self._shut, sock = True, self._sock
+        if sock is not None:
             _shutdown(sock)
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncssh
 
-    from ...checks.base import Outcome
     from ...preview.model import SampleResult
     from ...sources.base import FileEntry
     from .session import SshSession
@@ -51,10 +50,6 @@ class SftpState:
     preread: bytes = b""
     #: The SSH session driver (wire tap, asyncssh connection task, recorded callbacks).
     session: SshSession | None = None
-    #: Set when no more of the server's algorithm offer will be read: the transport layer ended
-    #: (however), or the banner layer found nothing to run it on. The compatibility layer,
-    #: started beside both, waits for this and then reads the offer in ``session``.
-    offer_final: asyncio.Event = field(default_factory=asyncio.Event)
     #: Loaded private key for the auth layer (set by the key layer; may be converted from PPK).
     client_key: asyncssh.SSHKey | None = None
     #: The key layer's full inspection report (keys.KeyReport), for evidence.
@@ -63,10 +58,6 @@ class SftpState:
     key_unusable: bool = False
     conn: asyncssh.SSHClientConnection | None = None
     auth_method: str | None = None
-    #: Set when the auth layer has ended, however; ``login_outcome`` is then its outcome (None:
-    #: it timed out, crashed or was cancelled). The parallel-read probe's logins wait for it.
-    login_settled: asyncio.Event = field(default_factory=asyncio.Event)
-    login_outcome: Outcome | None = None
     sftp: asyncssh.SFTPClient | None = None
     source: SftpSource | None = None
     #: The folder as the server resolved it (realpath).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....checks.base import Check, Context, Outcome, passable
+from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....sentence import Sentence
 from ..greeting import exchange_identification
@@ -29,16 +29,6 @@ class BannerCheck(Check[SftpSettings, SftpState]):
     timeout_steps = 1.2
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
-        passed = False
-        try:
-            outcome = await self._run(ctx)
-            passed = passable(outcome.resolved_status(), outcome.blocked_by)
-            return outcome
-        finally:
-            if not passed:  # no transport layer will run (see SftpState.offer_final)
-                ctx.state.offer_final.set()
-
-    async def _run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         sock = ctx.state.sock
         assert sock is not None
         greeting = await exchange_identification(sock, ctx.step_timeout)

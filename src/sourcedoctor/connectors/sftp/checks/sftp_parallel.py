@@ -71,7 +71,7 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
             # the ones below and drop one: a false concurrency_limited on a healthy server.
             await asyncio.sleep(COMPAT_SETTLE)
             # Opened before the diagnosis login ends (or after it succeeded), never after it failed.
-            if not st.login_settled.is_set():
+            if not ctx.has_ended("ssh.auth"):
                 tasks = [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
             repeat = await self._diagnosis_login(ctx)
             if isinstance(repeat, _Repeat) and not tasks:
@@ -107,9 +107,8 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
         or None when the auth layer did not pass (this layer is then blocked by it, as any
         layer that needs a login)."""
         st, s = ctx.state, ctx.settings
-        await st.login_settled.wait()  # the auth layer's own budget bounds this wait
-        outcome = st.login_outcome
-        if outcome is None or not passable(outcome.resolved_status(), outcome.blocked_by):
+        auth = await ctx.result_of("ssh.auth")  # the auth layer's own budget bounds this wait
+        if auth is None or not passable(auth.status, auth.blocked_by):
             return None
         if st.auth_method == "publickey" and st.client_key is not None:
             return _Repeat("publickey", key=st.client_key)
@@ -130,7 +129,7 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
             client_factory=lambda: client,
         ))
         try:
-            conn = await _connect_in_steps(connect, client, ctx.step_timeout)
+            conn = await _connect_in_steps(connect, client, gate, ctx.step_timeout)
         except BaseException as exc:
             connect.cancel()
             return _failed(exc)
@@ -147,7 +146,8 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
 
 
 async def _connect_in_steps(connect: asyncio.Future[asyncssh.SSHClientConnection],
-                            client: _RepeatLogin, step: float) -> asyncssh.SSHClientConnection:
+                            client: _RepeatLogin, gate: asyncio.Future[_Repeat | None],
+                            step: float) -> asyncssh.SSHClientConnection:
     """The connection once logged in: its key exchange within one ``step``, then the wait for the
     diagnosis login (bounded by the auth layer), then its own login within one more."""
     at_gate = asyncio.ensure_future(client.at_gate.wait())
@@ -160,7 +160,7 @@ async def _connect_in_steps(connect: asyncio.Future[asyncssh.SSHClientConnection
     if not done:
         raise TimeoutError
     if connect not in done:
-        await client.released.wait()
+        await asyncio.shield(gate)
     return await asyncio.wait_for(connect, step)
 
 
@@ -177,16 +177,11 @@ class _RepeatLogin(asyncssh.SSHClient):
         self._sent: set[str] = set()
         #: Set when the key exchange is done and the login waits at the gate.
         self.at_gate = asyncio.Event()
-        #: Set when the gate opened (or closed the connection).
-        self.released = asyncio.Event()
 
     async def login_gate(self) -> bool:
         """fastauth's hook, before the user name is sent: True to log in, False to close."""
         self.at_gate.set()
-        try:
-            self._repeat = await asyncio.shield(self._gate)
-        finally:
-            self.released.set()
+        self._repeat = await asyncio.shield(self._gate)
         return self._repeat is not None
 
     def _credential(self, method: str) -> Any:

@@ -60,15 +60,6 @@ class AuthCheck(Check[SftpSettings, SftpState]):
     timeout_steps = 2.0
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
-        outcome = None
-        try:
-            outcome = await self._run(ctx)
-            return outcome
-        finally:
-            ctx.state.login_outcome = outcome
-            ctx.state.login_settled.set()
-
-    async def _run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         session = ctx.state.session
         assert session is not None and session.connect_task is not None
         s, st = ctx.settings, ctx.state

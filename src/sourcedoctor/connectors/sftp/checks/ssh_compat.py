@@ -26,6 +26,8 @@ from .. import compat, compat_process
 from ..settings import SftpSettings
 from ..state import SftpState
 
+TRANSPORT = "ssh.transport"
+
 
 class CompatCheck(Check[SftpSettings, SftpState]):
     """Build the per-stack matrix and flag a target client that cannot negotiate."""
@@ -34,8 +36,8 @@ class CompatCheck(Check[SftpSettings, SftpState]):
     title = "Client compatibility"
     # Started as soon as TCP connects, beside the banner and transport layers: paramiko's
     # exchange is a connection of its own, and the sooner it ends the sooner the parallel-read
-    # probe's connections may open theirs. When the port turns out not to speak SSH it is ended
-    # with the banner layer's verdict (its row needs the server's offer).
+    # probe's connections may open theirs. When the port turns out not to speak SSH it ends with
+    # the banner layer's verdict (the transport layer is then skipped; the row needs its offer).
     needs = ("tcp.connect",)
     # The key layer (1.5 steps; the transport layer waits for it) and the transport layer (1.5)
     # may run while it waits for the server's offer.
@@ -49,12 +51,12 @@ class CompatCheck(Check[SftpSettings, SftpState]):
         openssh_lists = asyncio.ensure_future(asyncio.to_thread(compat.openssh_stack))
         paramiko_row = asyncio.ensure_future(self._paramiko_row(ctx, st.peer))
         try:
-            await st.offer_final.wait()
+            # The server's offer is final once the transport layer has ended (or was skipped).
+            transport = await ctx.result_of(TRANSPORT)
             server = st.session.server_tap.kexinit if st.session is not None else None
             if server is None:
-                # No transport layer ran when the banner layer found no SSH server.
-                return Outcome.blocked("ssh.transport" if st.session is not None else "ssh.banner",
-                                       skipped="the server's algorithm offer was not read")
+                blocker = transport.blocked_by if transport and transport.blocked_by else TRANSPORT
+                return Outcome.blocked(blocker, skipped="the server's algorithm offer was not read")
             paramiko = await paramiko_row
             rows = [compat.compute(compat.asyncssh_stack(), server),
                     paramiko if isinstance(paramiko, compat.StackResult)

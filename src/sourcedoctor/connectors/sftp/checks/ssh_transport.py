@@ -101,12 +101,6 @@ class TransportCheck(Check[SftpSettings, SftpState]):
     timeout_steps = 1.5
 
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
-        try:
-            return await self._run(ctx)
-        finally:
-            ctx.state.offer_final.set()
-
-    async def _run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st, s = ctx.state, ctx.settings
         assert st.sock is not None and st.peer is not None
         deadline = time.monotonic() + self.timeout(ctx) * 0.9
