@@ -10,13 +10,19 @@ sides alike; the load average is printed with the figures.
 Second figure: a filtered port (a network namespace whose nftables drops SYNs): the time to a
 verdict must stay <= 1.1 x --timeout.
 
+``--busy N`` runs N processes that spin on a core each for the whole measurement: a shared
+machine's load, made on purpose (with ``--busy 2`` on two cores the check runs with every core
+taken, as on a jump host that is busy with something else).
+
 Run from the repository root as root (sshd, namespaces):  python3 bench/sftp_check.py [--runs N]
+[--busy N]
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import json
 import os
 import resource
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,11 +80,26 @@ def interleaved(runs: int, commands: dict[str, list[str]]) -> dict[str, list[flo
     return times
 
 
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """``count`` processes that spin until the block ends, each taking a core's worth of CPU."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="--timeout for the filtered port (default: check's own default)")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="processes that spin on a core each while the healthy runs are timed")
     args = parser.parse_args()
     for tool in ("ssh-audit", "sftp", "sourcedoctor"):
         if not shutil.which(tool):
@@ -101,16 +123,18 @@ def main() -> None:
         check = ["sourcedoctor", "check", f"sftp://{USER}@127.0.0.1:{sshd.port}/data",
                  "--key", str(key.private), "--known-hosts", str(known), "--file", "customers.csv",
                  "--format", "json", "--no-prompt"]
-        load_before = os.getloadavg()[0]
-        times = interleaved(args.runs, {"audit": audit, "sftp": sftp, "check": check})
-        load_after = os.getloadavg()[0]
+        with busy_cores(args.busy):
+            load_before = os.getloadavg()[0]
+            times = interleaved(args.runs, {"audit": audit, "sftp": sftp, "check": check})
+            load_after = os.getloadavg()[0]
+            t_engine = statistics.median(engine_ms(check) for _ in range(args.runs)) / 1000
         t_audit, t_sftp, t_check = (statistics.median(times[k]) for k in ("audit", "sftp", "check"))
         per_round = statistics.median(c / (a + s) for a, s, c in zip(
             times["audit"], times["sftp"], times["check"], strict=True))
-        t_engine = statistics.median(engine_ms(check) for _ in range(args.runs)) / 1000
     baseline = t_audit + t_sftp
+    busy = f", {args.busy} spinning processes beside it" if args.busy else ""
     print(f"healthy diagnosis, OpenSSH sshd on loopback, median of {args.runs} interleaved rounds "
-          f"(load average {load_before:.2f} before, {load_after:.2f} after)")
+          f"(load average {load_before:.2f} before, {load_after:.2f} after{busy})")
     print(f"  ssh-audit                         {t_audit:7.3f} s")
     print(f"  sftp (ls + get first file)        {t_sftp:7.3f} s")
     print(f"  baseline (sum)                    {baseline:7.3f} s")

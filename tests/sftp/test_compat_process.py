@@ -3,8 +3,8 @@
 Against real sshd servers: the child's row is the very row a paramiko key exchange in this
 process produces, for a server paramiko can talk to and one it cannot; a child that has not said
 ``ready`` (a real process that never will) is ended and the row is still really negotiated, in a
-thread; the child ends when its parent goes; ``sourcedoctor check`` as a program starts the child
-only when the compatibility layer will use it.
+thread; the child runs at its parent's priority and ends when its parent goes; ``sourcedoctor
+check`` as a program starts the child only when the compatibility layer will use it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def no_leftover_child() -> Iterator[None]:
 
 
 def ready_child() -> subprocess.Popen[bytes]:
-    """Start the child and wait (up to 60 s: it runs at nice 19) until it has said ``ready``."""
+    """Start the child and wait (up to 60 s: a busy CI machine) until it has said ``ready``."""
     compat_process.prestart()
     child = compat_process._child
     assert child is not None and child.stdout is not None
@@ -63,6 +63,16 @@ async def test_child_row_is_paramikos_own_negotiation(sshd_factory, options) -> 
     if options is not None:
         assert row.agreed["cipher"] is None and "cipher" in row.error.lower()
     assert child.wait(10) == 0  # it answered once and ended by itself
+
+
+def test_child_runs_at_the_parents_priority() -> None:
+    """Not SCHED_IDLE, not niced: a process cannot leave SCHED_IDLE without privilege, so a child
+    demoted for its import would also run the key exchange starved, and with every core busy the
+    layer waited over a second for it (bench/sftp_check.py --busy 2)."""
+    child = ready_child()
+    assert os.sched_getscheduler(child.pid) == os.sched_getscheduler(0)
+    assert (os.getpriority(os.PRIO_PROCESS, child.pid)
+            == os.getpriority(os.PRIO_PROCESS, 0))
 
 
 def never_ready() -> subprocess.Popen[bytes]:

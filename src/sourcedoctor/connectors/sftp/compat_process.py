@@ -8,16 +8,13 @@ calls :func:`prestart` as soon as the command line names it: the child imports p
 ``ready`` and waits for one request on its stdin. It is told the address and port only: no
 credential ever reaches it.
 
-The child runs under Linux's ``SCHED_IDLE`` (else at nice 19), so it only ever uses a core
-nobody else wants: on an idle second core it is ready long before the layer needs it; on a
-machine whose cores are busy it stays starved rather than slow the parent down (at nice 19 it
-still cost the parent's imports ~45 ms there). :func:`negotiate` uses it only if it has said
-``ready`` by then: it hands it the peer the transport layer connected to and reads one JSON line
-back, the same :func:`~sourcedoctor.connectors.sftp.compat.paramiko_negotiate` result a thread
-would produce. Otherwise (no child: the app, the library, the tests; a child not ready, dead, or
-giving no answer) the child is ended and the negotiation runs in a worker thread of this
-process: the row is always really negotiated by paramiko. Either way the child is reaped, so its
-CPU time counts as this process's.
+The child runs at the parent's own priority. It used to run under Linux's ``SCHED_IDLE``, so as
+never to slow the parent's imports; but a process can leave ``SCHED_IDLE`` only with privilege,
+and once the request arrived the exchange itself ran starved: with every core busy the layer
+waited over a second in some runs (worst of 12: whole process 1.48 s, against 0.65 s at normal
+priority; ``bench/sftp_check.py --busy 2``). At normal priority the child's import shares a core
+with whatever else runs. It does not import asyncio (this module loads it only in the parent, in
+:func:`negotiate`): 79 ms to get ready instead of 90.
 
 The child reads its stdin until EOF, so it ends with the parent however the parent ends
 (``os._exit``, a signal): the kernel closes the pipe.
@@ -25,7 +22,6 @@ The child reads its stdin until EOF, so it ends with the parent however the pare
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import dataclasses
@@ -57,14 +53,14 @@ def prestart() -> None:
             # -P: the working directory is not put on the module path (a paramiko.py or json.py
             # lying there is not imported).
             [sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, close_fds=True, preexec_fn=_lowest_priority)
+            stderr=subprocess.DEVNULL, close_fds=True)
         atexit.register(end_unused)
 
 
 def end_unused() -> None:
     """Kill the prestarted child if no negotiation took it (the run ended or was interrupted
-    first). SIGKILL needs no CPU from the child, which under SCHED_IDLE on a busy machine could
-    otherwise take a few seconds to notice its closed stdin or a Ctrl+C."""
+    first). SIGKILL needs no CPU from the child, which on a busy machine could otherwise take a
+    while to notice its closed stdin."""
     global _child
     child, _child = _child, None
     if child is not None:
@@ -73,19 +69,11 @@ def end_unused() -> None:
             child.wait(1.0)
 
 
-def _lowest_priority() -> None:
-    # In the forked child before exec, so the interpreter's start-up runs idle already. Linux's
-    # SCHED_IDLE runs a task only on a core nothing else wants (nice 19 still takes a share).
-    with contextlib.suppress(OSError, AttributeError):
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        return
-    with contextlib.suppress(OSError):
-        os.nice(19)
-
-
 async def negotiate(address: str, port: int, timeout: float) -> compat.StackResult:
     """paramiko's negotiation with ``address:port``: by the prestarted child when there is one,
     else (or when the child fails) in a worker thread. Cancelling it ends the child."""
+    import asyncio  # here, not above: the child imports this module and needs no event loop
+
     global _child, last_ran_in
     child, _child = _child, None
     if child is not None:
