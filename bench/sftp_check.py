@@ -144,8 +144,8 @@ def main() -> None:
     print(f"  sourcedoctor engine only (report) {t_engine:7.3f} s   ratio {t_engine / baseline:.2f}")
     cpu = {name: statistics.median(v) for name, v in CPU.items()}
     cpu_base = cpu["ssh-audit"] + cpu["sftp"]
-    # sourcedoctor's figure includes its children's: `ssh -G`/`ssh -V` and the compatibility
-    # layer's paramiko process (connectors/sftp/compat_process.py), which check waits for.
+    # sourcedoctor's figure includes its children's: the `ssh -G`/`ssh -V` runs that read
+    # OpenSSH's algorithm lists for the compatibility layer.
     print(f"  CPU seconds: ssh-audit {cpu['ssh-audit']:.3f} + sftp {cpu['sftp']:.3f} = "
           f"{cpu_base:.3f}; sourcedoctor {cpu['sourcedoctor']:.3f}; ratio "
           f"{cpu['sourcedoctor'] / cpu_base:.2f}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, asyncssh_import  # noqa: F401  (first: asyncssh starts faster)
-from .checks.base import Context
+from .checks.base import Context, Plan
 from .config.secrets import Redactor
 from .connectors.sftp.settings import SettingsError, SftpSettings, build_settings, parse_sftp_url
 from .model import Report, Status
@@ -148,17 +148,21 @@ def reproduce_command(settings: Any, target: str, timeout: float) -> str:
 _prefetched = threading.Event()
 
 
-def _prefetch_sniffers() -> Callable[[], dict[str, Any]]:
-    """Import the data sniffers (DuckDB, charset-normalizer: ~0.1 s) in a background thread while
-    the network layers run, so the sample layer does not pay for it at the end of the run; then
-    gather :func:`tool_info` there too (package metadata: a few ms). Returns what gives the tool
-    information when the report is made."""
+def _prefetch(plan: Plan, settings: Any) -> Callable[[], dict[str, Any]]:
+    """In a background thread while the network layers run: each check's own imports
+    (:meth:`~sourcedoctor.checks.base.Check.warm_up`, in plan order: SFTP's paramiko, needed
+    early), then the data sniffers (DuckDB, charset-normalizer: ~0.1 s), so the sample layer does
+    not pay for them at the end of the run, then :func:`tool_info` (package metadata: a few ms).
+    Once per process. Returns what gives the tool information when the report is made."""
     if _prefetched.is_set():
         return tool_info
     _prefetched.set()
     gathered: list[dict[str, Any]] = []
 
     def load() -> None:
+        for check in plan:
+            with contextlib.suppress(Exception):  # the check imports again and reports errors
+                check.warm_up(settings)
         with contextlib.suppress(Exception):  # the sample layer imports again and reports errors
             importlib.import_module("sourcedoctor.preview.sample")
             # and opens the sniffing database (~25 ms) now rather than at the first sample
@@ -176,7 +180,7 @@ def _prefetch_sniffers() -> Callable[[], dict[str, Any]]:
     # in 4 runs of 10 against a refused port). Started at once: started later (at the login,
     # which waits longest on the server), the sample layer waited for it (measured: the engine
     # ~25 ms slower on loopback, though the first layers ran faster).
-    threading.Thread(target=load, name="prefetch-sniffers", daemon=False).start()
+    threading.Thread(target=load, name="prefetch", daemon=False).start()
     return tool
 
 
@@ -194,12 +198,12 @@ def runner(
     connector = connector_of(settings)
     profile = get_target(target)
     plan = connector.plan(settings, profile)
-    # After the plan's imports, not beside them: both would only take turns on the GIL. Beside
-    # the network layers the sniffers load while the run waits for the server.
-    tool = _prefetch_sniffers()
     if stop_after is not None:
         ids = [c.id for c in plan]
         plan = plan[: ids.index(stop_after) + 1]
+    # After the plan's imports, not beside them: both would only take turns on the GIL. Beside
+    # the network layers the sniffers load while the run waits for the server.
+    tool = _prefetch(plan, settings)
     ctx: Context[Any, Any] = Context(
         settings=settings, state=connector.new_state(settings), target=profile,
         step_timeout=timeout, dns_cache=dns_cache,

@@ -109,6 +109,13 @@ class Check(Generic[SettingsT, StateT]):
     def timeout(self, ctx: Context[SettingsT, StateT]) -> float:
         return ctx.step_timeout * self.timeout_steps
 
+    def warm_up(self, settings: SettingsT) -> None:
+        """Load now what :meth:`run` will import later (a client library's modules). The runner
+        calls this in a background thread before the run starts (:func:`sourcedoctor.api.runner`),
+        so that the import overlaps the earlier layers' waits on the network instead of holding
+        up this layer. Blocking, idempotent, errors ignored (``run`` meets them again and reports
+        them). Default: nothing."""
+
     async def run(self, ctx: Context[SettingsT, StateT]) -> Outcome:
         raise NotImplementedError
 

@@ -44,18 +44,10 @@ def startup_done() -> None:
         gc.enable()
 
 
-def _end_compat_child() -> None:
-    # os._exit skips atexit: the compatibility layer's prestarted child is ended here instead.
-    child = sys.modules.get("sourcedoctor.connectors.sftp.compat_process")
-    if child is not None:
-        child.end_unused()
-
-
 def _interrupted_while_starting(signum: int, frame: object) -> None:
     # Ctrl+C while the modules load: nothing has been touched yet, and a KeyboardInterrupt raised
     # inside an import cannot be caught by anyone, so it would print a traceback and exit -2.
     os.write(2, b"interrupted\n")
-    _end_compat_child()
     os._exit(130)
 
 
@@ -94,23 +86,6 @@ def result_written() -> None:
         _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
 
 
-def _prestart_compat(args: list[str]) -> None:
-    """``sourcedoctor check sftp://…``: start the process that runs paramiko's key exchange for the
-    compatibility layer now, before this one loads the SSH stack, so that paramiko loads on the
-    other core (connectors/sftp/compat_process.py). As the program only; not for --help, nor
-    with --max-connections 1 (the layer then computes paramiko's row: no second connection)."""
-    if not as_program() or {"-h", "--help"} & set(args):
-        return
-    url = next((a for a in args if "://" in a and not a.startswith("-")), "")
-    limit = [v for i, a in enumerate(args) for v in (
-        [args[i + 1] if i + 1 < len(args) else ""] if a == "--max-connections"
-        else [a.partition("=")[2]] if a.startswith("--max-connections=") else [])]
-    if url.lower().startswith("sftp://") and limit[-1:] != ["1"]:
-        from ..connectors.sftp import compat_process
-
-        compat_process.prestart()
-
-
 class _LazyGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # Every command's exceptions end as a documented exit code and one line (see guard.py).
@@ -125,7 +100,6 @@ class _LazyGroup(click.Group):
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(OSError, ValueError):  # guard.py judged stdout already
                     stream.flush()
-            _end_compat_child()
             os._exit(done.code)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -142,8 +116,6 @@ class _LazyGroup(click.Group):
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         """``check|preview|ingest URL``: the URL's scheme picks the connector, and with it the
         options (SFTP keeps its own; any other connector's come from its settings model)."""
-        if args[:1] == ["check"]:
-            _prestart_compat(args[1:])
         name, command, rest = super().resolve_command(ctx, args)
         if name in ("check", "preview", "ingest") and command is not None:
             url = next((a for a in rest if "://" in a and not a.startswith("-")), None)

@@ -22,7 +22,7 @@ from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
 from ....connbudget import extra_connection
 from ....model import Finding
-from .. import compat, compat_process
+from .. import compat, paramiko_row
 from ..settings import SftpSettings
 from ..state import SftpState
 
@@ -43,13 +43,18 @@ class CompatCheck(Check[SftpSettings, SftpState]):
     # may run while it waits for the server's offer.
     timeout_steps = 3.5
 
+    def warm_up(self, settings: SftpSettings) -> None:
+        # paramiko (~35 ms of CPU beside asyncssh) loads while DNS, TCP and the banner wait.
+        if settings.max_connections >= 2:
+            paramiko_row.import_paramiko()
+
     async def run(self, ctx: Context[SftpSettings, SftpState]) -> Outcome:
         st = ctx.state
         if st.peer is None:
             return Outcome.blocked("tcp.connect", skipped="no connected address")
         # OpenSSH's lists (two short `ssh` runs) are read while paramiko's exchange runs.
         openssh_lists = asyncio.ensure_future(asyncio.to_thread(compat.openssh_stack))
-        paramiko_row = asyncio.ensure_future(self._paramiko_row(ctx, st.peer))
+        paramiko_task = asyncio.ensure_future(self._paramiko_row(ctx, st.peer))
         try:
             # The server's offer is final once the transport layer has ended (or was skipped).
             transport = await ctx.result_of(TRANSPORT)
@@ -57,13 +62,13 @@ class CompatCheck(Check[SftpSettings, SftpState]):
             if server is None:
                 blocker = transport.blocked_by if transport and transport.blocked_by else TRANSPORT
                 return Outcome.blocked(blocker, skipped="the server's algorithm offer was not read")
-            paramiko = await paramiko_row
+            paramiko = await paramiko_task
             rows = [compat.compute(compat.asyncssh_stack(), server),
                     paramiko if isinstance(paramiko, compat.StackResult)
                     else self._paramiko_from_lists(server, paramiko)]
             openssh = await openssh_lists
         finally:
-            for task in (paramiko_row, openssh_lists):
+            for task in (paramiko_task, openssh_lists):
                 task.cancel()
         if openssh is not None:
             rows.append(compat.compute(openssh, server))
@@ -101,9 +106,8 @@ class CompatCheck(Check[SftpSettings, SftpState]):
 
     async def _paramiko(self, address: str, port: int, timeout: float) -> compat.StackResult:
         try:
-            # In the child process the CLI started early (see compat_process), else in a thread.
             return await asyncio.wait_for(
-                compat_process.negotiate(address, port, timeout), timeout * 1.2)
+                paramiko_row.negotiate(address, port, timeout), timeout * 1.2)
         except TimeoutError:
             stack = compat.paramiko_stack()
             return compat.StackResult(stack.name, stack.label, stack.source, "negotiated", {},
