@@ -38,17 +38,28 @@ if TYPE_CHECKING:
 
 class _StderrOnFirstUse:
     """rich's stderr console, made when first used: a run whose stderr is no terminal and that
-    prints nothing there (a healthy ``--format json`` run) never loads rich (~50 ms of CPU)."""
+    prints nothing there (a healthy ``--format json`` run) never loads rich (~50 ms of CPU).
+    Stands in for the console's methods only: what hands the console to rich itself (a ``Live``
+    display enters it with ``with``, which looks on the type, not the instance) takes
+    :func:`_real` of it."""
 
     def __init__(self) -> None:
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=True, highlight=False)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+
+def _real(console: Console) -> Console:
+    """The console itself, made now if it is the stand-in."""
+    return console.made() if isinstance(console, _StderrOnFirstUse) else console
 
 
 def _stderr_is_plain() -> bool:
@@ -147,7 +158,7 @@ def run_and_report(err: Console, settings: Any, *, target: str, timeout: float, 
     if fmt == "text" and output is None:
         from .live import LiveChecklist
 
-        LiveChecklist.summary(report, err, redactor)
+        LiveChecklist.summary(report, _real(err), redactor)
     else:
         _emit(report, fmt, redactor, output, force)
         if output is not None:
@@ -209,7 +220,7 @@ async def _drive(runner: Runner, console: Console, *, show_live: bool) -> Report
             return await run_to_report(runner)
         from .live import LiveChecklist
 
-        return await LiveChecklist(console, enabled=show_live).follow(runner)
+        return await LiveChecklist(_real(console), enabled=show_live).follow(runner)
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
