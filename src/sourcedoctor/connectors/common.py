@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from ..checks.base import Context
 
 ModelT = TypeVar("ModelT")
 
@@ -18,14 +21,25 @@ Flag = tuple[str, Any]
 
 #: Seconds allowed for building a library client (botocore's: imports and its service model, no
 #: network), at least: that is local work, not a network step, and on a busy machine a cold
-#: build takes longer than a short ``--timeout`` (a false ``check.timeout``). The check's own
-#: budget still bounds it.
+#: build takes longer than a short ``--timeout`` (a false ``check.timeout``).
 CLIENT_BUILD_SECONDS = 5.0
 
 
 def client_build_limit(step_timeout: float) -> float:
     """How long a library client may take to build, for a run with this ``--timeout``."""
     return max(step_timeout, CLIENT_BUILD_SECONDS)
+
+
+class BuildsClient:
+    """Mixin for a check that first builds a library client, then makes ``timeout_steps``
+    network requests with it: its budget is the build's own limit plus those steps. Counted as
+    one more step, a build slowed by a busy machine used up the requests' time (at ``--timeout
+    1`` a CI run read a healthy Kinesis endpoint as check.timeout)."""
+
+    timeout_steps: ClassVar[float]
+
+    def timeout(self, ctx: Context[Any, Any]) -> float:
+        return client_build_limit(ctx.step_timeout) + ctx.step_timeout * self.timeout_steps
 
 
 def settings_from(url: str | None, values: Mapping[str, Any], parse: Callable[[str], dict[str, Any]],

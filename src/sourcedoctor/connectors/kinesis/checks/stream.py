@@ -12,6 +12,7 @@ from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ...common import BuildsClient
 from ..answers import BAD_SIGNATURE, INVALID_KEY, finding_for
 from ..client import KinesisAnswer, KinesisClient
 from ..settings import KinesisSettings
@@ -22,13 +23,13 @@ from ..state import KinesisState
 LIST_LIMIT = 100
 
 
-class KinesisStreamCheck(Check[KinesisSettings, KinesisState]):
+class KinesisStreamCheck(BuildsClient, Check[KinesisSettings, KinesisState]):
     """Describe the stream: status, shards; name a missing one with close matches."""
 
     id = "kinesis.stream"
     title = "Stream"
     needs = ("kinesis.credentials", "tls.handshake")
-    timeout_steps = 3.0  # the client, DescribeStream, and ListStreams for close names
+    timeout_steps = 2.0  # DescribeStream, and ListStreams for close names, after the client
 
     async def run(self, ctx: Context[KinesisSettings, KinesisState]) -> Outcome:
         s, st = ctx.settings, ctx.state
