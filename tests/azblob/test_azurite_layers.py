@@ -286,3 +286,25 @@ async def test_each_credential_is_sent_once(azurite: Azurite) -> None:
     assert report.result("blob.auth").facts["answer"] == "AuthorizationFailure"
     assert state.client is not None
     assert state.client.service._config.retry_policy.total_retries == 0
+
+
+async def test_a_slow_sdk_import_is_not_a_network_timeout(azurite: Azurite, monkeypatch) -> None:
+    """Importing the Azure SDK is local work (~0.5 s, more on a busy machine), not a network
+    step: an import slower than the auth layer's whole request budget (3.5 s against 1 x 1 s)
+    must not read as check.timeout; the layer then answers from the real service."""
+    import importlib
+    import time
+
+    from sourcedoctor.connectors.azblob import client
+
+    real = importlib.import_module
+
+    def slow_import(name: str, package: str | None = None) -> object:
+        if name == "azure.storage.blob.aio":
+            time.sleep(3.5)
+        return real(name, package)
+
+    monkeypatch.setattr(client.importlib, "import_module", slow_import)
+    report, _ = await run_plan(settings(connection_string=azurite.connection_string()), timeout=1.0)
+    assert "check.timeout" not in codes(report), codes(report)
+    assert report.result("blob.auth").status is Status.PASS

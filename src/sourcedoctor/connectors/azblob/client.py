@@ -16,6 +16,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..common import client_build_limit
+
 if TYPE_CHECKING:
     from .settings import AzblobSettings
 
@@ -92,8 +94,10 @@ class BlobClient:
     async def create(cls, settings: AzblobSettings, timeout: float) -> BlobClient:
         """Build the client for the settings' account key or SAS (no request is sent). The SDK is
         imported in a worker thread (~0.5 s): the event loop (the TUI) keeps running meanwhile."""
+        # Local work: its own limit (client_build_limit), not the requests' --timeout.
         module = await asyncio.wait_for(
-            asyncio.to_thread(importlib.import_module, "azure.storage.blob.aio"), timeout)
+            asyncio.to_thread(importlib.import_module, "azure.storage.blob.aio"),
+            client_build_limit(timeout))
         BlobServiceClient = module.BlobServiceClient
         _quiet_logging()
         r = settings.resolved

@@ -13,19 +13,20 @@ from typing import Any
 
 from ....checks.base import Check, Context, Outcome
 from ....codes import make_finding
+from ...common import BuildsClient
 from ..answers import PERMISSION_CODES, finding_for
 from ..client import BlobClient, BlobFailure
 from ..settings import AzblobSettings
 from ..state import AzblobState
 
 
-class AuthCheck(Check[AzblobSettings, AzblobState]):
+class AuthCheck(BuildsClient, Check[AzblobSettings, AzblobState]):
     """Send one authenticated request; name a refused key or SAS."""
 
     id = "blob.auth"
     title = "Authentication"
     needs = ("tls.handshake",)
-    timeout_steps = 2.0  # loading the SDK, then one request
+    timeout_steps = 1.0  # one request, after loading the SDK (BuildsClient)
 
     async def run(self, ctx: Context[AzblobSettings, AzblobState]) -> Outcome:
         s, st = ctx.settings, ctx.state
