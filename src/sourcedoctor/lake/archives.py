@@ -44,7 +44,14 @@ from ..preview.unpack import (
     ratio_exceeded,
     zip_method_name,
 )
-from .bounded import CappedFiles, PreparedFile, cutter_for, open_decompressed, prepare_file
+from .bounded import (
+    CappedFiles,
+    DigestAhead,
+    PreparedFile,
+    cutter_for,
+    open_decompressed,
+    prepare_file,
+)
 from .errors import LakeError
 from .plan import IngestPlan, plan_from_sample
 from .readable import DataRefused, archive_blocking, blocking_findings, is_archive
@@ -578,15 +585,21 @@ def prepare_path(
     p = str(path)
     if not os.path.isfile(p):
         raise LakeError("path", f"{p} is not a readable file")
-    sample = sample_local(p, sampling)
-    if is_archive(sample):
-        try:
-            fh = open(p, "rb")  # noqa: SIM115 - closed below; a FIFO never gets here (isfile)
-        except OSError as exc:
-            raise LakeError("file", f"{p}: cannot read it ({exc.strerror})") from None
-        with fh:
-            expand_archive(fh, sample, label=origin or p, taken=taken, sampling=sampling,
-                           on_bytes=on_bytes)
-        return
-    plan = plan_from_sample(sample, p, origin=origin)
-    taken.add(prepare_file(plan, taken.remaining, on_bytes=on_bytes))
+    # Taken whole (no row cap), the file is hashed whole: that starts now, beside the sampling.
+    ahead = DigestAhead.worth_starting(p) if taken.remaining is None else None
+    try:
+        sample = sample_local(p, sampling)
+        if is_archive(sample):
+            try:
+                fh = open(p, "rb")  # noqa: SIM115 - closed below; a FIFO never gets here (isfile)
+            except OSError as exc:
+                raise LakeError("file", f"{p}: cannot read it ({exc.strerror})") from None
+            with fh:
+                expand_archive(fh, sample, label=origin or p, taken=taken, sampling=sampling,
+                               on_bytes=on_bytes)
+            return
+        plan = plan_from_sample(sample, p, origin=origin)
+        taken.add(prepare_file(plan, taken.remaining, on_bytes=on_bytes, ahead=ahead))
+    finally:
+        if ahead is not None:  # a refused or rewritten file: its whole digest is not needed
+            ahead.cancel()
