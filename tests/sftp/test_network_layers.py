@@ -49,6 +49,8 @@ async def test_dns_cname_chain_and_private_address(dnsmasq, peers) -> None:
 async def test_tcp_refused(peers) -> None:
     report = await diagnose(**_values("127.0.0.1", peers.refused_port().port))
     assert failing(report) == "tcp.refused"
+    fix = " ".join(report.root_cause.fix)  # type: ignore[union-attr]
+    assert "SFTP is usually 22" in fix and "HTTPS" not in fix  # SFTP's own port only
 
 
 @pytest.mark.netns

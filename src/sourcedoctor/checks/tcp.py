@@ -57,7 +57,7 @@ class TcpCheck(Check[NetworkSettings, NetworkState]):
     needs = ("dns.resolve",)
     timeout_steps = 1.2
 
-    def __init__(self, *, reset_code: str, service: tuple[str, int] | None = None) -> None:
+    def __init__(self, *, reset_code: str, service: tuple[str, int]) -> None:
         #: The code for a connection accepted and reset at once (the reset may also arrive just
         #: after connect(), in the connector's first protocol layer): each connector names the code
         #: its users know for "accepted, then thrown out" (SFTP: ``ssh.closed_before_banner``).
@@ -98,8 +98,7 @@ class TcpCheck(Check[NetworkSettings, NetworkState]):
                        "(filtered: firewall, allow-list or wrong host)",
             "unreachable": f"{first['address']} is unreachable ({first.get('message', 'no route')})",
         }[kind]
-        usual = (f"{self.service[0]} is usually {self.service[1]}" if self.service
-                 else "SFTP is usually 22, HTTPS 443")
+        usual = f"{self.service[0]} is usually {self.service[1]}"
         finding = make_finding(f"tcp.{kind}", summary, evidence={"port": port, "attempts": attempts},
                                host=ctx.settings.host, port=port, address=first["address"],
                                usual=usual)
