@@ -33,11 +33,6 @@ from .model import (
 
 REPORT_SCHEMA = "sourcedoctor.report/1"
 
-def _passable(result: CheckResult) -> bool:
-    """Dependents run after a pass, a warning, or a check that did not apply (skipped by itself)."""
-    return passable(result.status, result.blocked_by)
-
-
 class Runner:
     """Runs one plan once. Create a new Runner for a re-run."""
 
@@ -120,7 +115,7 @@ class Runner:
                         continue
                     pending.remove(check)
                     blocker = next(
-                        (n for n in check.needs if not _passable(self.results[n])), None
+                        (n for n in check.needs if not passable(self.results[n])), None
                     )
                     if blocker is not None:
                         result = _skipped(check, blocker)

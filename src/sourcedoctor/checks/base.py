@@ -87,12 +87,12 @@ class Outcome:
         return max((f.severity.status for f in self.findings), default=Status.PASS)
 
 
-def passable(status: Status, blocked_by: str | None) -> bool:
+def passable(result: CheckResult) -> bool:
     """Whether a check that ended so lets the checks that need it run: a pass, a warning, or a
     check that did not apply (skipped by itself, not blocked)."""
-    if status in (Status.PASS, Status.WARN):
+    if result.status in (Status.PASS, Status.WARN):
         return True
-    return status == Status.SKIP and blocked_by is None
+    return result.status == Status.SKIP and result.blocked_by is None
 
 
 class Check(Generic[SettingsT, StateT]):

@@ -70,12 +70,15 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
             # Else a MaxStartups-limited sshd could still count paramiko's connection against
             # the ones below and drop one: a false concurrency_limited on a healthy server.
             await asyncio.sleep(COMPAT_SETTLE)
+            def open_extras() -> list[asyncio.Future[ExtraLogin]]:
+                return [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
+
             # Opened before the diagnosis login ends (or after it succeeded), never after it failed.
             if not ctx.has_ended("ssh.auth"):
-                tasks = [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
+                tasks = open_extras()
             repeat = await self._diagnosis_login(ctx)
             if isinstance(repeat, _Repeat) and not tasks:
-                tasks = [asyncio.ensure_future(self._login(ctx, gate)) for _ in range(extra)]
+                tasks = open_extras()
             gate.set_result(repeat if isinstance(repeat, _Repeat) else None)
             if not isinstance(repeat, _Repeat):
                 for task in tasks:  # no user name was sent on them: nothing to wait for
@@ -108,7 +111,7 @@ class ParallelLoginsCheck(Check[SftpSettings, SftpState]):
         layer that needs a login)."""
         st, s = ctx.state, ctx.settings
         auth = await ctx.result_of("ssh.auth")  # the auth layer's own budget bounds this wait
-        if auth is None or not passable(auth.status, auth.blocked_by):
+        if auth is None or not passable(auth):
             return None
         if st.auth_method == "publickey" and st.client_key is not None:
             return _Repeat("publickey", key=st.client_key)
